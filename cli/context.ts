@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { type Config, ConfigError, loadConfig } from "../lib/config.js";
+import { createLogger, type Logger } from "../lib/logger.js";
+
+/** What every command receives: typed config (env + global flags) and a logger. */
+export interface CliContext {
+  config: Config;
+  logger: Logger;
+}
+
+export interface GlobalOptions {
+  region?: string;
+  endpointUrl?: string;
+  logLevel?: string;
+}
+
+/** Builds the context from the environment plus the global flags, which win over the environment. */
+export function createCliContext(program: Command, component: string): CliContext {
+  const flags = program.opts<GlobalOptions>();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (flags.region) config.aws.region = flags.region;
+  if (flags.endpointUrl) config.aws.endpointUrl = flags.endpointUrl;
+  if (flags.logLevel) config.logLevel = flags.logLevel as Config["logLevel"];
+  return { config, logger: createLogger({ level: config.logLevel, name: component }) };
+}
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

@@ -1,0 +1,165 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+import { tryParseDuration } from "./duration.js";
+
+/**
+ * The only module that reads `process.env`. Everything else receives the typed {@link Config}
+ * through a context object. CLI flags override these values in the command that owns them.
+ */
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = tryParseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `expected a duration like "15s", got ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+/** Every environment variable ecsmon reads, with its default. Keys are the variable names. */
+export const envSchema = z.object({
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+
+  // AWS: the standard SDK variables. AWS_ENDPOINT_URL points every client at the simulator.
+  AWS_REGION: optionalString,
+  AWS_DEFAULT_REGION: optionalString,
+  AWS_ENDPOINT_URL: optionalString,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  AWS_PROFILE: optionalString,
+  AWS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+
+  // Redis (BullMQ). rediss:// turns TLS on; REDIS_PASSWORD overrides any password in the URL.
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  REDIS_PASSWORD: optionalString,
+  REDIS_TLS_INSECURE: z.enum(["true", "false"]).default("false"),
+
+  // Controller
+  ECSMON_SPEC_PARAMETER: z.string().default("/ecsmon/spec"),
+  ECSMON_SPEC_POLL_INTERVAL: duration("10s"),
+  ECSMON_RECONCILE_INTERVAL: duration("10s"),
+  ECSMON_AWS_RPS: positiveNumber(10),
+  ECSMON_AWS_BURST: positiveNumber(20),
+  ECSMON_LEASE_TTL: duration("15s"),
+  ECSMON_CONTROLLER_ID: z.string().default(`${hostname()}-${process.pid}`),
+  ECSMON_API_BIND: z.string().default("127.0.0.1:9470"),
+  ECSMON_API_TOKEN: optionalString,
+
+  // Agent
+  ECSMON_CLUSTER: optionalString,
+  ECSMON_NODE_ID: optionalString,
+  ECSMON_AGENT_BIND: z.string().default("127.0.0.1:9471"),
+  ECSMON_HEARTBEAT_INTERVAL: duration("5s"),
+  ECSMON_HEARTBEAT_TTL: duration("15s"),
+  ECSMON_SCRAPE_CONCURRENCY: z.coerce.number().int().positive().default(32),
+  ECS_CONTAINER_METADATA_URI_V4: optionalString,
+  ECS_AGENT_URI: z.string().default("http://127.0.0.1:51678"),
+  DOCKER_HOST: z.string().default("unix:///var/run/docker.sock"),
+  ECSMON_IMDS_ENDPOINT: z.string().default("http://169.254.169.254"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Names of every accepted environment variable (used by the docker-compose test). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.keys(envSchema.shape);
+
+export interface Config {
+  logLevel: Env["LOG_LEVEL"];
+  aws: {
+    region: string;
+    endpointUrl: string | undefined;
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } | undefined;
+    maxAttempts: number;
+    requestsPerSecond: number;
+    burst: number;
+  };
+  redis: { url: string; password: string | undefined; tlsInsecure: boolean };
+  controller: {
+    id: string;
+    specParameter: string;
+    specPollIntervalMs: number;
+    reconcileIntervalMs: number;
+    leaseTtlMs: number;
+    apiBind: string;
+    apiToken: string | undefined;
+  };
+  agent: {
+    cluster: string | undefined;
+    nodeId: string | undefined;
+    bind: string;
+    heartbeatIntervalMs: number;
+    heartbeatTtlMs: number;
+    scrapeConcurrency: number;
+    metadataUriV4: string | undefined;
+    ecsAgentUri: string;
+    dockerHost: string;
+    imdsEndpoint: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parses the environment into a {@link Config}. Throws {@link ConfigError} naming every bad variable,
+ * e.g. `ECSMON_LEASE_TTL: expected a duration like "15s", got "soon"`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    aws: {
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
+      endpointUrl: e.AWS_ENDPOINT_URL,
+      credentials:
+        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
+          : undefined,
+      maxAttempts: e.AWS_MAX_ATTEMPTS,
+      requestsPerSecond: e.ECSMON_AWS_RPS,
+      burst: e.ECSMON_AWS_BURST,
+    },
+    redis: { url: e.REDIS_URL, password: e.REDIS_PASSWORD, tlsInsecure: e.REDIS_TLS_INSECURE === "true" },
+    controller: {
+      id: e.ECSMON_CONTROLLER_ID,
+      specParameter: e.ECSMON_SPEC_PARAMETER,
+      specPollIntervalMs: e.ECSMON_SPEC_POLL_INTERVAL,
+      reconcileIntervalMs: e.ECSMON_RECONCILE_INTERVAL,
+      leaseTtlMs: e.ECSMON_LEASE_TTL,
+      apiBind: e.ECSMON_API_BIND,
+      apiToken: e.ECSMON_API_TOKEN,
+    },
+    agent: {
+      cluster: e.ECSMON_CLUSTER,
+      nodeId: e.ECSMON_NODE_ID,
+      bind: e.ECSMON_AGENT_BIND,
+      heartbeatIntervalMs: e.ECSMON_HEARTBEAT_INTERVAL,
+      heartbeatTtlMs: e.ECSMON_HEARTBEAT_TTL,
+      scrapeConcurrency: e.ECSMON_SCRAPE_CONCURRENCY,
+      metadataUriV4: e.ECS_CONTAINER_METADATA_URI_V4,
+      ecsAgentUri: e.ECS_AGENT_URI,
+      dockerHost: e.DOCKER_HOST,
+      imdsEndpoint: e.ECSMON_IMDS_ENDPOINT,
+    },
+  };
+}
