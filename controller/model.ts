@@ -1,0 +1,176 @@
+import type { ScrapeTarget, StatsAssignment } from "../crds-like-schemas/index.js";
+
+/**
+ * The controller's internal contracts between observe → plan → dispatch/outputs.
+ * Observers produce an {@link ObservedCluster}; `plan()` turns spec + observation into a {@link ClusterPlan};
+ * the runtime (machines, dispatch, outputs) consumes the plan. Only complete observations reach plan():
+ * "stale beats partial".
+ */
+
+export interface ObservedContainer {
+  name: string;
+  containerArn?: string | undefined;
+  runtimeId?: string | undefined;
+  image?: string | undefined;
+  lastStatus?: string | undefined;
+  networkBindings: { containerPort: number; hostPort: number; protocol?: string | undefined; bindIP?: string | undefined }[];
+  /** From the container's networkInterfaces (awsvpc/Fargate). */
+  privateIpv4Address?: string | undefined;
+}
+
+export interface ObservedTask {
+  taskArn: string;
+  taskId: string;
+  taskDefinitionArn: string;
+  /** "service:<name>" or "family:<name>", as ECS reports `group`. */
+  group?: string | undefined;
+  serviceName?: string | undefined;
+  launchType?: string | undefined;
+  lastStatus: string;
+  desiredStatus?: string | undefined;
+  /** ECS `version`; events older than the cached version are ignored. */
+  version?: number | undefined;
+  containerInstanceArn?: string | undefined;
+  availabilityZone?: string | undefined;
+  /** ENI private IP from the task's ElasticNetworkInterface attachment. */
+  eniPrivateIp?: string | undefined;
+  cpu?: number | undefined;
+  memory?: number | undefined;
+  containers: ObservedContainer[];
+  /** Task-level tags are not needed; container definitions come from the task definition. */
+}
+
+export interface ObservedContainerDefinition {
+  name: string;
+  image?: string | undefined;
+  cpu?: number | undefined;
+  memory?: number | undefined;
+  memoryReservation?: number | undefined;
+  dockerLabels: Record<string, string>;
+  portMappings: { containerPort: number; hostPort?: number | undefined; protocol?: string | undefined }[];
+}
+
+export interface ObservedTaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  networkMode: string;
+  cpu?: number | undefined;
+  memory?: number | undefined;
+  containerDefinitions: ObservedContainerDefinition[];
+}
+
+export interface ObservedInstance {
+  containerInstanceArn: string;
+  /** UUID part of the ARN: the node id. */
+  nodeId: string;
+  ec2InstanceId: string;
+  status: string;
+  agentConnected: boolean;
+  /** From EC2 DescribeInstances (cached by instance id). */
+  privateIp?: string | undefined;
+  instanceType?: string | undefined;
+  availabilityZone?: string | undefined;
+  registeredCpu: number;
+  registeredMemory: number;
+  remainingCpu: number;
+  remainingMemory: number;
+  /** Whether the instance has `ecs.awsvpc-trunk-id` (ENI trunking on). */
+  trunking: boolean;
+  runningTasksCount: number;
+}
+
+export interface ObservedInstanceType {
+  instanceType: string;
+  maxEnis: number;
+  /** Branch ENIs with awsvpcTrunking (0 when unsupported). */
+  trunkBranchEnis: number;
+  vcpus: number;
+  memoryMiB: number;
+}
+
+export interface ObservedService {
+  serviceName: string;
+  serviceArn: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+}
+
+export interface ObservedCloudMapInstance {
+  namespace: string;
+  serviceName: string;
+  serviceId: string;
+  instanceId: string;
+  ipv4: string;
+  port: number;
+  metricsPath: string;
+  attributes: Record<string, string>;
+}
+
+/** One complete, consistent view of a cluster. */
+export interface ObservedCluster {
+  cluster: string;
+  clusterArn: string;
+  region: string;
+  /** ISO-8601 of the observation that produced this view. */
+  observedAt: string;
+  tasks: ObservedTask[];
+  taskDefinitions: ReadonlyMap<string, ObservedTaskDefinition>;
+  instances: ObservedInstance[];
+  instanceTypes: ReadonlyMap<string, ObservedInstanceType>;
+  /** Undefined when service metrics were not due this cycle (the previous figures stand). */
+  services?: ObservedService[] | undefined;
+  cloudMap: ObservedCloudMapInstance[];
+}
+
+/** A target the plan wants, or a container that asked to be a target and could not be (state `invalid`). */
+export interface DesiredTarget {
+  target: ScrapeTarget;
+  cluster: string;
+  /** Node whose agent scrapes it; `undefined` for Fargate targets without a sidecar (pool queue). */
+  nodeId?: string | undefined;
+  taskArn?: string | undefined;
+  containerName?: string | undefined;
+  serviceName?: string | undefined;
+  /** Prometheus-style discovery labels (`__meta_ecs_*`), also emitted in http_sd/file_sd. */
+  meta: Record<string, string>;
+}
+
+export interface InvalidTarget {
+  /** Same id scheme as valid targets where possible: `<taskArn>/<containerName>/label`. */
+  id: string;
+  cluster: string;
+  taskArn: string;
+  containerName: string;
+  reason: string;
+}
+
+/** The per-node part of a sync job, before generation and fencing token are attached. */
+export interface NodePayload {
+  nodeId: string;
+  targets: ScrapeTarget[];
+  statsAssignments: StatsAssignment[];
+  instanceType?: string | undefined;
+  trunking: boolean;
+  awsvpcTasks: number;
+}
+
+export interface ServiceFigures {
+  cluster: string;
+  service: string;
+  desired: number;
+  running: number;
+  pending: number;
+}
+
+export interface ClusterPlan {
+  cluster: string;
+  targets: DesiredTarget[];
+  invalid: InvalidTarget[];
+  /** Keyed by node id; includes nodes with nothing to do (empty payload) so that agents converge to empty. */
+  nodes: Map<string, NodePayload>;
+  /** Targets with no node agent (Fargate without sidecar) for the shared pool queue. */
+  pool: DesiredTarget[];
+  services: ServiceFigures[] | undefined;
+}
