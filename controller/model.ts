@@ -174,3 +174,23 @@ export interface ClusterPlan {
   pool: DesiredTarget[];
   services: ServiceFigures[] | undefined;
 }
+
+/** Kubernetes-style status condition. `lastTransitionTime` moves only when `status` changes. */
+export interface Condition {
+  /** e.g. "SpecValid", "SpecAvailable", "ObservationComplete", "EventsFlowing". */
+  type: string;
+  status: "True" | "False" | "Unknown";
+  /** CamelCase machine-readable reason, e.g. "ValidationFailed", "ParameterNotFound", "Throttled". */
+  reason: string;
+  message: string;
+  observedGeneration?: number | undefined;
+  lastTransitionTime: string;
+}
+
+/** What the controller knows beyond AWS: which agents are alive (heartbeats within TTL) and which tasks run a sidecar agent. */
+export interface CurrentState {
+  /** Node ids with a live agent. */
+  liveAgents: ReadonlySet<string>;
+  /** Task ARNs (Fargate) whose sidecar agent is alive; their targets go to queue ecsmon-node-<taskId>. */
+  sidecarTasks: ReadonlySet<string>;
+}

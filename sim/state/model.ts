@@ -142,3 +142,22 @@ export interface SimCluster {
 export type SimStateEvent =
   | { type: "taskChanged"; task: SimTask; previousStatus: TaskStatus | undefined }
   | { type: "instanceChanged"; instance: SimContainerInstance };
+
+/**
+ * Read access to the simulated cluster(s), implemented by sim/state (ClusterStore). Node surfaces, workloads,
+ * event delivery and the control API depend on this view only.
+ */
+export interface ClusterStoreView {
+  clusters(): SimCluster[];
+  /** Container instances, optionally of one cluster. */
+  instances(clusterArn?: string): SimContainerInstance[];
+  instance(containerInstanceArnOrId: string): SimContainerInstance | undefined;
+  /** All tasks (every status), optionally of one cluster. */
+  tasks(clusterArn?: string): SimTask[];
+  tasksOnInstance(containerInstanceArn: string): SimTask[];
+  task(taskArnOrId: string): SimTask | undefined;
+  taskDefinition(taskDefinitionArn: string): SimTaskDefinition | undefined;
+  instanceType(name: string): SimInstanceType | undefined;
+  /** Called synchronously after every change; returns an unsubscribe function. */
+  subscribe(listener: (event: SimStateEvent) => void): () => void;
+}
