@@ -1,0 +1,212 @@
+import {
+  Duration,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
+  aws_elasticache as elasticache,
+  aws_events as events,
+  Fn,
+  aws_iam as iam,
+  aws_logs as logs,
+  RemovalPolicy,
+  Stack,
+  aws_sqs as sqs,
+  aws_ssm as ssm,
+  aws_events_targets as targets,
+} from "aws-cdk-lib";
+import { Construct } from "constructs";
+import {
+  cloudMapReadStatement,
+  discoveryReadStatement,
+  eventsQueueStatement,
+  putMetricDataStatement,
+  specReadStatement,
+} from "./iam-policies.js";
+
+/** Redis for BullMQ: an existing URL (rediss:// for TLS), or a new single-node ElastiCache replication group. */
+export type RedisOption = { url: string } | { elastiCache: { nodeType?: string } };
+
+export interface EcsMonitoringProps {
+  /** The monitored cluster; agents run on its container instances as a DAEMON service, the controller as a Fargate service. */
+  cluster: ecs.ICluster;
+  /** The ecsmon image (its entrypoint is `ecsmon`). */
+  image: ecs.ContainerImage;
+  /**
+   * The MonitoringSpec (YAML) that seeds the SSM parameter. The placeholder `{{eventsQueueUrl}}` is replaced with the
+   * URL of the events queue this construct creates.
+   */
+  spec: string;
+  /** @defaultValue "/ecsmon/spec" */
+  specParameterName?: string;
+  redis: RedisOption;
+  /** Controller replicas; they split the clusters through Redis leases. @defaultValue 2 */
+  controllerReplicas?: number;
+  /** CloudWatch namespaces the controller and agents may write (PutMetricData condition). @defaultValue ["ECS/ContainerStats", "ECS/Capacity"] */
+  metricNamespaces?: string[];
+  /** Create the EventBridge rule → SQS queue (+ DLQ) for event-driven reconciliation. @defaultValue true */
+  events?: boolean;
+}
+
+const CONTROLLER_PORT = 9470;
+const AGENT_PORT = 9471;
+
+/**
+ * ecsmon on AWS: the SSM spec parameter, the controller service (2 replicas), the agent DAEMON service with a
+ * read-only Docker socket, least-privilege IAM, Redis, and the ECS events queue. `addAgentSidecar()` adds the
+ * agent to a Fargate task definition.
+ */
+export class EcsMonitoring extends Construct {
+  readonly specParameter: ssm.StringParameter;
+  readonly controllerService: ecs.FargateService;
+  readonly agentService: ecs.Ec2Service;
+  readonly eventsQueue: sqs.Queue | undefined;
+  readonly redisUrl: string;
+  private readonly props: EcsMonitoringProps;
+  private readonly namespaces: string[];
+
+  constructor(scope: Construct, id: string, props: EcsMonitoringProps) {
+    super(scope, id);
+    this.props = props;
+    this.namespaces = props.metricNamespaces ?? ["ECS/ContainerStats", "ECS/Capacity"];
+    const stack = Stack.of(this);
+    const parameterName = props.specParameterName ?? "/ecsmon/spec";
+
+    this.eventsQueue = props.events === false ? undefined : this.createEventsPipeline(props.cluster);
+    const specText = this.eventsQueue
+      ? Fn.sub(props.spec.replaceAll("${", "${!").replaceAll("{{eventsQueueUrl}}", "${EventsQueueUrl}"), {
+          EventsQueueUrl: this.eventsQueue.queueUrl,
+        })
+      : props.spec;
+    this.specParameter = new ssm.StringParameter(this, "Spec", {
+      parameterName,
+      description: "ecsmon MonitoringSpec (apiVersion ecsmon.dev/v1alpha1)",
+      stringValue: specText,
+      tier: Buffer.byteLength(props.spec) > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+    });
+
+    this.redisUrl =
+      "url" in props.redis
+        ? props.redis.url
+        : this.createElastiCache(props.cluster.vpc, props.redis.elastiCache.nodeType);
+    this.controllerService = this.createController(stack, parameterName, props.controllerReplicas ?? 2);
+    this.agentService = this.createAgentDaemon();
+  }
+
+  /** Adds the ecsmon agent as a sidecar to a Fargate task definition (it finds its task through metadata v4). */
+  addAgentSidecar(taskDefinition: ecs.FargateTaskDefinition): ecs.ContainerDefinition {
+    taskDefinition.addToTaskRolePolicy(putMetricDataStatement(this.namespaces));
+    return taskDefinition.addContainer("ecsmon-agent", {
+      image: this.props.image,
+      command: ["agent"],
+      essential: false,
+      cpu: 64,
+      memoryReservationMiB: 64,
+      environment: { REDIS_URL: this.redisUrl, ECSMON_AGENT_BIND: `0.0.0.0:${AGENT_PORT}` },
+      portMappings: [{ containerPort: AGENT_PORT }],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: "ecsmon-agent", logRetention: logs.RetentionDays.ONE_WEEK }),
+    });
+  }
+
+  private createController(stack: Stack, parameterName: string, replicas: number): ecs.FargateService {
+    const taskDefinition = new ecs.FargateTaskDefinition(this, "ControllerTask", { cpu: 512, memoryLimitMiB: 1024 });
+    taskDefinition.addToTaskRolePolicy(discoveryReadStatement());
+    taskDefinition.addToTaskRolePolicy(cloudMapReadStatement());
+    taskDefinition.addToTaskRolePolicy(specReadStatement(stack, parameterName));
+    taskDefinition.addToTaskRolePolicy(putMetricDataStatement(this.namespaces));
+    if (this.eventsQueue) taskDefinition.addToTaskRolePolicy(eventsQueueStatement(this.eventsQueue.queueArn));
+    taskDefinition.addContainer("controller", {
+      image: this.props.image,
+      command: ["controller"],
+      environment: {
+        REDIS_URL: this.redisUrl,
+        ECSMON_SPEC_PARAMETER: parameterName,
+        ECSMON_API_BIND: `0.0.0.0:${CONTROLLER_PORT}`,
+      },
+      portMappings: [{ containerPort: CONTROLLER_PORT }],
+      healthCheck: {
+        command: [
+          "CMD",
+          "node",
+          "-e",
+          `fetch('http://127.0.0.1:${CONTROLLER_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+        ],
+        interval: Duration.seconds(15),
+      },
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: "ecsmon-controller", logRetention: logs.RetentionDays.ONE_WEEK }),
+    });
+    return new ecs.FargateService(this, "Controller", {
+      cluster: this.props.cluster,
+      taskDefinition,
+      desiredCount: replicas,
+      minHealthyPercent: 50,
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+    });
+  }
+
+  private createAgentDaemon(): ecs.Ec2Service {
+    // Host networking: the agent reaches ECS agent introspection on 127.0.0.1:51678, IMDS, and bridge host ports.
+    const taskDefinition = new ecs.Ec2TaskDefinition(this, "AgentTask", { networkMode: ecs.NetworkMode.HOST });
+    taskDefinition.addToTaskRolePolicy(putMetricDataStatement(this.namespaces));
+    taskDefinition.addToTaskRolePolicy(
+      new iam.PolicyStatement({ sid: "InstanceTypeLimits", actions: ["ec2:DescribeInstanceTypes"], resources: ["*"] }),
+    );
+    taskDefinition.addVolume({ name: "docker-socket", host: { sourcePath: "/var/run/docker.sock" } });
+    const container = taskDefinition.addContainer("agent", {
+      image: this.props.image,
+      command: ["agent"],
+      cpu: 128,
+      memoryReservationMiB: 128,
+      environment: {
+        REDIS_URL: this.redisUrl,
+        ECSMON_AGENT_BIND: `0.0.0.0:${AGENT_PORT}`,
+        ECS_AGENT_URI: "http://127.0.0.1:51678",
+        DOCKER_HOST: "unix:///var/run/docker.sock",
+      },
+      portMappings: [{ containerPort: AGENT_PORT }],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: "ecsmon-agent", logRetention: logs.RetentionDays.ONE_WEEK }),
+    });
+    container.addMountPoints({ sourceVolume: "docker-socket", containerPath: "/var/run/docker.sock", readOnly: true });
+    return new ecs.Ec2Service(this, "Agent", { cluster: this.props.cluster, taskDefinition, daemon: true });
+  }
+
+  private createEventsPipeline(cluster: ecs.ICluster): sqs.Queue {
+    const deadLetters = new sqs.Queue(this, "EventsDeadLetters", { retentionPeriod: Duration.days(14) });
+    const queue = new sqs.Queue(this, "Events", {
+      visibilityTimeout: Duration.seconds(60),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      enforceSSL: true,
+    });
+    new events.Rule(this, "EcsEvents", {
+      description: "ECS task, container instance and service events for ecsmon",
+      eventPattern: {
+        source: ["aws.ecs"],
+        detailType: ["ECS Task State Change", "ECS Container Instance State Change", "ECS Service Action"],
+        detail: { clusterArn: [cluster.clusterArn] },
+      },
+      targets: [new targets.SqsQueue(queue)],
+    });
+    return queue;
+  }
+
+  private createElastiCache(vpc: ec2.IVpc, nodeType = "cache.t4g.micro"): string {
+    const securityGroup = new ec2.SecurityGroup(this, "RedisSecurityGroup", { vpc, description: "ecsmon Redis" });
+    securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(6379), "ecsmon controller and agents");
+    const subnets = new elasticache.CfnSubnetGroup(this, "RedisSubnets", {
+      description: "ecsmon Redis",
+      subnetIds: vpc.privateSubnets.map((subnet) => subnet.subnetId),
+    });
+    const group = new elasticache.CfnReplicationGroup(this, "Redis", {
+      replicationGroupDescription: "ecsmon BullMQ queues and leases",
+      engine: "redis",
+      cacheNodeType: nodeType,
+      numCacheClusters: 1,
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      cacheSubnetGroupName: subnets.ref,
+      securityGroupIds: [securityGroup.securityGroupId],
+    });
+    group.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    return `rediss://${group.attrPrimaryEndPointAddress}:${group.attrPrimaryEndPointPort}`;
+  }
+}
