@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# ecsmon: one image for every role (controller, agent, sim, spec apply); the entrypoint is the `ecsmon` CLI.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY cli ./cli
+COPY lib ./lib
+COPY crds-like-schemas ./crds-like-schemas
+COPY controller ./controller
+COPY agents ./agents
+COPY sim ./sim
+COPY charts ./charts
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/package.json /src/package-lock.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY --from=build /src/crds-like-schemas/examples ./crds-like-schemas/examples
+COPY --from=build /src/crds-like-schemas/generated ./crds-like-schemas/generated
+COPY --from=build /src/sim/scenarios ./sim/scenarios
+RUN ln -s /app/dist/cli/ecsmon.js /usr/local/bin/ecsmon
+# The node image ships an unprivileged "node" user (uid 1000). The agent needs read access to the Docker socket:
+# run it with `group_add` / the socket's group rather than as root.
+USER node
+EXPOSE 9470 9471 4566
+ENTRYPOINT ["ecsmon"]
+CMD ["--help"]

@@ -1,0 +1,70 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { fromRoot } from "../lib/paths.js";
+import type { BenchArea, BenchResult } from "./types.js";
+
+/**
+ * `npm run bench [-- <area> ...]`: runs every bench area (or the named ones) in sequence, prints one table,
+ * and writes bench/results.json. Areas are the bench/<area>.ts modules; each exports `run()`.
+ */
+const AREAS = ["sim", "controller", "dispatch", "scrape", "stats", "capacity", "events", "reliability"] as const;
+
+async function loadArea(area: string): Promise<BenchArea | undefined> {
+  const compiled = new URL(`./${area}.js`, import.meta.url);
+  if (!existsSync(compiled)) return undefined;
+  const module = (await import(compiled.href)) as { run?: BenchArea };
+  return module.run;
+}
+
+function printTable(results: BenchResult[]): void {
+  const rows = results.map((r) => [
+    r.area,
+    r.name,
+    Number.isInteger(r.value) ? String(r.value) : r.value.toPrecision(4),
+    r.unit,
+    r.goal ?? "",
+    r.note ?? "",
+  ]);
+  const header = ["area", "figure", "value", "unit", "goal", "note"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
+  process.stdout.write(`${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2);
+  const unknown = requested.filter((area) => !(AREAS as readonly string[]).includes(area));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown area(s) ${unknown.join(", ")}; known: ${AREAS.join(", ")}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const areas = requested.length > 0 ? requested : [...AREAS];
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  for (const area of areas) {
+    const run = await loadArea(area);
+    if (!run) {
+      process.stderr.write(`bench: ${area}: no bench module yet, skipped\n`);
+      continue;
+    }
+    process.stderr.write(`bench: ${area}: running…\n`);
+    const started = Date.now();
+    try {
+      const figures = await run();
+      results.push(...figures);
+      process.stderr.write(`bench: ${area}: ${figures.length} figure(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    } catch (error) {
+      failures.push(`${area}: ${(error as Error).stack ?? String(error)}`);
+      process.stderr.write(`bench: ${area}: FAILED: ${(error as Error).message}\n`);
+    }
+  }
+  printTable(results);
+  const output = { generatedAt: new Date().toISOString(), node: process.version, results, failures };
+  writeFileSync(fromRoot("bench/results.json"), `${JSON.stringify(output, null, 2)}\n`);
+  process.stdout.write(`\nwrote bench/results.json (${results.length} figures${failures.length ? `, ${failures.length} area(s) failed` : ""})\n`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+await main();
+process.exit();
