@@ -41,7 +41,7 @@ export const envSchema = z.object({
   AWS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
 
   // Redis (BullMQ). rediss:// turns TLS on; REDIS_PASSWORD overrides any password in the URL.
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  REDIS_URL: optionalString,
   REDIS_PASSWORD: optionalString,
   REDIS_TLS_INSECURE: z.enum(["true", "false"]).default("false"),
 
@@ -84,7 +84,14 @@ export interface Config {
     requestsPerSecond: number;
     burst: number;
   };
-  redis: { url: string; password: string | undefined; tlsInsecure: boolean };
+  redis: {
+    /** @defaultValue "redis://127.0.0.1:6379" */
+    url: string;
+    /** Whether REDIS_URL was set (`ecsmon local` starts its own redis-server when it was not). */
+    urlConfigured: boolean;
+    password: string | undefined;
+    tlsInsecure: boolean;
+  };
   controller: {
     id: string;
     specParameter: string;
@@ -133,13 +140,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       endpointUrl: e.AWS_ENDPOINT_URL,
       credentials:
         e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
+          ? {
+              accessKeyId: e.AWS_ACCESS_KEY_ID,
+              secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+              sessionToken: e.AWS_SESSION_TOKEN,
+            }
           : undefined,
       maxAttempts: e.AWS_MAX_ATTEMPTS,
       requestsPerSecond: e.ECSMON_AWS_RPS,
       burst: e.ECSMON_AWS_BURST,
     },
-    redis: { url: e.REDIS_URL, password: e.REDIS_PASSWORD, tlsInsecure: e.REDIS_TLS_INSECURE === "true" },
+    redis: {
+      url: e.REDIS_URL ?? "redis://127.0.0.1:6379",
+      urlConfigured: e.REDIS_URL !== undefined,
+      password: e.REDIS_PASSWORD,
+      tlsInsecure: e.REDIS_TLS_INSECURE === "true",
+    },
     controller: {
       id: e.ECSMON_CONTROLLER_ID,
       specParameter: e.ECSMON_SPEC_PARAMETER,
