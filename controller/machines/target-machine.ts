@@ -1,0 +1,207 @@
+import { assign, setup } from "xstate";
+
+/**
+ * Lifecycle of one scrape target, as the controller sees it. The machine is pure: every event carries its own
+ * time (`at`, epoch ms) so that transitions are deterministic and testable with `transition()`; I/O (dispatch,
+ * timers, persistence) lives in the registry that feeds it.
+ *
+ * ```
+ * discovered → assigning → active.healthy ⇄ active.failing → draining → removed
+ *                  ↑ ↓ AGENT_LOST        (GONE)               (DRAINED)
+ *               orphaned  ── AGENT_BACK / PLANNED elsewhere → assigning
+ * any live state ── INVALID → invalid ── PLANNED → assigning
+ * ```
+ */
+
+/** Where a target stands; the value of `state` in the status API. */
+export type TargetStateName =
+  | "discovered"
+  | "assigning"
+  | "active.healthy"
+  | "active.failing"
+  | "draining"
+  | "removed"
+  | "invalid"
+  | "orphaned";
+
+export interface TargetInput {
+  id: string;
+  cluster: string;
+  /** Epoch ms of discovery. */
+  at: number;
+  taskArn?: string | undefined;
+  containerName?: string | undefined;
+  serviceName?: string | undefined;
+}
+
+export interface TargetContext {
+  id: string;
+  cluster: string;
+  taskArn: string | undefined;
+  containerName: string | undefined;
+  serviceName: string | undefined;
+  /** Node whose agent scrapes the target; `undefined` = the pool queue. */
+  nodeId: string | undefined;
+  /** Why the target is invalid (state `invalid` only). */
+  reason: string | undefined;
+  /** Last scrape error reported by the agent. */
+  lastError: string | undefined;
+  /** Consecutive failed health results. */
+  failures: number;
+  /** Epoch ms when the current state was entered. */
+  since: number;
+  /** Epoch ms of the last health result. */
+  lastHealthAt: number | undefined;
+}
+
+export type TargetEvent =
+  /** The plan wants the target, scraped by `nodeId` (undefined = pool). */
+  | { type: "PLANNED"; nodeId: string | undefined; at: number }
+  /** The sync job holding the target has been dispatched (or was already current). */
+  | { type: "ASSIGNED"; at: number }
+  | { type: "HEALTH_OK"; at: number }
+  | { type: "HEALTH_FAILED"; error?: string | undefined; at: number }
+  /** The plan no longer wants the target. */
+  | { type: "GONE"; at: number }
+  /** The drain delay has passed. */
+  | { type: "DRAINED"; at: number }
+  | { type: "AGENT_LOST"; at: number }
+  | { type: "AGENT_BACK"; at: number }
+  | { type: "INVALID"; reason: string; at: number };
+
+export const targetMachine = setup({
+  types: {
+    context: {} as TargetContext,
+    events: {} as TargetEvent,
+    input: {} as TargetInput,
+  },
+  guards: {
+    nodeChanged: ({ context, event }) => event.type === "PLANNED" && event.nodeId !== context.nodeId,
+  },
+  actions: {
+    stamp: assign({
+      since: ({ context, event }) => ("at" in event && typeof event.at === "number" ? event.at : context.since),
+    }),
+    setNode: assign({ nodeId: ({ context, event }) => (event.type === "PLANNED" ? event.nodeId : context.nodeId) }),
+    setReason: assign({ reason: ({ context, event }) => (event.type === "INVALID" ? event.reason : context.reason) }),
+    clearReason: assign({ reason: () => undefined }),
+    recordFailure: assign({
+      failures: ({ context }) => context.failures + 1,
+      lastError: ({ context, event }) =>
+        event.type === "HEALTH_FAILED" ? (event.error ?? "scrape failed") : context.lastError,
+      lastHealthAt: ({ context, event }) => ("at" in event ? event.at : context.lastHealthAt),
+    }),
+    recordSuccess: assign({
+      failures: () => 0,
+      lastError: () => undefined,
+      lastHealthAt: ({ context, event }) => ("at" in event ? event.at : context.lastHealthAt),
+    }),
+  },
+}).createMachine({
+  id: "target",
+  initial: "discovered",
+  context: ({ input }) => ({
+    id: input.id,
+    cluster: input.cluster,
+    taskArn: input.taskArn,
+    containerName: input.containerName,
+    serviceName: input.serviceName,
+    nodeId: undefined,
+    reason: undefined,
+    lastError: undefined,
+    failures: 0,
+    since: input.at,
+    lastHealthAt: undefined,
+  }),
+  states: {
+    discovered: {
+      on: {
+        PLANNED: { target: "assigning", actions: "setNode" },
+        INVALID: { target: "invalid", actions: "setReason" },
+        GONE: { target: "removed" },
+      },
+    },
+    assigning: {
+      entry: "stamp",
+      on: {
+        ASSIGNED: { target: "active" },
+        PLANNED: { guard: "nodeChanged", target: "assigning", reenter: true, actions: "setNode" },
+        AGENT_LOST: { target: "orphaned" },
+        GONE: { target: "draining" },
+        INVALID: { target: "invalid", actions: "setReason" },
+      },
+    },
+    active: {
+      entry: "stamp",
+      initial: "healthy",
+      states: {
+        healthy: {
+          on: {
+            HEALTH_OK: { actions: "recordSuccess" },
+            HEALTH_FAILED: { target: "failing", actions: "recordFailure" },
+          },
+        },
+        failing: {
+          entry: "stamp",
+          on: {
+            HEALTH_OK: { target: "healthy", actions: ["recordSuccess", "stamp"] },
+            HEALTH_FAILED: { actions: "recordFailure" },
+          },
+        },
+      },
+      on: {
+        PLANNED: { guard: "nodeChanged", target: "assigning", actions: "setNode" },
+        AGENT_LOST: { target: "orphaned" },
+        GONE: { target: "draining" },
+        INVALID: { target: "invalid", actions: "setReason" },
+      },
+    },
+    orphaned: {
+      entry: "stamp",
+      on: {
+        AGENT_BACK: { target: "assigning" },
+        PLANNED: { guard: "nodeChanged", target: "assigning", actions: "setNode" },
+        GONE: { target: "draining" },
+        INVALID: { target: "invalid", actions: "setReason" },
+      },
+    },
+    draining: {
+      entry: "stamp",
+      on: {
+        DRAINED: { target: "removed" },
+        PLANNED: { target: "assigning", actions: "setNode" },
+      },
+    },
+    invalid: {
+      entry: "stamp",
+      on: {
+        INVALID: { actions: "setReason" },
+        PLANNED: { target: "assigning", actions: ["clearReason", "setNode"] },
+        GONE: { target: "removed" },
+      },
+    },
+    removed: { type: "final", entry: "stamp" },
+  },
+});
+
+/** Flattens a snapshot value (`{ active: "healthy" }`) into the dotted name used by the API and metrics. */
+export function targetStateName(value: unknown): TargetStateName {
+  if (typeof value === "string") return value as TargetStateName;
+  if (value && typeof value === "object") {
+    const [parent, child] = Object.entries(value)[0] ?? [];
+    if (parent && typeof child === "string") return `${parent}.${child}` as TargetStateName;
+  }
+  return "discovered";
+}
+
+/** Every state name, for initialising the targets-by-state gauge. */
+export const TARGET_STATES: readonly TargetStateName[] = [
+  "discovered",
+  "assigning",
+  "active.healthy",
+  "active.failing",
+  "draining",
+  "removed",
+  "invalid",
+  "orphaned",
+];
