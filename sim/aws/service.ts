@@ -13,6 +13,10 @@ export interface SimRequestContext {
   /** Always the simulated account, "000000000000". */
   accountId: string;
   protocol: AwsProtocol;
+  /** Size of the raw request body in bytes (PutMetricData's 1 MB limit applies to it). */
+  bodyBytes?: number;
+  /** The server's base URL as the client reached it, e.g. "http://127.0.0.1:4566" (SQS queue URLs use it). */
+  endpoint?: string;
 }
 
 /**
@@ -22,6 +26,11 @@ export interface SimRequestContext {
  */
 export type OperationInput = Record<string, unknown>;
 
+/**
+ * Handlers return plain objects. `Date` values are encoded by the codec: epoch seconds for JSON protocols,
+ * ISO 8601 for XML. `undefined`/`null` members are omitted. Query-protocol input values arrive as strings
+ * (use the helpers in `sim/aws/input.ts` to coerce).
+ */
 export type OperationHandler = (input: OperationInput, ctx: SimRequestContext) => unknown | Promise<unknown>;
 
 export interface SimService {
@@ -34,6 +43,14 @@ export interface SimService {
   /** XML namespace for query responses. */
   xmlNamespace?: string;
   operations: Record<string, OperationHandler>;
+  /**
+   * awsQueryCompatible JSON services (CloudWatch, SQS): SDK error shape name → query error code, e.g.
+   * `{ QueueDoesNotExist: "AWS.SimpleQueueService.NonExistentQueue" }`. Handlers throw the shape name; the
+   * JSON codec adds the `x-amzn-query-error` header and the query codec sends the query code.
+   */
+  queryCompatErrors?: Record<string, string>;
+  /** Smithy namespace used in JSON `__type` for query-compatible services, e.g. "com.amazonaws.cloudwatch". */
+  jsonErrorNamespace?: string;
 }
 
 /**

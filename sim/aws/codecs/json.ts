@@ -1,0 +1,38 @@
+import type { AwsError, SimService } from "../service.js";
+
+/** JSON replacer: `Date` → epoch seconds (the JSON protocols' default timestamp format). */
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  if (typeof value === "string" && key !== "") {
+    const raw = this[key];
+    if (raw instanceof Date) return raw.getTime() / 1000;
+  }
+  return value;
+}
+
+/** Serializes a handler's output as a JSON protocol body. */
+export function encodeJsonBody(output: unknown): string {
+  if (output === undefined || output === null) return "{}";
+  return JSON.stringify(output, replacer);
+}
+
+/** A JSON protocol error response: body, status and headers. */
+export interface JsonErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Encodes an AwsError for JSON 1.0/1.1. The SDK reads the code from `__type` (or `x-amzn-ErrorType`); for
+ * awsQueryCompatible services it also reads `x-amzn-query-error: <QueryCode>;<Sender|Receiver>`.
+ */
+export function encodeJsonError(err: AwsError, service: SimService | undefined): JsonErrorResponse {
+  const headers: Record<string, string> = { "x-amzn-ErrorType": err.code };
+  let type = err.code;
+  if (service?.queryCompatErrors) {
+    const queryCode = service.queryCompatErrors[err.code] ?? err.code;
+    headers["x-amzn-query-error"] = `${queryCode};${err.senderFault ? "Sender" : "Receiver"}`;
+    if (service.jsonErrorNamespace) type = `${service.jsonErrorNamespace}#${err.code}`;
+  }
+  return { status: err.status, headers, body: JSON.stringify({ __type: type, message: err.message }) };
+}

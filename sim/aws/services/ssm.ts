@@ -1,0 +1,404 @@
+import { decodeToken, encodeToken, InputReader } from "../input.js";
+import { AwsError, type SimRequestContext, type SimService } from "../service.js";
+
+export type ParameterType = "String" | "StringList" | "SecureString";
+export type ParameterTier = "Standard" | "Advanced";
+
+/** One stored version of a parameter. */
+export interface ParameterVersion {
+  name: string;
+  type: ParameterType;
+  value: string;
+  version: number;
+  tier: ParameterTier;
+  description?: string | undefined;
+  allowedPattern?: string | undefined;
+  keyId?: string | undefined;
+  dataType: string;
+  labels: string[];
+  lastModifiedDate: Date;
+}
+
+/** Account limits Parameter Store enforces, per region. */
+export interface SsmLimits {
+  /** @defaultValue 10000 */
+  maxStandardParameters: number;
+  /** @defaultValue 100000 */
+  maxAdvancedParameters: number;
+  /** Versions kept per parameter. @defaultValue 100 */
+  maxVersions: number;
+}
+
+const STANDARD_MAX_VALUE = 4096;
+const ADVANCED_MAX_VALUE = 8192;
+const NAME_MAX = 2048;
+const MAX_HIERARCHY_DEPTH = 15;
+const NAME_CHARS = /^[a-zA-Z0-9_.\-/]+$/;
+const TYPES = ["String", "StringList", "SecureString"] as const;
+const TIERS = ["Standard", "Advanced", "Intelligent-Tiering"] as const;
+const DATA_TYPES = ["text", "aws:ec2:image", "aws:ssm:integration"] as const;
+const DEFAULT_KMS_KEY = "alias/aws/ssm";
+
+/** Parameter Store state: every version of every parameter, per region. Exposed for scenario seeding. */
+export class SsmParameterStore {
+  private readonly regions = new Map<string, Map<string, ParameterVersion[]>>();
+  readonly limits: SsmLimits;
+
+  constructor(limits: Partial<SsmLimits> = {}) {
+    this.limits = { maxStandardParameters: 10_000, maxAdvancedParameters: 100_000, maxVersions: 100, ...limits };
+  }
+
+  region(region: string): Map<string, ParameterVersion[]> {
+    let m = this.regions.get(region);
+    if (!m) {
+      m = new Map();
+      this.regions.set(region, m);
+    }
+    return m;
+  }
+
+  /** Versions of `name`, oldest first; undefined when the parameter does not exist. */
+  history(region: string, name: string): ParameterVersion[] | undefined {
+    return this.regions.get(region)?.get(name);
+  }
+
+  latest(region: string, name: string): ParameterVersion | undefined {
+    return this.history(region, name)?.at(-1);
+  }
+
+  count(region: string, tier: ParameterTier): number {
+    let n = 0;
+    for (const versions of this.region(region).values()) if (versions.at(-1)?.tier === tier) n++;
+    return n;
+  }
+
+  clear(): void {
+    this.regions.clear();
+  }
+}
+
+/** Strips an ARN (`arn:aws:ssm:r:a:parameter/x/y` → "/x/y", `…:parameter/x` → "x"). */
+function nameFromArnOrName(raw: string): string {
+  if (!raw.startsWith("arn:")) return raw;
+  const i = raw.indexOf(":parameter/");
+  if (i < 0) return raw;
+  const rest = raw.slice(i + ":parameter/".length);
+  return rest.includes("/") ? `/${rest}` : rest;
+}
+
+function parameterArn(ctx: SimRequestContext, name: string): string {
+  return `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${name.startsWith("/") ? name : `/${name}`}`;
+}
+
+function validateName(name: string): void {
+  if (name.length > NAME_MAX) {
+    throw new AwsError("ValidationException", `Parameter name must be at most ${NAME_MAX} characters.`);
+  }
+  if (!NAME_CHARS.test(name)) {
+    throw new AwsError(
+      "ValidationException",
+      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.',
+    );
+  }
+  const bare = name.replace(/^\//, "").toLowerCase();
+  if (bare.startsWith("aws") || bare.startsWith("ssm")) {
+    throw new AwsError(
+      "ValidationException",
+      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).',
+    );
+  }
+  if (name.includes("/") && !name.startsWith("/")) {
+    throw new AwsError("ValidationException", "Parameter name must be a fully qualified name.");
+  }
+  if (name.endsWith("/") || name.includes("//")) {
+    throw new AwsError("ValidationException", "Parameter name must be a fully qualified name.");
+  }
+  if (name.split("/").filter(Boolean).length > MAX_HIERARCHY_DEPTH) {
+    throw new AwsError(
+      "HierarchyLevelLimitExceededException",
+      `A hierarchy can have a maximum of ${MAX_HIERARCHY_DEPTH} levels.`,
+    );
+  }
+}
+
+/** Deterministic stand-in for the KMS ciphertext AWS returns for SecureString without WithDecryption. */
+function pseudoCiphertext(value: string, keyId: string): string {
+  return `AQICAH${Buffer.from(`${keyId}:${value}`).toString("base64")}`;
+}
+
+/** Resolves `name`, `name:version` or `name:label` to a version. */
+function select(
+  store: SsmParameterStore,
+  ctx: SimRequestContext,
+  raw: string,
+): { v: ParameterVersion; selector?: string } {
+  const full = nameFromArnOrName(raw);
+  const colon = full.lastIndexOf(":");
+  const name = colon > 0 ? full.slice(0, colon) : full;
+  const selector = colon > 0 ? full.slice(colon + 1) : undefined;
+  const history = store.history(ctx.region, name);
+  if (!history || history.length === 0) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
+  if (selector === undefined) return { v: history.at(-1) as ParameterVersion };
+  if (/^\d+$/.test(selector)) {
+    const version = Number(selector);
+    const v = history.find((h) => h.version === version);
+    if (!v) {
+      throw new AwsError(
+        "ParameterVersionNotFound",
+        `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
+      );
+    }
+    return { v, selector: `:${selector}` };
+  }
+  const v = history.find((h) => h.labels.includes(selector));
+  if (!v) {
+    throw new AwsError("ParameterVersionNotFound", `Systems Manager could not find label ${selector} of ${name}.`);
+  }
+  return { v, selector: `:${selector}` };
+}
+
+function renderParameter(ctx: SimRequestContext, v: ParameterVersion, decrypt: boolean, selector?: string) {
+  return {
+    Name: v.name,
+    Type: v.type,
+    Value: v.type === "SecureString" && !decrypt ? pseudoCiphertext(v.value, v.keyId ?? DEFAULT_KMS_KEY) : v.value,
+    Version: v.version,
+    Selector: selector,
+    LastModifiedDate: v.lastModifiedDate,
+    ARN: parameterArn(ctx, v.name),
+    DataType: v.dataType,
+  };
+}
+
+/** Builds the simulated SSM (Parameter Store subset; JSON 1.1, target prefix AmazonSSM). */
+export function createSsmService(store = new SsmParameterStore()): SimService & { store: SsmParameterStore } {
+  const putParameter = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const name = nameFromArnOrName(r.reqStr("Name", { min: 1, max: NAME_MAX }));
+    validateName(name);
+    const value = r.reqStr("Value");
+    const type = r.oneOf("Type", TYPES);
+    const overwrite = r.bool("Overwrite") ?? false;
+    const requestedTier = r.oneOf("Tier", TIERS);
+    const dataType = r.oneOf("DataType", DATA_TYPES);
+    const description = r.str("Description", { max: 1024 });
+    const allowedPattern = r.str("AllowedPattern", { max: 1024 });
+    const keyId = r.str("KeyId", { min: 1, max: 256 });
+    const tags = r.list("Tags", { max: 1000 });
+    if (value.length > ADVANCED_MAX_VALUE)
+      r.fail("Value", `${value.slice(0, 16)}…`, `Member must have length less than or equal to ${ADVANCED_MAX_VALUE}`);
+    if (tags && tags.length > 0 && overwrite) {
+      throw new AwsError(
+        "ValidationException",
+        "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+      );
+    }
+
+    const params = store.region(ctx.region);
+    const history = params.get(name);
+    const current = history?.at(-1);
+    if (current && !overwrite) {
+      throw new AwsError(
+        "ParameterAlreadyExists",
+        "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+      );
+    }
+    if (!current && !type)
+      throw new AwsError("ValidationException", "A parameter type is required when you create a parameter.");
+    const effectiveType = type ?? (current as ParameterVersion).type;
+    if (keyId && effectiveType !== "SecureString") {
+      throw new AwsError("ValidationException", "KeyId is required for SecureString type parameter only.");
+    }
+    if (allowedPattern !== undefined) {
+      let re: RegExp;
+      try {
+        re = new RegExp(allowedPattern);
+      } catch {
+        throw new AwsError(
+          "InvalidAllowedPatternException",
+          "The request does not meet the regular expression requirement.",
+        );
+      }
+      if (!re.test(value)) {
+        throw new AwsError(
+          "ParameterPatternMismatchException",
+          `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`,
+        );
+      }
+    }
+
+    let tier: ParameterTier;
+    if (requestedTier === "Intelligent-Tiering")
+      tier = value.length > STANDARD_MAX_VALUE || current?.tier === "Advanced" ? "Advanced" : "Standard";
+    else tier = requestedTier ?? current?.tier ?? "Standard";
+    if (current?.tier === "Advanced" && tier === "Standard") {
+      throw new AwsError(
+        "ValidationException",
+        "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.",
+      );
+    }
+    if (tier === "Standard" && value.length > STANDARD_MAX_VALUE) {
+      throw new AwsError(
+        "ValidationException",
+        `Standard tier parameters support a maximum parameter value of ${STANDARD_MAX_VALUE} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html`,
+      );
+    }
+    if (!current || current.tier !== tier) {
+      const limit = tier === "Standard" ? store.limits.maxStandardParameters : store.limits.maxAdvancedParameters;
+      if (store.count(ctx.region, tier) >= limit) {
+        throw new AwsError(
+          "ParameterLimitExceeded",
+          `You have exceeded the number of parameters for this AWS account. Delete unnecessary parameters and try again.`,
+        );
+      }
+    }
+    if (history && history.length >= store.limits.maxVersions) {
+      const oldest = history[0] as ParameterVersion;
+      if (oldest.labels.length > 0) {
+        throw new AwsError(
+          "ParameterMaxVersionLimitExceeded",
+          `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${oldest.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
+        );
+      }
+      history.shift();
+    }
+
+    const version = (current?.version ?? 0) + 1;
+    const entry: ParameterVersion = {
+      name,
+      type: effectiveType,
+      value,
+      version,
+      tier,
+      description: description ?? current?.description,
+      allowedPattern: allowedPattern ?? current?.allowedPattern,
+      keyId: effectiveType === "SecureString" ? (keyId ?? current?.keyId ?? DEFAULT_KMS_KEY) : undefined,
+      dataType: dataType ?? current?.dataType ?? "text",
+      labels: [],
+      lastModifiedDate: new Date(),
+    };
+    if (history) history.push(entry);
+    else params.set(name, [entry]);
+    return { Version: version, Tier: tier };
+  };
+
+  const getParameter = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const { v, selector } = select(store, ctx, r.reqStr("Name", { min: 1, max: NAME_MAX }));
+    return { Parameter: renderParameter(ctx, v, r.bool("WithDecryption") ?? false, selector) };
+  };
+
+  const getParameters = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const names = r.list<string>("Names", { min: 1, max: 10 }) ?? r.missing("Names");
+    const decrypt = r.bool("WithDecryption") ?? false;
+    const Parameters: unknown[] = [];
+    const InvalidParameters: string[] = [];
+    for (const raw of names) {
+      try {
+        const { v, selector } = select(store, ctx, String(raw));
+        Parameters.push(renderParameter(ctx, v, decrypt, selector));
+      } catch (err) {
+        if (err instanceof AwsError) InvalidParameters.push(String(raw));
+        else throw err;
+      }
+    }
+    return { Parameters, InvalidParameters };
+  };
+
+  const getParameterHistory = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const name = nameFromArnOrName(r.reqStr("Name", { min: 1, max: NAME_MAX }));
+    const decrypt = r.bool("WithDecryption") ?? false;
+    const max = r.num("MaxResults", { min: 1, max: 50, integer: true }) ?? 50;
+    const token = r.str("NextToken");
+    const history = store.history(ctx.region, name);
+    if (!history) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
+    let offset = 0;
+    if (token !== undefined) {
+      const decoded = decodeToken(token, `ssm-history:${name}`);
+      if (decoded === undefined) throw new AwsError("InvalidNextToken", "The specified token isn't valid.");
+      offset = decoded;
+    }
+    const page = history.slice(offset, offset + max);
+    const next = offset + max < history.length ? encodeToken(offset + max, `ssm-history:${name}`) : undefined;
+    return {
+      Parameters: page.map((v) => ({
+        Name: v.name,
+        Type: v.type,
+        KeyId: v.keyId,
+        LastModifiedDate: v.lastModifiedDate,
+        LastModifiedUser: `arn:aws:iam::${ctx.accountId}:root`,
+        Description: v.description,
+        Value: v.type === "SecureString" && !decrypt ? pseudoCiphertext(v.value, v.keyId ?? DEFAULT_KMS_KEY) : v.value,
+        AllowedPattern: v.allowedPattern,
+        Version: v.version,
+        Labels: v.labels,
+        Tier: v.tier,
+        Policies: [],
+        DataType: v.dataType,
+      })),
+      NextToken: next,
+    };
+  };
+
+  const deleteParameter = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const name = nameFromArnOrName(new InputReader(input).reqStr("Name", { min: 1, max: NAME_MAX }));
+    if (!store.region(ctx.region).delete(name)) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
+    return {};
+  };
+
+  const deleteParameters = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const names =
+      new InputReader(input).list<string>("Names", { min: 1, max: 10 }) ?? new InputReader(input).missing("Names");
+    const DeletedParameters: string[] = [];
+    const InvalidParameters: string[] = [];
+    for (const raw of names) {
+      const name = nameFromArnOrName(String(raw));
+      if (store.region(ctx.region).delete(name)) DeletedParameters.push(name);
+      else InvalidParameters.push(name);
+    }
+    return { DeletedParameters, InvalidParameters };
+  };
+
+  const labelParameterVersion = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const name = nameFromArnOrName(r.reqStr("Name"));
+    const labels = (r.list<string>("Labels", { min: 1, max: 10 }) ?? r.missing("Labels")).map(String);
+    const history = store.history(ctx.region, name);
+    if (!history) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
+    const wanted = r.num("ParameterVersion", { min: 1, integer: true });
+    const target = wanted === undefined ? history.at(-1) : history.find((h) => h.version === wanted);
+    if (!target) {
+      throw new AwsError(
+        "ParameterVersionNotFound",
+        `Systems Manager could not find version ${wanted} of ${name}. Verify the version and try again.`,
+      );
+    }
+    const InvalidLabels: string[] = [];
+    for (const label of labels) {
+      if (/^\d/.test(label) || /^(aws|ssm)/i.test(label) || label.length > 100 || !/^[a-zA-Z0-9_.-]+$/.test(label)) {
+        InvalidLabels.push(label);
+        continue;
+      }
+      for (const h of history) h.labels = h.labels.filter((l) => l !== label);
+      target.labels.push(label);
+    }
+    return { InvalidLabels, ParameterVersion: target.version };
+  };
+
+  return {
+    signingName: "ssm",
+    targetPrefix: "AmazonSSM",
+    store,
+    operations: {
+      PutParameter: putParameter,
+      GetParameter: getParameter,
+      GetParameters: getParameters,
+      GetParameterHistory: getParameterHistory,
+      DeleteParameter: deleteParameter,
+      DeleteParameters: deleteParameters,
+      LabelParameterVersion: labelParameterVersion,
+    },
+  };
+}

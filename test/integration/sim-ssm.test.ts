@@ -1,0 +1,207 @@
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  GetParametersCommand,
+  LabelParameterVersionCommand,
+  ParameterAlreadyExists,
+  ParameterLimitExceeded,
+  ParameterMaxVersionLimitExceeded,
+  ParameterNotFound,
+  ParameterPatternMismatchException,
+  ParameterVersionNotFound,
+  PutParameterCommand,
+  SSMServiceException,
+} from "@aws-sdk/client-ssm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
+import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.js";
+
+let server: AwsServer;
+let aws: AwsClients;
+const store = new SsmParameterStore({ maxStandardParameters: 50 });
+
+beforeAll(async () => {
+  server = await startAwsServer({ services: [createSsmService(store)] });
+  aws = createAwsClients({ region: "us-east-1", endpointUrl: server.url, maxAttempts: 1 });
+});
+afterAll(async () => {
+  aws.destroy();
+  await server.close();
+});
+
+async function error(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("simulated SSM through @aws-sdk/client-ssm", () => {
+  it("puts, overwrites and reads a parameter with increasing versions", async () => {
+    const put = await aws.ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 1", Type: "String" }));
+    expect(put).toMatchObject({ Version: 1, Tier: "Standard" });
+    const again = await aws.ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 2", Overwrite: true }));
+    expect(again.Version).toBe(2);
+    const got = await aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec" }));
+    expect(got.Parameter).toMatchObject({
+      Name: "/ecsmon/spec",
+      Value: "a: 2",
+      Version: 2,
+      Type: "String",
+      DataType: "text",
+    });
+    expect(got.Parameter?.ARN).toBe("arn:aws:ssm:us-east-1:000000000000:parameter/ecsmon/spec");
+    expect(got.Parameter?.LastModifiedDate).toBeInstanceOf(Date);
+    const v1 = await aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec:1" }));
+    expect(v1.Parameter).toMatchObject({ Value: "a: 1", Version: 1, Selector: ":1" });
+  });
+
+  it("maps every error to its typed SDK exception", async () => {
+    await aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "x", Type: "String" }));
+    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/nope" })))).toBeInstanceOf(ParameterNotFound);
+    expect(await error(aws.ssm.send(new DeleteParameterCommand({ Name: "/nope" })))).toBeInstanceOf(ParameterNotFound);
+    expect(
+      await error(aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "y", Type: "String" }))),
+    ).toBeInstanceOf(ParameterAlreadyExists);
+    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/err/p:9" })))).toBeInstanceOf(
+      ParameterVersionNotFound,
+    );
+    expect(
+      await error(
+        aws.ssm.send(
+          new PutParameterCommand({ Name: "/err/q", Value: "abc", Type: "String", AllowedPattern: "^\\d+$" }),
+        ),
+      ),
+    ).toBeInstanceOf(ParameterPatternMismatchException);
+    const invalid = (await error(
+      aws.ssm.send(new PutParameterCommand({ Name: "/err/new", Value: "x" })),
+    )) as SSMServiceException;
+    expect(invalid).toBeInstanceOf(SSMServiceException);
+    expect(invalid.name).toBe("ValidationException");
+    expect(invalid.$metadata.httpStatusCode).toBe(400);
+    const prefixed = (await error(
+      aws.ssm.send(new PutParameterCommand({ Name: "/aws/x", Value: "x", Type: "String" })),
+    )) as SSMServiceException;
+    expect(prefixed.name).toBe("ValidationException");
+  });
+
+  it("enforces the Standard (4 KB) and Advanced (8 KB) tier limits; Intelligent-Tiering upgrades", async () => {
+    const big = "x".repeat(5000);
+    const std = (await error(
+      aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: big, Type: "String" })),
+    )) as Error;
+    expect(std.name).toBe("ValidationException");
+    expect(std.message).toMatch(/4096/);
+    const adv = await aws.ssm.send(
+      new PutParameterCommand({ Name: "/tier/a", Value: big, Type: "String", Tier: "Advanced" }),
+    );
+    expect(adv.Tier).toBe("Advanced");
+    const smart = await aws.ssm.send(
+      new PutParameterCommand({ Name: "/tier/b", Value: big, Type: "String", Tier: "Intelligent-Tiering" }),
+    );
+    expect(smart.Tier).toBe("Advanced");
+    const small = await aws.ssm.send(
+      new PutParameterCommand({ Name: "/tier/c", Value: "1", Type: "String", Tier: "Intelligent-Tiering" }),
+    );
+    expect(small.Tier).toBe("Standard");
+    const huge = (await error(
+      aws.ssm.send(
+        new PutParameterCommand({ Name: "/tier/d", Value: "x".repeat(8193), Type: "String", Tier: "Advanced" }),
+      ),
+    )) as Error;
+    expect(huge.name).toBe("ValidationException");
+    const downgrade = (await error(
+      aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: "1", Overwrite: true, Tier: "Standard" })),
+    )) as Error;
+    expect(downgrade.message).toMatch(/downgrade/);
+  });
+
+  it("keeps 100 versions, dropping the oldest, and refuses when the oldest is labelled", async () => {
+    const name = "/versions/p";
+    for (let i = 1; i <= 100; i++) {
+      await aws.ssm.send(new PutParameterCommand({ Name: name, Value: `v${i}`, Type: "String", Overwrite: true }));
+    }
+    const r101 = await aws.ssm.send(new PutParameterCommand({ Name: name, Value: "v101", Overwrite: true }));
+    expect(r101.Version).toBe(101);
+    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: `${name}:1` })))).toBeInstanceOf(
+      ParameterVersionNotFound,
+    );
+    await aws.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: 2, Labels: ["pinned"] }));
+    expect(
+      await error(aws.ssm.send(new PutParameterCommand({ Name: name, Value: "v102", Overwrite: true }))),
+    ).toBeInstanceOf(ParameterMaxVersionLimitExceeded);
+    const byLabel = await aws.ssm.send(new GetParameterCommand({ Name: `${name}:pinned` }));
+    expect(byLabel.Parameter?.Value).toBe("v2");
+  });
+
+  it("paginates GetParameterHistory with MaxResults ≤ 50 and a NextToken", async () => {
+    const name = "/history/p";
+    for (let i = 1; i <= 7; i++) {
+      await aws.ssm.send(new PutParameterCommand({ Name: name, Value: `h${i}`, Type: "String", Overwrite: true }));
+    }
+    const seen: number[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await aws.ssm.send(new GetParameterHistoryCommand({ Name: name, MaxResults: 3, NextToken: token }));
+      for (const p of page.Parameters ?? []) seen.push(p.Version ?? -1);
+      token = page.NextToken;
+      pages++;
+    } while (token);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const tooMany = (await error(
+      aws.ssm.send(new GetParameterHistoryCommand({ Name: name, MaxResults: 51 })),
+    )) as Error;
+    expect(tooMany.name).toBe("ValidationException");
+    const badToken = (await error(
+      aws.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: "garbage" })),
+    )) as Error;
+    expect(badToken.name).toBe("InvalidNextToken");
+  });
+
+  it("stores SecureString as-is and returns it only WithDecryption", async () => {
+    await aws.ssm.send(new PutParameterCommand({ Name: "/secure/token", Value: "s3cret", Type: "SecureString" }));
+    const plain = await aws.ssm.send(new GetParameterCommand({ Name: "/secure/token", WithDecryption: true }));
+    expect(plain.Parameter?.Value).toBe("s3cret");
+    const masked = await aws.ssm.send(new GetParameterCommand({ Name: "/secure/token" }));
+    expect(masked.Parameter?.Value).not.toBe("s3cret");
+    const both = await aws.ssm.send(
+      new GetParametersCommand({ Names: ["/secure/token", "/missing"], WithDecryption: true }),
+    );
+    expect(both.Parameters?.map((p) => p.Value)).toEqual(["s3cret"]);
+    expect(both.InvalidParameters).toEqual(["/missing"]);
+  });
+
+  it("deletes parameters and enforces the per-region parameter limit", async () => {
+    await aws.ssm.send(new PutParameterCommand({ Name: "/del/p", Value: "x", Type: "String" }));
+    await aws.ssm.send(new DeleteParameterCommand({ Name: "/del/p" }));
+    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/del/p" })))).toBeInstanceOf(ParameterNotFound);
+    const local = createAwsClients({ region: "eu-west-3", endpointUrl: server.url, maxAttempts: 1 });
+    try {
+      for (let i = 0; i < 50; i++) {
+        await local.ssm.send(new PutParameterCommand({ Name: `/limit/p${i}`, Value: "x", Type: "String" }));
+      }
+      expect(
+        await error(local.ssm.send(new PutParameterCommand({ Name: "/limit/one-more", Value: "x", Type: "String" }))),
+      ).toBeInstanceOf(ParameterLimitExceeded);
+      // Parameters are regional: the default region did not see them.
+      expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/limit/p0" })))).toBeInstanceOf(
+        ParameterNotFound,
+      );
+    } finally {
+      local.destroy();
+    }
+  });
+
+  it("counts requests per operation and outcome", () => {
+    expect(server.counters.total({ service: "ssm", operation: "PutParameter", outcome: "ok" })).toBeGreaterThan(100);
+    expect(
+      server.counters.total({ service: "ssm", operation: "GetParameter", outcome: "client_error" }),
+    ).toBeGreaterThan(0);
+  });
+});
