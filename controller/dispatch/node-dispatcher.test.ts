@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClusterSpec, NodeSyncJob, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import { createLogger } from "../../lib/logger.js";
+import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import { ClusterLease, LeaseLostError } from "../leases/cluster-lease.js";
+import type { NodePayload } from "../model.js";
+import { NodeDispatcher, nodeKeys } from "./node-dispatcher.js";
+import { ReportConsumer, type ReportKind } from "./report-consumer.js";
+import { ReportStore } from "./report-store.js";
+import { buildNodeSyncJob, buildPoolSyncJob, poolNodeId } from "./sync-job.js";
+
+let server: RedisServer;
+let redis: Redis;
+const logger = createLogger({ level: "silent", name: "test" });
+const spec = ClusterSpec.parse({ name: "demo" });
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const target = (n: number) => ({
+  id: `arn:aws:ecs:us-east-1:000000000000:task/demo/t${n}/app/8080/metrics`,
+  address: `10.0.0.${n}:8080`,
+  scheme: "http" as const,
+  metricsPath: "/metrics",
+  labels: { cluster: "demo" },
+});
+const payload = (nodeId: string, targets: number[]): NodePayload => ({
+  nodeId,
+  targets: targets.map(target),
+  statsAssignments: [],
+  instanceType: "m5.large",
+  trunking: false,
+  awsvpcTasks: 0,
+});
+
+async function setup() {
+  const keyPrefix = `t-${randomUUID()}`;
+  const bullPrefix = `b-${randomUUID()}`;
+  const lease = new ClusterLease({ redis, cluster: "demo", holderId: "a", ttlMs: 10_000, keyPrefix });
+  await lease.tryAcquire();
+  const dispatcher = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
+  return { keyPrefix, bullPrefix, lease, dispatcher };
+}
+
+describe("NodeDispatcher", () => {
+  it("sends only when the payload changes, with deterministic ids and monotonic generations", async () => {
+    const { keyPrefix, bullPrefix, lease, dispatcher } = await setup();
+    const nodeId = randomUUID();
+    const first = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1, 2])), lease);
+    expect(first).toEqual({ sent: true, generation: 1, jobId: `sync-${nodeId}-g1` });
+    const same = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1, 2])), lease);
+    expect(same).toEqual({ sent: false, generation: 1, jobId: `sync-${nodeId}-g1` });
+    const changed = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
+    expect(changed).toEqual({ sent: true, generation: 2, jobId: `sync-${nodeId}-g2` });
+
+    const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis, prefix: bullPrefix });
+    const jobs = await queue.getJobs(["wait"]);
+    expect(jobs.map((j) => j.id).sort()).toEqual([`sync-${nodeId}-g1`, `sync-${nodeId}-g2`]);
+    for (const job of jobs) {
+      expect(job.name).toBe("sync");
+      expect(job.id).not.toContain(":");
+      const data = NodeSyncJob.parse(job.data);
+      expect(data.fencingToken).toBe(1);
+      expect(`sync-${nodeId}-g${data.generation}`).toBe(job.id);
+    }
+    const keys = nodeKeys(keyPrefix, nodeId);
+    expect(await redis.get(keys.latest)).toBe(`sync-${nodeId}-g2`);
+    expect(NodeSyncJob.parse(JSON.parse((await redis.get(keys.job)) ?? "{}")).scrape.targets).toHaveLength(1);
+    await queue.close();
+    await dispatcher.close();
+  });
+
+  it("does not resend after a failover when the state is unchanged (hash kept in Redis)", async () => {
+    const { keyPrefix, bullPrefix, lease, dispatcher } = await setup();
+    const nodeId = randomUUID();
+    await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
+    const other = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
+    const again = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
+    expect(again.sent).toBe(false);
+    const next = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [3])), lease);
+    expect(next.generation).toBe(2);
+    await dispatcher.close();
+    await other.close();
+  });
+
+  it("refuses to write once the lease is lost", async () => {
+    const { keyPrefix, lease, dispatcher } = await setup();
+    const nodeId = randomUUID();
+    await redis.set(`${keyPrefix}:lease:demo`, "b|7");
+    await expect(dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease)).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    expect(await redis.get(nodeKeys(keyPrefix, nodeId).generation)).toBeNull();
+    await dispatcher.close();
+  });
+
+  it("routes a cluster's pool job to ecsmon-pool under a sanitized node id", async () => {
+    const { bullPrefix, lease, dispatcher } = await setup();
+    const cluster = `arn:aws:ecs:us-east-1:000000000000:cluster/${randomUUID()}`;
+    const job = buildPoolSyncJob(cluster, spec, [target(9)]);
+    expect(job.nodeId).toBe(poolNodeId(cluster));
+    expect(job.nodeId).toMatch(/^pool-[A-Za-z0-9_.-]+$/);
+    expect(job.stats.enabled).toBe(false);
+    const result = await dispatcher.sync(job, lease);
+    const queue = new Queue("ecsmon-pool", { connection: redis, prefix: bullPrefix });
+    expect((await queue.getJob(result.jobId ?? ""))?.data.scrape.targets).toHaveLength(1);
+    expect(await dispatcher.waiting("ecsmon-pool")).toBe(1);
+    await queue.close();
+    await dispatcher.close();
+  });
+});
+
+describe("ReportConsumer", () => {
+  it("stores valid reports and counts and drops invalid ones without crashing", async () => {
+    const bullPrefix = `b-${randomUUID()}`;
+    const store = new ReportStore(redis, `t-${randomUUID()}`);
+    const kinds: ReportKind[] = [];
+    const consumer = new ReportConsumer({ redis, store, logger, bullPrefix, onReport: (k) => kinds.push(k) });
+    await consumer.waitUntilReady();
+    const queue = new Queue(REPORTS_QUEUE, { connection: redis, prefix: bullPrefix });
+    const at = new Date().toISOString();
+    await queue.add("report", { contract: "nonsense" });
+    await queue.add("report", "not even an object");
+    await queue.add("report", {
+      contract: "ecsmon.dev/heartbeat/v1",
+      cluster: "demo",
+      nodeId: "n1",
+      agentId: "a1",
+      mode: "daemon",
+      generation: 4,
+      ttlMs: 15_000,
+      at,
+    });
+    await queue.add("report", {
+      contract: "ecsmon.dev/target-health/v1",
+      cluster: "demo",
+      nodeId: "n1",
+      generation: 4,
+      results: [{ targetId: "t1", ok: false, errorClass: "timeout", durationMs: 10, samples: 0, at }],
+    });
+    for (let i = 0; i < 100 && kinds.length < 4; i++) await sleep(50);
+    expect(kinds.sort()).toEqual(["health", "heartbeat", "invalid", "invalid"]);
+    expect((await store.heartbeats("demo")).get("n1")?.generation).toBe(4);
+    expect((await store.health("demo")).get("t1")?.errorClass).toBe("timeout");
+    const failed = await queue.getJobCounts("failed");
+    expect(failed.failed).toBe(0);
+    await queue.close();
+    await consumer.close();
+  });
+});

@@ -1,0 +1,144 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { NodeSyncJob, nodeQueueName, nodeSyncJobId, POOL_QUEUE } from "../../crds-like-schemas/index.js";
+import type { Logger } from "../../lib/logger.js";
+import { poolNodeId, syncJobHash, type UnversionedSyncJob } from "./sync-job.js";
+
+/** What the dispatcher needs from the cluster's lease: the token to stamp and a check right before writing. */
+export interface DispatchFence {
+  /** Checks in Redis that the lease is still ours; throws otherwise. Returns the fencing token. */
+  assertHeld(): Promise<number>;
+}
+
+export interface NodeDispatcherOptions {
+  redis: Redis;
+  logger: Logger;
+  /** Prefix of ecsmon's own keys. @defaultValue "ecsmon" */
+  keyPrefix?: string;
+  /** BullMQ key prefix (queues live under `<bullPrefix>:<queue>`). @defaultValue "bull" */
+  bullPrefix?: string;
+  /** Completed jobs kept per queue. @defaultValue 10 */
+  keepCompleted?: number;
+  /** Failed jobs kept per queue. @defaultValue 50 */
+  keepFailed?: number;
+  now?: () => Date;
+}
+
+export interface DispatchResult {
+  /** Whether a job was added (false: the payload was unchanged). */
+  sent: boolean;
+  /** The node's current generation (the new one when sent). */
+  generation: number;
+  /** The current job id for the node. */
+  jobId: string | undefined;
+}
+
+/** Redis keys of one node's dispatch state. See ADR 0008 for the agent-facing part of this contract. */
+export function nodeKeys(keyPrefix: string, nodeId: string) {
+  const base = `${keyPrefix}:node:${nodeId}`;
+  return {
+    /** INCR counter: the node's generation, monotonic across controller replicas. */
+    generation: `${base}:generation`,
+    /** Id of the latest sync job (`sync-<node>-g<generation>`). */
+    latest: `${base}:latest`,
+    /** JSON of the latest whole NodeSyncJob, so an agent can converge even after the job was removed. */
+    job: `${base}:job`,
+    /** Content hash of the latest payload (sans generation, issuedAt, fencingToken). */
+    hash: `${base}:hash`,
+  };
+}
+
+/**
+ * BullMQ producer of desired-state sync jobs: one queue `ecsmon-node-<nodeId>` per node (plus `ecsmon-pool`),
+ * job name "sync", job id `sync-<node>-g<generation>`. A job is added only when the node's payload hash differs
+ * from the last one sent (kept in Redis, so a failed-over replica does not resend the same state).
+ */
+export class NodeDispatcher {
+  private readonly redis: Redis;
+  private readonly logger: Logger;
+  private readonly prefix: string;
+  private readonly bullPrefix: string;
+  private readonly keepCompleted: number;
+  private readonly keepFailed: number;
+  private readonly now: () => Date;
+  private readonly queues = new Map<string, Queue>();
+  /** Last hash sent per node, mirrored from Redis. */
+  private readonly sentHashes = new Map<string, { hash: string; generation: number; jobId: string }>();
+
+  constructor(options: NodeDispatcherOptions) {
+    this.redis = options.redis;
+    this.logger = options.logger;
+    this.prefix = options.keyPrefix ?? "ecsmon";
+    this.bullPrefix = options.bullPrefix ?? "bull";
+    this.keepCompleted = options.keepCompleted ?? 10;
+    this.keepFailed = options.keepFailed ?? 50;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The queue a job goes to: the pool queue for pool node ids, else the node's own queue. */
+  queueNameFor(job: UnversionedSyncJob): string {
+    return job.nodeId === poolNodeId(job.cluster) ? POOL_QUEUE : nodeQueueName(job.nodeId);
+  }
+
+  /**
+   * Sends the node's whole desired state when it changed. Validates the full job against the NodeSyncJob schema
+   * and checks the lease right before adding it; a lost lease throws and nothing is written.
+   */
+  async sync(job: UnversionedSyncJob, fence: DispatchFence): Promise<DispatchResult> {
+    const keys = nodeKeys(this.prefix, job.nodeId);
+    const hash = syncJobHash(job);
+    let last = this.sentHashes.get(job.nodeId);
+    if (!last) {
+      const [storedHash, latest, generation] = await this.redis.mget(keys.hash, keys.latest, keys.generation);
+      if (storedHash && latest) {
+        last = { hash: storedHash, jobId: latest, generation: Number(generation ?? 0) };
+        this.sentHashes.set(job.nodeId, last);
+      }
+    }
+    if (last?.hash === hash) return { sent: false, generation: last.generation, jobId: last.jobId };
+
+    const fencingToken = await fence.assertHeld();
+    const generation = await this.redis.incr(keys.generation);
+    const full = NodeSyncJob.parse({ ...job, generation, fencingToken, issuedAt: this.now().toISOString() });
+    const jobId = nodeSyncJobId(job.nodeId, generation);
+    await this.queue(this.queueNameFor(job)).add("sync", full, {
+      jobId,
+      removeOnComplete: { count: this.keepCompleted },
+      removeOnFail: { count: this.keepFailed },
+      attempts: 3,
+      backoff: { type: "exponential", delay: 1_000 },
+    });
+    await this.redis.multi().set(keys.latest, jobId).set(keys.job, JSON.stringify(full)).set(keys.hash, hash).exec();
+    this.sentHashes.set(job.nodeId, { hash, generation, jobId });
+    this.logger.debug({ nodeId: job.nodeId, generation, targets: full.scrape.targets.length }, "sync job dispatched");
+    return { sent: true, generation, jobId };
+  }
+
+  /** Forgets the cached hashes (after a lease change another replica may have sent newer state). */
+  forget(nodeIds?: Iterable<string>): void {
+    if (!nodeIds) this.sentHashes.clear();
+    else for (const id of nodeIds) this.sentHashes.delete(id);
+  }
+
+  /** Jobs waiting (not yet picked up) in a queue. */
+  async waiting(queueName: string): Promise<number> {
+    const counts = await this.queue(queueName).getJobCounts("wait", "prioritized", "delayed");
+    return (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+  }
+
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.allSettled(queues.map((q) => q.close()));
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis, prefix: this.bullPrefix });
+      queue.on("error", (error) => this.logger.warn({ err: error, queue: name }, "queue error"));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+}

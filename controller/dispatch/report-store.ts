@@ -1,0 +1,92 @@
+import type { Redis } from "ioredis";
+import type { CapacityReport, Heartbeat, TargetHealth } from "../../crds-like-schemas/index.js";
+
+/** A heartbeat as stored: the agent's report plus when this controller fleet received it (epoch ms). */
+export interface StoredHeartbeat extends Heartbeat {
+  receivedAt: number;
+}
+
+export interface StoredHealth extends TargetHealth {
+  nodeId: string;
+  receivedAt: number;
+}
+
+export interface StoredCapacity extends CapacityReport {
+  receivedAt: number;
+}
+
+/** How long report hashes of a cluster nobody writes to survive. @defaultValue one day */
+const REPORT_KEY_TTL_S = 86_400;
+
+/**
+ * The latest agent reports per cluster, in Redis, so that whichever replica consumed a report (BullMQ hands each
+ * job to one worker) the replica holding the cluster's lease sees it. Level-triggered: the owner reads the
+ * latest state each tick instead of reacting to individual messages.
+ *
+ * Keys: `<prefix>:reports:<cluster>:heartbeats` (field nodeId), `…:health` (field targetId), `…:capacity` (field nodeId).
+ */
+export class ReportStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix = "ecsmon",
+  ) {}
+
+  key(cluster: string, kind: "heartbeats" | "health" | "capacity"): string {
+    return `${this.keyPrefix}:reports:${cluster}:${kind}`;
+  }
+
+  async putHeartbeat(report: Heartbeat, receivedAt: number): Promise<void> {
+    const key = this.key(report.cluster, "heartbeats");
+    const value: StoredHeartbeat = { ...report, receivedAt };
+    await this.redis.multi().hset(key, report.nodeId, JSON.stringify(value)).expire(key, REPORT_KEY_TTL_S).exec();
+  }
+
+  async putHealth(cluster: string, nodeId: string, results: TargetHealth[], receivedAt: number): Promise<void> {
+    if (results.length === 0) return;
+    const key = this.key(cluster, "health");
+    const fields: string[] = [];
+    for (const r of results)
+      fields.push(r.targetId, JSON.stringify({ ...r, nodeId, receivedAt } satisfies StoredHealth));
+    await this.redis
+      .multi()
+      .hset(key, ...fields)
+      .expire(key, REPORT_KEY_TTL_S)
+      .exec();
+  }
+
+  async putCapacity(report: CapacityReport, receivedAt: number): Promise<void> {
+    const key = this.key(report.cluster, "capacity");
+    const value: StoredCapacity = { ...report, receivedAt };
+    await this.redis.multi().hset(key, report.nodeId, JSON.stringify(value)).expire(key, REPORT_KEY_TTL_S).exec();
+  }
+
+  heartbeats(cluster: string): Promise<Map<string, StoredHeartbeat>> {
+    return this.readAll<StoredHeartbeat>(this.key(cluster, "heartbeats"));
+  }
+
+  health(cluster: string): Promise<Map<string, StoredHealth>> {
+    return this.readAll<StoredHealth>(this.key(cluster, "health"));
+  }
+
+  capacity(cluster: string): Promise<Map<string, StoredCapacity>> {
+    return this.readAll<StoredCapacity>(this.key(cluster, "capacity"));
+  }
+
+  /** Drops entries of targets/nodes that no longer exist. */
+  async forget(cluster: string, kind: "heartbeats" | "health" | "capacity", fields: string[]): Promise<void> {
+    if (fields.length > 0) await this.redis.hdel(this.key(cluster, kind), ...fields);
+  }
+
+  private async readAll<T>(key: string): Promise<Map<string, T>> {
+    const raw = await this.redis.hgetall(key);
+    const out = new Map<string, T>();
+    for (const [field, json] of Object.entries(raw)) {
+      try {
+        out.set(field, JSON.parse(json) as T);
+      } catch {
+        // A corrupt entry is skipped; the next report overwrites it.
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import {
+  type ClusterSpec,
+  NODE_SYNC_CONTRACT,
+  type NodeSyncJob,
+  type ScrapeTarget,
+} from "../../crds-like-schemas/index.js";
+import { parseDuration } from "../../lib/duration.js";
+import type { NodePayload } from "../model.js";
+
+/** A sync job before the dispatcher versions it. */
+export type UnversionedSyncJob = Omit<NodeSyncJob, "generation" | "fencingToken" | "issuedAt">;
+
+/** Node id of a cluster's share of the pool queue: `pool-<cluster>` with every character outside `[A-Za-z0-9_.-]` as `_`. */
+export function poolNodeId(cluster: string): string {
+  return `pool-${cluster.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+}
+
+/** The whole desired state of one node under the cluster's spec. */
+export function buildNodeSyncJob(cluster: string, spec: ClusterSpec, payload: NodePayload): UnversionedSyncJob {
+  return {
+    contract: NODE_SYNC_CONTRACT,
+    cluster,
+    nodeId: payload.nodeId,
+    scrape: {
+      intervalMs: parseDuration(spec.scrape.interval),
+      timeoutMs: parseDuration(spec.scrape.timeout),
+      maxBodyBytes: spec.scrape.maxBodyBytes,
+      targets: spec.scrape.enabled ? payload.targets : [],
+    },
+    stats: {
+      enabled: spec.stats.enabled,
+      namespace: spec.stats.namespace,
+      periodMs: parseDuration(spec.stats.period),
+      metrics: [...spec.stats.metrics],
+      dimensions: [...spec.stats.dimensions],
+      cpuMode: spec.stats.cpuMode,
+      containers: [...spec.stats.containers],
+      assignments: spec.stats.enabled ? payload.statsAssignments : [],
+    },
+    capacity: {
+      enabled: spec.capacity.enabled,
+      periodMs: parseDuration(spec.capacity.period),
+      instanceType: payload.instanceType,
+      trunking: payload.trunking,
+      awsvpcTasks: payload.awsvpcTasks,
+    },
+  };
+}
+
+/**
+ * The cluster's pool job (queue `ecsmon-pool`, node id {@link poolNodeId}): Fargate targets without a sidecar and
+ * Cloud Map targets. Only scraping; stats and capacity need a process on the node.
+ */
+export function buildPoolSyncJob(cluster: string, spec: ClusterSpec, targets: ScrapeTarget[]): UnversionedSyncJob {
+  const job = buildNodeSyncJob(cluster, spec, {
+    nodeId: poolNodeId(cluster),
+    targets,
+    statsAssignments: [],
+    trunking: false,
+    awsvpcTasks: 0,
+  });
+  return {
+    ...job,
+    stats: { ...job.stats, enabled: false, assignments: [] },
+    capacity: { ...job.capacity, enabled: false },
+  };
+}
+
+/** Stable content hash of an unversioned job: key order does not matter, array order does. */
+export function syncJobHash(job: UnversionedSyncJob): string {
+  return createHash("sha256").update(stableStringify(job)).digest("hex");
+}
+
+function stableStringify(value: unknown): string {
+  if (value === undefined) return "null";
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
+}
