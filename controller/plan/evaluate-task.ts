@@ -1,0 +1,202 @@
+import type { ClusterSpec, ScrapeTarget } from "../../crds-like-schemas/index.js";
+import { formatLabelError, readContainerScrapes } from "../labels/index.js";
+import type {
+  CurrentState,
+  DesiredTarget,
+  InvalidTarget,
+  ObservedCluster,
+  ObservedInstance,
+  ObservedTask,
+  ObservedTaskDefinition,
+} from "../model.js";
+import { resolveAddress } from "./address.js";
+import { ecsMetaLabels } from "./meta-labels.js";
+import { TaskSelector } from "./selector.js";
+
+/** Why a container is, or is not, a target. Shared by plan() and explain(). */
+export type ContainerVerdict =
+  /** At least one endpoint became a target. */
+  | "Target"
+  /** None of the configured scrape labels is set on the container definition. */
+  | "NoLabel"
+  /** A label is malformed; the message names the character position. Valid endpoints beside it still count. */
+  | "ParseError"
+  /** Every endpoint's address could not be resolved (no ENI IP, no host port binding…). */
+  | "NoAddress"
+  | "FilteredBySelector"
+  | "TaskNotRunning"
+  | "ScrapeDisabled"
+  | "TaskDefinitionUnknown";
+
+export interface ContainerOutcome {
+  containerName: string;
+  verdict: ContainerVerdict;
+  message: string;
+  targets: DesiredTarget[];
+  invalid: InvalidTarget[];
+}
+
+/** Everything plan() computes once per cycle and every task evaluation reads. */
+export interface PlanContext {
+  spec: ClusterSpec;
+  observed: ObservedCluster;
+  current: CurrentState;
+  selector: TaskSelector;
+  instancesByArn: ReadonlyMap<string, ObservedInstance>;
+}
+
+export function createPlanContext(spec: ClusterSpec, observed: ObservedCluster, current: CurrentState): PlanContext {
+  return {
+    spec,
+    observed,
+    current,
+    selector: new TaskSelector(spec.selector),
+    instancesByArn: new Map(observed.instances.map((instance) => [instance.containerInstanceArn, instance])),
+  };
+}
+
+/**
+ * The node whose agent scrapes a task's targets: the container instance's node id for EC2 tasks; for Fargate
+ * tasks the task id when a sidecar agent is alive (queue `ecsmon-node-<taskId>`), otherwise undefined (pool).
+ */
+export function nodeForTask(ctx: PlanContext, task: ObservedTask): string | undefined {
+  if (task.launchType === "FARGATE" || !task.containerInstanceArn) {
+    return ctx.current.sidecarTasks.has(task.taskArn) ? task.taskId : undefined;
+  }
+  return ctx.instancesByArn.get(task.containerInstanceArn)?.nodeId;
+}
+
+/** Evaluates every container definition of one task. Never throws. */
+export function evaluateTask(ctx: PlanContext, task: ObservedTask): ContainerOutcome[] {
+  const td = ctx.observed.taskDefinitions.get(task.taskDefinitionArn);
+  if (!td) {
+    const names = task.containers.map((c) => c.name);
+    return names.map((name) =>
+      skip(name, "TaskDefinitionUnknown", `task definition ${task.taskDefinitionArn} was not observed`),
+    );
+  }
+  const names = td.containerDefinitions.map((c) => c.name);
+  if (!ctx.spec.scrape.enabled) {
+    return names.map((name) => skip(name, "ScrapeDisabled", "scrape.enabled is false for this cluster"));
+  }
+  const rejected = ctx.selector.rejects(task.serviceName, td.family);
+  if (rejected) return names.map((name) => skip(name, "FilteredBySelector", rejected));
+  if (task.lastStatus !== "RUNNING") {
+    const message = `task is ${task.lastStatus}, not RUNNING`;
+    return names.map((name) => skip(name, "TaskNotRunning", message));
+  }
+  return td.containerDefinitions.map((_, index) => evaluateContainer(ctx, task, td, index));
+}
+
+function evaluateContainer(
+  ctx: PlanContext,
+  task: ObservedTask,
+  td: ObservedTaskDefinition,
+  index: number,
+): ContainerOutcome {
+  const cd = td.containerDefinitions[index]!;
+  const scrapes = readContainerScrapes(cd.dockerLabels, ctx.spec.scrape);
+  const configured = ctx.spec.scrape.labels;
+  if (scrapes.kind === "none") {
+    const names = [configured.scrapes, configured.portPath].filter(Boolean).join(" or ");
+    return skip(cd.name, "NoLabel", `container has no ${names} docker label`);
+  }
+  const outcome: ContainerOutcome = {
+    containerName: cd.name,
+    verdict: "Target",
+    message: "",
+    targets: [],
+    invalid: [],
+  };
+  const messages: string[] = [];
+  if (scrapes.errors.length > 0) {
+    const reason = scrapes.errors.map(formatLabelError).join("; ");
+    outcome.invalid.push({
+      id: `${task.taskArn}/${cd.name}/label`,
+      cluster: ctx.observed.cluster,
+      taskArn: task.taskArn,
+      containerName: cd.name,
+      reason,
+    });
+    messages.push(reason);
+  }
+  const container = task.containers.find((c) => c.name === cd.name);
+  const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
+  const nodeId = nodeForTask(ctx, task);
+  for (const endpoint of scrapes.endpoints) {
+    const id = `${task.taskArn}/${cd.name}/${endpoint.port}${endpoint.path}`;
+    const address = resolveAddress(td.networkMode, task, container, instance, endpoint.port);
+    if (!address.ok) {
+      const reason = `port ${endpoint.port}: ${address.reason}`;
+      outcome.invalid.push({
+        id,
+        cluster: ctx.observed.cluster,
+        taskArn: task.taskArn,
+        containerName: cd.name,
+        reason,
+      });
+      messages.push(reason);
+      continue;
+    }
+    const target: ScrapeTarget = {
+      id,
+      address: `${address.ip}:${address.port}`,
+      scheme: endpoint.scheme,
+      metricsPath: endpoint.path,
+      labels: targetLabels(ctx, task, td, cd.name, scrapes.labels),
+    };
+    outcome.targets.push({
+      target,
+      cluster: ctx.observed.cluster,
+      nodeId,
+      taskArn: task.taskArn,
+      containerName: cd.name,
+      serviceName: task.serviceName,
+      meta: ecsMetaLabels({
+        observed: ctx.observed,
+        task,
+        taskDefinition: td,
+        containerDefinition: cd,
+        container,
+        instance,
+        ip: address.ip,
+        containerPort: endpoint.port,
+      }),
+    });
+  }
+  if (outcome.targets.length > 0) {
+    outcome.verdict = scrapes.errors.length > 0 ? "ParseError" : "Target";
+    const where = outcome.targets.map((t) => `${t.target.scheme}://${t.target.address}${t.target.metricsPath}`);
+    outcome.message = [`scraped at ${where.join(", ")}`, ...messages].join("; ");
+  } else {
+    outcome.verdict = scrapes.errors.length > 0 ? "ParseError" : "NoAddress";
+    outcome.message = messages.join("; ") || "label names no endpoint";
+  }
+  return outcome;
+}
+
+/**
+ * Labels the agent injects into every scraped series. User labels from PROMETHEUS_LABELS come first, so that
+ * they can never overwrite the identity labels (cluster, service, task_family, task_revision, task_id,
+ * container_name).
+ */
+function targetLabels(
+  ctx: PlanContext,
+  task: ObservedTask,
+  td: ObservedTaskDefinition,
+  containerName: string,
+  user: Record<string, string>,
+): Record<string, string> {
+  const labels: Record<string, string> = { ...user, cluster: ctx.observed.cluster };
+  if (task.serviceName) labels.service = task.serviceName;
+  else delete labels.service;
+  labels.task_family = td.family;
+  labels.task_revision = String(td.revision);
+  labels.task_id = task.taskId;
+  labels.container_name = containerName;
+  return labels;
+}
+
+function skip(containerName: string, verdict: ContainerVerdict, message: string): ContainerOutcome {
+  return { containerName, verdict, message, targets: [], invalid: [] };
+}
