@@ -337,5 +337,5 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
 }
 
 function isThrottle(err: AwsError): boolean {
-  return err.code === "RequestLimitExceeded" || err.code.includes("Throttl");
+  return err.code === "RequestLimitExceeded" || err.code === "RequestThrottled" || err.code.includes("Throttl");
 }
