@@ -6,7 +6,15 @@
 
 export type NetworkMode = "bridge" | "host" | "awsvpc" | "none";
 export type LaunchType = "EC2" | "FARGATE";
-export type TaskStatus = "PROVISIONING" | "PENDING" | "ACTIVATING" | "RUNNING" | "DEACTIVATING" | "STOPPING" | "DEPROVISIONING" | "STOPPED";
+export type TaskStatus =
+  | "PROVISIONING"
+  | "PENDING"
+  | "ACTIVATING"
+  | "RUNNING"
+  | "DEACTIVATING"
+  | "STOPPING"
+  | "DEPROVISIONING"
+  | "STOPPED";
 
 /** Per-container behaviour of the simulated workload's metrics endpoint. */
 export type WorkloadFailure = "none" | "slow" | "http500" | "garbage" | "oversized" | "refused";
@@ -28,6 +36,10 @@ export interface SimContainerDefinition {
   portMappings: SimPortMapping[];
   dockerLabels: Record<string, string>;
   environment: { name: string; value: string }[];
+  /** Simulator-only: the workload's failure mode for containers of this definition (scenario `failure`). */
+  failure?: WorkloadFailure | undefined;
+  /** Simulator-only: how many series the workload's /metrics serves (scenario `series`). */
+  series?: number | undefined;
 }
 
 export interface SimTaskDefinition {
@@ -42,6 +54,10 @@ export interface SimTaskDefinition {
   containerDefinitions: SimContainerDefinition[];
   status: "ACTIVE" | "INACTIVE";
   registeredAt: Date;
+  taskRoleArn?: string | undefined;
+  executionRoleArn?: string | undefined;
+  /** The launch types the definition validated against (`compatibilities` in the API). */
+  compatibilities?: LaunchType[] | undefined;
 }
 
 export interface SimInstanceType {
@@ -71,6 +87,17 @@ export interface SimContainerInstance {
   /** Dynamic host ports in use. */
   usedPorts: Set<number>;
   trunking: boolean;
+  /** Incremented on every change, as ECS does for container instances. */
+  version?: number | undefined;
+  availabilityZone?: string | undefined;
+  subnetId?: string | undefined;
+  vpcId?: string | undefined;
+  /** The instance's primary network interface (device 0). */
+  primaryEni?: { eniId: string; macAddress: string; privateIpv4Address: string } | undefined;
+  /** EC2 instance state; "terminated" after a node kill. */
+  ec2State?: "pending" | "running" | "stopped" | "terminated" | undefined;
+  /** Which Docker stats shape the node's Docker API serves (scenario `cgroup`). */
+  cgroup?: "v1" | "v2" | undefined;
 }
 
 export interface SimNetworkBinding {
@@ -91,6 +118,10 @@ export interface SimContainer {
   /** awsvpc/Fargate: the task ENI's private IP. */
   privateIpv4Address?: string | undefined;
   failure: WorkloadFailure;
+  /** Series count of the workload's /metrics (from the container definition's `series`). */
+  series?: number | undefined;
+  /** Simulated exit code once STOPPED. */
+  exitCode?: number | undefined;
 }
 
 export interface SimTask {
@@ -117,6 +148,22 @@ export interface SimTask {
   eni?: { attachmentId: string; eniId: string; privateIpv4Address: string; macAddress: string } | undefined;
   cpu?: number | undefined;
   memory?: number | undefined;
+  startedBy?: string | undefined;
+  availabilityZone?: string | undefined;
+  connectivity?: "CONNECTED" | "DISCONNECTED" | undefined;
+  connectivityAt?: Date | undefined;
+  pullStartedAt?: Date | undefined;
+  pullStoppedAt?: Date | undefined;
+  stoppingAt?: Date | undefined;
+  executionStoppedAt?: Date | undefined;
+  stopCode?:
+    | "TaskFailedToStart"
+    | "EssentialContainerExited"
+    | "UserInitiated"
+    | "ServiceSchedulerInitiated"
+    | undefined;
+  /** Fargate platform version ("1.4.0"). */
+  platformVersion?: string | undefined;
 }
 
 export interface SimService {
@@ -130,6 +177,12 @@ export interface SimService {
   createdAt: Date;
   /** awsvpc services: the simulated subnets; informational only. */
   networkConfiguration?: unknown;
+  schedulingStrategy?: "REPLICA" | "DAEMON" | undefined;
+  updatedAt?: Date | undefined;
+  /** Scheduler messages, newest first (DescribeServices `events`, at most 100). */
+  events?: { id: string; createdAt: Date; message: string }[] | undefined;
+  /** The PRIMARY deployment's id (`ecs-svc/<digits>`). */
+  deploymentId?: string | undefined;
 }
 
 export interface SimCluster {
