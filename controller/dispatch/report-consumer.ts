@@ -30,7 +30,7 @@ export interface ReportConsumerOptions {
 export class ReportConsumer {
   private readonly worker: Worker;
 
-  constructor(private readonly options: ReportConsumerOptions) {
+  constructor(options: ReportConsumerOptions) {
     const now = options.now ?? Date.now;
     this.worker = new Worker(
       options.queueName ?? REPORTS_QUEUE,

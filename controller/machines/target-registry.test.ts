@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../lib/logger.js";
+import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import type { ClusterPlan, DesiredTarget } from "../model.js";
+import { type HeartbeatInput, TargetRegistry } from "./target-registry.js";
+
+let server: RedisServer;
+let redis: Redis;
+const logger = createLogger({ level: "silent", name: "test" });
+const fence = { assertHeld: async () => 1 };
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const desired = (n: number, nodeId: string | undefined): DesiredTarget => ({
+  target: {
+    id: `task/t${n}/app/8080/metrics`,
+    address: `10.0.0.${n}:8080`,
+    scheme: "http",
+    metricsPath: "/metrics",
+    labels: {},
+  },
+  cluster: "demo",
+  nodeId,
+  taskArn: `task/t${n}`,
+  containerName: "app",
+  serviceName: "web",
+  meta: {},
+});
+const plan = (targets: DesiredTarget[], invalid: ClusterPlan["invalid"] = []): ClusterPlan => ({
+  cluster: "demo",
+  targets,
+  invalid,
+  nodes: new Map(),
+  pool: [],
+  services: undefined,
+});
+const hb = (nodeId: string, receivedAt: number, generation = 1): HeartbeatInput => ({
+  nodeId,
+  agentId: `agent-${nodeId}`,
+  mode: "daemon",
+  generation,
+  ttlMs: 1_000,
+  receivedAt,
+});
+
+function make(clock: { now: number }, keyPrefix = `t-${randomUUID()}`) {
+  return new TargetRegistry({ cluster: "demo", redis, logger, keyPrefix, now: () => clock.now });
+}
+const states = (r: TargetRegistry) => Object.fromEntries(r.targetViews().map((v) => [v.id, v.state]));
+
+describe("TargetRegistry", () => {
+  it("drives targets through assignment, churn, drain and removal", async () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyPlan(plan([desired(1, "n1"), desired(2, "n1")]));
+    expect(Object.values(states(r))).toEqual(["assigning", "assigning"]);
+    r.markAssigned("n1");
+    expect(Object.values(states(r))).toEqual(["active.healthy", "active.healthy"]);
+
+    clock.now = 2_000;
+    r.applyPlan(plan([desired(1, "n1"), desired(3, "n1")]));
+    expect(states(r)).toEqual({
+      "task/t1/app/8080/metrics": "active.healthy",
+      "task/t2/app/8080/metrics": "draining",
+      "task/t3/app/8080/metrics": "assigning",
+    });
+    r.tick();
+    expect(states(r)["task/t2/app/8080/metrics"]).toBe("removed");
+    expect(await r.persist(fence)).toBe(2);
+    expect(Object.keys(states(r)).sort()).toEqual(["task/t1/app/8080/metrics", "task/t3/app/8080/metrics"]);
+    expect(await r.persist(fence)).toBe(0);
+  });
+
+  it("records invalid targets with their reason and health transitions", () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyPlan(
+      plan(
+        [desired(1, "n1")],
+        [
+          {
+            id: "task/t9/bad/label",
+            cluster: "demo",
+            taskArn: "task/t9",
+            containerName: "bad",
+            reason: "position 4: bad port",
+          },
+        ],
+      ),
+    );
+    r.markAssigned("n1");
+    r.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, errorClass: "timeout", receivedAt: 1_500 }]);
+    const views = Object.fromEntries(r.targetViews().map((v) => [v.id, v]));
+    expect(views["task/t9/bad/label"]?.state).toBe("invalid");
+    expect(views["task/t9/bad/label"]?.reason).toBe("position 4: bad port");
+    expect(views["task/t1/app/8080/metrics"]?.state).toBe("active.failing");
+    expect(views["task/t1/app/8080/metrics"]?.lastError).toBe("timeout");
+    expect(views["task/t1/app/8080/metrics"]?.address).toBe("10.0.0.1:8080");
+    r.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, receivedAt: 1_500 }]);
+    expect(r.targetViews().find((v) => v.id === "task/t1/app/8080/metrics")?.failures).toBe(1);
+  });
+
+  it("orphans targets when the agent is lost and reassigns them when it returns", () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyHeartbeats([hb("n1", 1_000)]);
+    r.applyPlan(plan([desired(1, "n1")]));
+    r.markAssigned("n1");
+    expect(r.liveAgents()).toEqual(new Set(["n1"]));
+    clock.now = 1_600;
+    r.tick();
+    expect(r.agentViews()[0]?.state).toBe("suspect");
+    clock.now = 2_100;
+    expect(r.tick()).toEqual({ lost: ["n1"], back: [] });
+    expect(r.liveAgents().size).toBe(0);
+    expect(Object.values(states(r))).toEqual(["orphaned"]);
+    r.applyPlan(plan([desired(1, "n1")]));
+    expect(Object.values(states(r))).toEqual(["orphaned"]);
+    r.applyHeartbeats([hb("n1", 2_200)]);
+    expect(r.tick()).toEqual({ lost: [], back: ["n1"] });
+    expect(Object.values(states(r))).toEqual(["assigning"]);
+    r.markAssigned("n1");
+    expect(Object.values(states(r))).toEqual(["active.healthy"]);
+  });
+
+  it("persists snapshots and restores them in another registry (failover)", async () => {
+    const clock = { now: 1_000 };
+    const keyPrefix = `t-${randomUUID()}`;
+    const a = make(clock, keyPrefix);
+    a.applyHeartbeats([hb("n1", 1_000, 3)]);
+    a.applyPlan(plan([desired(1, "n1"), desired(2, undefined)]));
+    a.markAssigned("n1");
+    a.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, error: "boom", receivedAt: 1_100 }]);
+    expect(await a.persist(fence)).toBe(3);
+
+    const b = make(clock, keyPrefix);
+    expect(await b.restore()).toEqual({ targets: 2, agents: 1 });
+    expect(states(b)).toEqual({
+      "task/t1/app/8080/metrics": "active.failing",
+      "task/t2/app/8080/metrics": "assigning",
+    });
+    expect(b.agentViews()[0]).toMatchObject({ nodeId: "n1", state: "ready", generation: 3 });
+    expect(await b.persist(fence)).toBe(0);
+    b.markAssigned(undefined);
+    expect(states(b)["task/t2/app/8080/metrics"]).toBe("active.healthy");
+  });
+
+  it("drops unreadable snapshots on restore and refuses to persist without the lease", async () => {
+    const clock = { now: 1_000 };
+    const keyPrefix = `t-${randomUUID()}`;
+    await redis.hset(`${keyPrefix}:machines:demo`, "target:x", "{not json", "bogus", "1");
+    const r = make(clock, keyPrefix);
+    expect(await r.restore()).toEqual({ targets: 0, agents: 0 });
+    expect(await redis.hlen(`${keyPrefix}:machines:demo`)).toBe(0);
+    r.applyPlan(plan([desired(1, "n1")]));
+    await expect(r.persist({ assertHeld: async () => Promise.reject(new Error("lost")) })).rejects.toThrow("lost");
+    expect(await redis.hlen(`${keyPrefix}:machines:demo`)).toBe(0);
+  });
+});

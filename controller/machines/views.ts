@@ -1,0 +1,85 @@
+import type { SnapshotFrom } from "xstate";
+import type { DesiredTarget } from "../model.js";
+import type { AgentStateName, agentMachine } from "./agent-machine.js";
+import { type TargetStateName, type targetMachine, targetStateName } from "./target-machine.js";
+
+/** One target as the status API shows it. */
+export interface TargetView {
+  id: string;
+  cluster: string;
+  state: TargetStateName;
+  nodeId: string | undefined;
+  taskArn: string | undefined;
+  containerName: string | undefined;
+  serviceName: string | undefined;
+  /** From the latest plan (absent for invalid targets and after a restore until the next plan). */
+  address: string | undefined;
+  scheme: string | undefined;
+  metricsPath: string | undefined;
+  labels: Record<string, string> | undefined;
+  reason: string | undefined;
+  lastError: string | undefined;
+  failures: number;
+  /** ISO-8601 time the current state was entered. */
+  since: string;
+  lastHealthAt: string | undefined;
+}
+
+/** One agent as the status API shows it. */
+export interface AgentView {
+  cluster: string;
+  nodeId: string;
+  state: AgentStateName;
+  agentId: string;
+  mode: string;
+  generation: number;
+  ttlMs: number;
+  metricsUrl: string | undefined;
+  lastSeen: string;
+  since: string;
+  incarnations: number;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function targetView(
+  snapshot: SnapshotFrom<typeof targetMachine>,
+  detail: DesiredTarget | undefined,
+): TargetView {
+  const c = snapshot.context;
+  return {
+    id: c.id,
+    cluster: c.cluster,
+    state: targetStateName(snapshot.value),
+    nodeId: c.nodeId,
+    taskArn: c.taskArn,
+    containerName: c.containerName,
+    serviceName: c.serviceName,
+    address: detail?.target.address,
+    scheme: detail?.target.scheme,
+    metricsPath: detail?.target.metricsPath,
+    labels: detail?.target.labels,
+    reason: c.reason,
+    lastError: c.lastError,
+    failures: c.failures,
+    since: iso(c.since) ?? "",
+    lastHealthAt: iso(c.lastHealthAt),
+  };
+}
+
+export function agentView(snapshot: SnapshotFrom<typeof agentMachine>): AgentView {
+  const c = snapshot.context;
+  return {
+    cluster: c.cluster,
+    nodeId: c.nodeId,
+    state: snapshot.value as AgentStateName,
+    agentId: c.agentId,
+    mode: c.mode,
+    generation: c.generation,
+    ttlMs: c.ttlMs,
+    metricsUrl: c.metricsUrl,
+    lastSeen: iso(c.lastSeen) ?? "",
+    since: iso(c.since) ?? "",
+    incarnations: c.incarnations,
+  };
+}
