@@ -21,6 +21,7 @@ export const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected 
 /** Labels attached to a target or a series. */
 export const LabelSet = z.record(z.string(), z.string());
 
+/** Describes a value for an error message: `"fast"`, `number 5`, `a list`, `an object`, `null`, `nothing`. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return JSON.stringify(value);

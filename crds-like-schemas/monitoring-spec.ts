@@ -1,51 +1,98 @@
 import { z } from "zod";
-import { Duration, RegexSource } from "./common.js";
+import { formatDuration, tryParseDuration } from "../lib/duration.js";
+import { Duration, describeValue, RegexSource } from "./common.js";
 
 /**
  * MonitoringSpec, apiVersion ecsmon.dev/v1alpha1: the desired monitoring of one or more ECS clusters.
- * This zod schema is the single source of truth; `crds-like-schemas/generated/*.schema.json` is derived from it.
- * Every object is strict: unknown fields are rejected.
+ * This zod schema is the single source of truth; `crds-like-schemas/generated/*.schema.json` is derived from it,
+ * and so is docs/spec-reference.md (from the `.describe()` texts). Every object is strict: unknown fields are
+ * rejected. Cross-field rules that JSON Schema cannot express (timeout ≤ interval, period ranges, duplicate
+ * clusters) live in spec-semantics.ts and run in parseSpec().
  */
 
 export const API_VERSION = "ecsmon.dev/v1alpha1";
 
+/** Scrape timeout used when none is given, capped at the interval (as Prometheus does). */
+export const DEFAULT_SCRAPE_TIMEOUT = "10s";
+
 /** Which ECS services and task families a cluster entry covers. Each list is OR-ed; empty means all. */
 export const Selector = z
   .strictObject({
-    /** Regular expressions matched against the ECS service name (standalone tasks have none). */
-    serviceNames: z.array(RegexSource).default([]),
-    /** Regular expressions matched against the task definition family. */
-    taskFamilies: z.array(RegexSource).default([]),
+    serviceNames: z
+      .array(RegexSource)
+      .default([])
+      .describe("Regular expressions matched against the ECS service name (standalone tasks have none)."),
+    taskFamilies: z
+      .array(RegexSource)
+      .default([])
+      .describe("Regular expressions matched against the task definition family."),
   })
-  .describe("Regular expressions on service names and task families; an empty list matches everything.");
+  .describe(
+    "Regular expressions on service names and task families. A task is selected when its service name matches any " +
+      "serviceNames entry or its family matches any taskFamilies entry; both lists empty selects every task.",
+  );
 
-export const ScrapeConfig = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** Docker label names read from each container definition. */
-  labels: z
-    .strictObject({
-      /** `port[/path]` list, comma-separated: "8080/internal/metrics,9106". @defaultValue "PROMETHEUS_SCRAPES" */
-      scrapes: z.string().min(1).default("PROMETHEUS_SCRAPES"),
-      /** `key=value` list, comma-separated, including `__scheme__` and `__metrics_path__`. @defaultValue "PROMETHEUS_LABELS" */
-      labels: z.string().min(1).default("PROMETHEUS_LABELS"),
-      /** Seed 002's single `port/path` label name, read when the scrapes label is absent. Off when unset. */
-      portPath: z.string().min(1).optional(),
-    })
-    .default({ scrapes: "PROMETHEUS_SCRAPES", labels: "PROMETHEUS_LABELS" }),
-  /** @defaultValue "15s" */
-  interval: Duration.default("15s"),
-  /** Per-target timeout; must not exceed the interval. @defaultValue "10s" */
-  timeout: Duration.default("10s"),
-  /** Scheme used unless a target's `__scheme__` label overrides it. @defaultValue "http" */
-  scheme: z.enum(["http", "https"]).default("http"),
-  /** Maximum decompressed body size in bytes; larger bodies fail the scrape. @defaultValue 10485760 (10 MiB) */
-  maxBodyBytes: z.number().int().positive().max(1_073_741_824).default(10_485_760),
-});
+export const ScrapeLabels = z
+  .strictObject({
+    scrapes: z
+      .string()
+      .min(1)
+      .default("PROMETHEUS_SCRAPES")
+      .describe('Docker label holding a comma-separated `port[/path]` list, e.g. "8080/internal/metrics,9106".'),
+    labels: z
+      .string()
+      .min(1)
+      .default("PROMETHEUS_LABELS")
+      .describe(
+        "Docker label holding comma-separated `key=value` labels, including `__scheme__` and `__metrics_path__`.",
+      ),
+    portPath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Seed 002's single `port/path` docker label, read when the scrapes label is absent. Off when unset."),
+  })
+  .describe("Names of the docker labels read from each container definition.");
 
-export const CloudMapConfig = z.strictObject({
-  /** Cloud Map namespace names whose registered instances become targets. */
-  namespaces: z.array(z.string().min(1)).default([]),
-});
+export const ScrapeConfig = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Discover and scrape targets in this cluster."),
+    labels: ScrapeLabels.default({ scrapes: "PROMETHEUS_SCRAPES", labels: "PROMETHEUS_LABELS" }),
+    interval: Duration.default("15s").describe("How often each target is scraped (at least 1s)."),
+    timeout: Duration.optional().describe(
+      `Per-target timeout; must not exceed the interval. Default ${DEFAULT_SCRAPE_TIMEOUT}, or the interval when shorter.`,
+    ),
+    scheme: z
+      .enum(["http", "https"])
+      .default("http")
+      .describe("Scheme used unless a target's `__scheme__` label overrides it."),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1_073_741_824)
+      .default(10_485_760)
+      .describe("Maximum decompressed body size in bytes; larger bodies fail the scrape (10 MiB by default)."),
+  })
+  .transform((scrape) => ({ ...scrape, timeout: scrape.timeout ?? defaultTimeout(scrape.interval) }))
+  .describe("Scraping of containers that carry the scrape docker label.");
+
+function defaultTimeout(interval: string): string {
+  const intervalMs = tryParseDuration(interval);
+  const fallbackMs = tryParseDuration(DEFAULT_SCRAPE_TIMEOUT) as number;
+  return intervalMs !== undefined && intervalMs > 0 && intervalMs < fallbackMs
+    ? formatDuration(intervalMs)
+    : DEFAULT_SCRAPE_TIMEOUT;
+}
+
+export const CloudMapConfig = z
+  .strictObject({
+    namespaces: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Cloud Map namespace names whose registered instances become scrape targets."),
+  })
+  .describe("AWS Cloud Map discovery (seed 001).");
 
 export const STATS_METRICS = [
   "CPUUtilization",
@@ -55,93 +102,145 @@ export const STATS_METRICS = [
   "BlockIoReadBytes",
   "BlockIoWriteBytes",
 ] as const;
-export const STATS_DIMENSIONS = ["ClusterName", "ServiceName", "TaskDefinitionFamily", "TaskId", "ContainerName"] as const;
+export const STATS_DIMENSIONS = [
+  "ClusterName",
+  "ServiceName",
+  "TaskDefinitionFamily",
+  "TaskId",
+  "ContainerName",
+] as const;
 
-export const StatsConfig = z.strictObject({
-  enabled: z.boolean().default(false),
-  /** CloudWatch namespace. @defaultValue "ECS/ContainerStats" */
-  namespace: z.string().min(1).max(255).default("ECS/ContainerStats"),
-  /** Sampling period, 1s to 60s; under 60s publishes with StorageResolution=1. @defaultValue "10s" */
-  period: Duration.default("10s"),
-  /** Regular expressions on container names; empty means every container. */
-  containers: z.array(RegexSource).default([]),
-  /** @defaultValue ["CPUUtilization", "MemoryUtilization"] */
-  metrics: z.array(z.enum(STATS_METRICS)).min(1).default(["CPUUtilization", "MemoryUtilization"]),
-  /** Dimensions attached to every datum. @defaultValue ["ClusterName", "ServiceName", "ContainerName"] */
-  dimensions: z.array(z.enum(STATS_DIMENSIONS)).default(["ClusterName", "ServiceName", "ContainerName"]),
-  /** "reserved": percent of the CPU reserved for the container (or task); "percentOfHost": seed 000's meaning. */
-  cpuMode: z.enum(["reserved", "percentOfHost"]).default("reserved"),
-});
+export const StatsConfig = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Publish container stats to CloudWatch."),
+    namespace: z
+      .string()
+      .min(1)
+      .max(255)
+      .default("ECS/ContainerStats")
+      .describe("CloudWatch namespace of the metrics."),
+    period: Duration.default("10s").describe(
+      "Sampling period, 1s to 60s; under 60s the metrics are published with StorageResolution=1 (high resolution).",
+    ),
+    containers: z
+      .array(RegexSource)
+      .default([])
+      .describe("Regular expressions on container names; empty means every container."),
+    metrics: z
+      .array(z.enum(STATS_METRICS))
+      .min(1)
+      .default(["CPUUtilization", "MemoryUtilization"])
+      .describe("Metrics to publish."),
+    dimensions: z
+      .array(z.enum(STATS_DIMENSIONS))
+      .default(["ClusterName", "ServiceName", "ContainerName"])
+      .describe("Dimensions attached to every datum."),
+    cpuMode: z
+      .enum(["reserved", "percentOfHost"])
+      .default("reserved")
+      .describe(
+        '"reserved": percent of the CPU reserved for the container (or its task); "percentOfHost": percent of the ' +
+          "host's CPUs, as seed 000 reports it.",
+      ),
+  })
+  .describe("Task stats pushed to high-resolution CloudWatch custom metrics (seed 000).");
 
-export const TaskSize = z.strictObject({
-  /** Value of the TaskSize dimension, e.g. "small". */
-  name: z.string().min(1).max(255),
-  /** ECS CPU units (1024 = 1 vCPU). */
-  cpu: z.number().int().positive(),
-  /** MiB. */
-  memory: z.number().int().positive(),
-  /** Whether the task uses awsvpc networking and therefore needs an ENI slot. @defaultValue false */
-  awsvpc: z.boolean().default(false),
-});
+export const TaskSize = z
+  .strictObject({
+    name: z.string().min(1).max(255).describe('Value of the TaskSize dimension, e.g. "small".'),
+    cpu: z.number().int().positive().describe("ECS CPU units (1024 = 1 vCPU)."),
+    memory: z.number().int().positive().describe("Memory in MiB."),
+    awsvpc: z.boolean().default(false).describe("Whether the task uses awsvpc networking and so needs an ENI."),
+  })
+  .describe("A task shape whose schedulable count is published (how many more such tasks fit).");
 
-export const CapacityConfig = z.strictObject({
-  enabled: z.boolean().default(false),
-  /** @defaultValue "ECS/Capacity" */
-  namespace: z.string().min(1).max(255).default("ECS/Capacity"),
-  /** @defaultValue "60s" */
-  period: Duration.default("60s"),
-  taskSizes: z.array(TaskSize).default([]),
-  /** Count awsvpc ENIs against the trunk limits of each instance type (awsvpcTrunking on). @defaultValue false */
-  trunking: z.boolean().default(false),
-});
+export const CapacityConfig = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Publish remaining ENI, CPU and memory capacity to CloudWatch."),
+    namespace: z.string().min(1).max(255).default("ECS/Capacity").describe("CloudWatch namespace of the metrics."),
+    period: Duration.default("60s").describe("Publishing period (at least 1s)."),
+    taskSizes: z.array(TaskSize).default([]).describe("Task shapes to count schedulable slots for."),
+    trunking: z
+      .boolean()
+      .default(false)
+      .describe("Count awsvpc ENIs against the trunk branch limits of each instance type (awsvpcTrunking on)."),
+  })
+  .describe("Cluster capacity for ASG alarms: remaining ENIs, CPU and memory (seed 004).");
 
-export const ServiceMetricsConfig = z.strictObject({
-  /** Publish ecs_service_{desired,running,pending}_tasks. @defaultValue true */
-  enabled: z.boolean().default(true),
-  /** @defaultValue "60s" */
-  period: Duration.default("60s"),
-});
+export const ServiceMetricsConfig = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Publish ecs_service_{desired,running,pending}_tasks."),
+    period: Duration.default("60s").describe("How often services are described (at least 1s)."),
+  })
+  .describe("ECS service task-count gauges (seed 003).");
 
-export const EventsConfig = z.strictObject({
-  /** SQS queue receiving the EventBridge rule for aws.ecs events of this cluster. */
-  queueUrl: z.string().url(),
-  /** Full ListTasks resync period while events flow. @defaultValue "5m" */
-  resyncPeriod: Duration.default("5m"),
-});
+export const EventsConfig = z
+  .strictObject({
+    queueUrl: z.string().url().describe("SQS queue receiving the EventBridge rule for aws.ecs events of this cluster."),
+    resyncPeriod: Duration.default("5m").describe("Full ListTasks resync period while events flow (at least 10s)."),
+  })
+  .describe("ECS events through EventBridge → SQS; without it the cluster is polled.");
 
-export const ClusterSpec = z.strictObject({
-  /** Cluster name or ARN. */
-  name: z.string().min(1),
-  /** AWS region of the cluster; defaults to the controller's region. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1").optional(),
-  selector: Selector.default({ serviceNames: [], taskFamilies: [] }),
-  scrape: ScrapeConfig.default(() => ScrapeConfig.parse({})),
-  cloudMap: CloudMapConfig.default({ namespaces: [] }),
-  stats: StatsConfig.default(() => StatsConfig.parse({})),
-  capacity: CapacityConfig.default(() => CapacityConfig.parse({})),
-  serviceMetrics: ServiceMetricsConfig.default({ enabled: true, period: "60s" }),
-  events: EventsConfig.optional(),
-});
+export const ClusterSpec = z
+  .strictObject({
+    name: z.string().min(1).describe("Cluster name or ARN."),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1")
+      .optional()
+      .describe("AWS region of the cluster; defaults to the controller's region."),
+    selector: Selector.default({ serviceNames: [], taskFamilies: [] }),
+    scrape: ScrapeConfig.default(() => ScrapeConfig.parse({})),
+    cloudMap: CloudMapConfig.default({ namespaces: [] }),
+    stats: StatsConfig.default(() => StatsConfig.parse({})),
+    capacity: CapacityConfig.default(() => CapacityConfig.parse({})),
+    serviceMetrics: ServiceMetricsConfig.default({ enabled: true, period: "60s" }),
+    events: EventsConfig.optional(),
+  })
+  .describe("One ECS cluster to monitor.");
 
-export const OutputsSpec = z.strictObject({
-  /** Prometheus file_sd YAML, written atomically, only when it changes. */
-  fileSd: z.strictObject({ path: z.string().min(1) }).optional(),
-  /** Prometheus http_sd at /sd/prometheus on the status API. @defaultValue { enabled: true } */
-  httpSd: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
-});
+export const OutputsSpec = z
+  .strictObject({
+    fileSd: z
+      .strictObject({ path: z.string().min(1).describe("File to write; replaced atomically, only when it changes.") })
+      .optional()
+      .describe("Prometheus file_sd YAML output. Off when unset."),
+    httpSd: z
+      .strictObject({ enabled: z.boolean().default(true).describe("Serve /sd/prometheus.") })
+      .default({ enabled: true })
+      .describe("Prometheus http_sd at /sd/prometheus on the status API."),
+  })
+  .describe("Where discovered targets are published.");
 
-export const MonitoringSpec = z.strictObject({
-  apiVersion: z.literal(API_VERSION, { error: () => `expected "${API_VERSION}"` }),
-  kind: z.literal("MonitoringSpec", { error: () => `expected "MonitoringSpec"` }),
-  metadata: z.strictObject({ name: z.string().min(1).default("default") }).default({ name: "default" }),
-  spec: z.strictObject({
-    clusters: z.array(ClusterSpec).min(1, "at least one cluster is required"),
-    outputs: OutputsSpec.default({ httpSd: { enabled: true } }),
-  }),
-});
+export const MonitoringSpec = z
+  .strictObject({
+    apiVersion: z
+      .literal(API_VERSION, { error: (issue) => literalMessage(API_VERSION, issue.input) })
+      .describe(`Always "${API_VERSION}".`),
+    kind: z
+      .literal("MonitoringSpec", { error: (issue) => literalMessage("MonitoringSpec", issue.input) })
+      .describe('Always "MonitoringSpec".'),
+    metadata: z
+      .strictObject({ name: z.string().min(1).default("default").describe("Name of this spec, shown in status.") })
+      .default({ name: "default" }),
+    spec: z
+      .strictObject({
+        clusters: z.array(ClusterSpec).min(1, "at least one cluster is required").describe("The clusters to monitor."),
+        outputs: OutputsSpec.default({ httpSd: { enabled: true } }),
+      })
+      .describe("The desired monitoring."),
+  })
+  .describe("ecsmon MonitoringSpec: the desired monitoring of ECS clusters, stored in SSM Parameter Store.");
+
+function literalMessage(expected: string, input: unknown): string {
+  if (input === undefined) return `required field is missing; expected "${expected}"`;
+  return `expected "${expected}", got ${describeValue(input)}`;
+}
 
 /** A validated spec with every default applied. */
 export type MonitoringSpec = z.infer<typeof MonitoringSpec>;
+/** A spec as written by a user: defaults not yet applied. */
+export type MonitoringSpecInput = z.input<typeof MonitoringSpec>;
 export type ClusterSpec = z.infer<typeof ClusterSpec>;
 export type ScrapeConfig = z.infer<typeof ScrapeConfig>;
 export type StatsConfig = z.infer<typeof StatsConfig>;

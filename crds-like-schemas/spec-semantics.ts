@@ -1,0 +1,102 @@
+import { formatDuration, tryParseDuration } from "../lib/duration.js";
+import type { MonitoringSpec } from "./monitoring-spec.js";
+
+/** A cross-field problem, located by zod-style path. */
+export interface SemanticIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Stats sampling period bounds: 1 s (CloudWatch high resolution) to 60 s (standard resolution). */
+export const STATS_PERIOD_MIN_MS = 1_000;
+export const STATS_PERIOD_MAX_MS = 60_000;
+const MIN_PERIOD_MS = 1_000;
+const MIN_RESYNC_MS = 10_000;
+
+function ms(duration: string): number {
+  return tryParseDuration(duration) ?? Number.NaN;
+}
+
+function atLeast(issues: SemanticIssue[], path: (string | number)[], value: string, minimumMs: number): void {
+  if (!(ms(value) >= minimumMs)) {
+    issues.push({ path, message: `must be at least ${formatDuration(minimumMs)}, got ${JSON.stringify(value)}` });
+  }
+}
+
+function noDuplicates(issues: SemanticIssue[], path: (string | number)[], values: readonly string[]): void {
+  const seen = new Map<string, number>();
+  values.forEach((value, index) => {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else
+      issues.push({
+        path: [...path, index],
+        message: `duplicate ${JSON.stringify(value)}: already listed at [${first}]`,
+      });
+  });
+}
+
+/**
+ * Rules JSON Schema cannot express, checked on a spec that already passed the zod schema:
+ * unique clusters (name + region), scrape interval ≥ 1s and timeout ≤ interval, stats period 1s..60s,
+ * other periods ≥ 1s, events resync ≥ 10s, and no duplicates in task sizes, metrics, dimensions and namespaces.
+ */
+export function checkSpecSemantics(spec: MonitoringSpec): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const clusterKeys = new Map<string, number>();
+  spec.spec.clusters.forEach((cluster, index) => {
+    const base = ["spec", "clusters", index];
+    const key = `${cluster.region ?? ""}\u0000${cluster.name}`;
+    const first = clusterKeys.get(key);
+    if (first === undefined) clusterKeys.set(key, index);
+    else
+      issues.push({
+        path: [...base, "name"],
+        message: `duplicate cluster ${JSON.stringify(cluster.name)}${cluster.region ? ` in ${cluster.region}` : ""}: already listed at spec.clusters[${first}]`,
+      });
+
+    atLeast(issues, [...base, "scrape", "interval"], cluster.scrape.interval, MIN_PERIOD_MS);
+    const timeoutMs = ms(cluster.scrape.timeout);
+    const intervalMs = ms(cluster.scrape.interval);
+    if (!(timeoutMs > 0)) {
+      issues.push({
+        path: [...base, "scrape", "timeout"],
+        message: `must be greater than 0, got ${JSON.stringify(cluster.scrape.timeout)}`,
+      });
+    } else if (timeoutMs > intervalMs) {
+      issues.push({
+        path: [...base, "scrape", "timeout"],
+        message: `must not exceed the scrape interval (${cluster.scrape.interval}), got ${JSON.stringify(cluster.scrape.timeout)}`,
+      });
+    }
+
+    const periodMs = ms(cluster.stats.period);
+    if (!(periodMs >= STATS_PERIOD_MIN_MS && periodMs <= STATS_PERIOD_MAX_MS)) {
+      issues.push({
+        path: [...base, "stats", "period"],
+        message: `must be between 1s and 60s, got ${JSON.stringify(cluster.stats.period)}`,
+      });
+    }
+    noDuplicates(issues, [...base, "stats", "metrics"], cluster.stats.metrics);
+    noDuplicates(issues, [...base, "stats", "dimensions"], cluster.stats.dimensions);
+
+    atLeast(issues, [...base, "capacity", "period"], cluster.capacity.period, MIN_PERIOD_MS);
+    const sizeNames = cluster.capacity.taskSizes.map((size) => size.name);
+    const seenSizes = new Map<string, number>();
+    sizeNames.forEach((name, sizeIndex) => {
+      const firstSize = seenSizes.get(name);
+      if (firstSize === undefined) seenSizes.set(name, sizeIndex);
+      else
+        issues.push({
+          path: [...base, "capacity", "taskSizes", sizeIndex, "name"],
+          message: `duplicate task size ${JSON.stringify(name)}: already listed at [${firstSize}]`,
+        });
+    });
+
+    atLeast(issues, [...base, "serviceMetrics", "period"], cluster.serviceMetrics.period, MIN_PERIOD_MS);
+    noDuplicates(issues, [...base, "cloudMap", "namespaces"], cluster.cloudMap.namespaces);
+    if (cluster.events)
+      atLeast(issues, [...base, "events", "resyncPeriod"], cluster.events.resyncPeriod, MIN_RESYNC_MS);
+  });
+  return issues;
+}
