@@ -25,6 +25,12 @@ class FakeCloudWatch {
   datums(): MetricDatum[] {
     return this.calls.flatMap((c) => c.MetricData ?? []);
   }
+  /** Every value published for the metric of the container, in order (Values/Counts expanded). */
+  values(metric: string, container: string): number[] {
+    return this.find(metric, container).flatMap((d) =>
+      d.Values ? d.Values.flatMap((v, i) => Array<number>(d.Counts?.[i] ?? 1).fill(v)) : [d.Value ?? Number.NaN],
+    );
+  }
   find(metric: string, container: string): MetricDatum[] {
     return this.datums().filter(
       (d) =>
@@ -144,17 +150,17 @@ describe("stats handler, daemon mode (Docker API over HTTP)", () => {
       publisher: { flushIntervalMs: 50 },
     });
     await handler.apply(job(assignments));
-    await until(() => cloudwatch.find("CPUUtilization", "app").some((d) => d.Value !== undefined && d.Value > 70));
+    await until(() => cloudwatch.values("CPUUtilization", "app").some((v) => v > 70));
     await until(() => cloudwatch.find("NetworkRxBytes", "app").length > 0);
 
     // First read: (2.5e9-2.4e9)/(2e9) × 2 × 100 × 1024/256 = 40; second: 0.1 × 2 × 100 × 4 = 80.
-    const cpu = cloudwatch.find("CPUUtilization", "app").map((d) => d.Value);
+    const cpu = cloudwatch.values("CPUUtilization", "app");
     expect(cpu[0]).toBeCloseTo(40, 9);
     expect(cpu).toContainEqual(80);
-    expect(cloudwatch.find("NetworkRxBytes", "app")[0]?.Value).toBe(125_000);
+    expect(cloudwatch.values("NetworkRxBytes", "app")[0]).toBe(125_000);
     const worker = cloudwatch.find("CPUUtilization", "worker")[0];
-    expect(worker?.Value).toBeCloseTo((2e8 / 4e9) * 4 * 100 * 2, 9);
-    expect(cloudwatch.find("MemoryUtilization", "worker")[0]?.Value).toBeCloseTo(50, 9);
+    expect(cloudwatch.values("CPUUtilization", "worker")[0]).toBeCloseTo((2e8 / 4e9) * 4 * 100 * 2, 9);
+    expect(cloudwatch.values("MemoryUtilization", "worker")[0]).toBeCloseTo(50, 9);
 
     const appDatum = cloudwatch.find("CPUUtilization", "app")[0];
     expect(appDatum?.StorageResolution).toBe(1);
@@ -237,11 +243,11 @@ describe("stats handler, sidecar mode (task metadata v4 over HTTP)", () => {
         cloudwatch.find("CPUUtilization", "app").length > 0,
     );
     // app reserves 256 units: 10% of host × 1024/256; the agent container reserves none: task CPU 0.5 vCPU = 512 units.
-    expect(cloudwatch.find("CPUUtilization", "app")[0]?.Value).toBeCloseTo(40, 9);
-    expect(cloudwatch.find("CPUUtilization", "ecsmon-agent")[0]?.Value).toBeCloseTo(20 * 2, 9);
+    expect(cloudwatch.values("CPUUtilization", "app")[0]).toBeCloseTo(40, 9);
+    expect(cloudwatch.values("CPUUtilization", "ecsmon-agent")[0]).toBeCloseTo(20 * 2, 9);
     // Memory: container hard limit 512 MiB (app), 128 MiB (agent).
-    expect(cloudwatch.find("MemoryUtilization", "app")[0]?.Value).toBeCloseTo((100 / 512) * 100, 9);
-    expect(cloudwatch.find("MemoryUtilization", "ecsmon-agent")[0]?.Value).toBeCloseTo((200 / 128) * 100, 9);
+    expect(cloudwatch.values("MemoryUtilization", "app")[0]).toBeCloseTo((100 / 512) * 100, 9);
+    expect(cloudwatch.values("MemoryUtilization", "ecsmon-agent")[0]).toBeCloseTo((200 / 128) * 100, 9);
     expect(cloudwatch.find("CPUUtilization", "~internal~ecs~pause")).toEqual([]);
     expect(cloudwatch.find("CPUUtilization", "app")[0]?.Dimensions).toEqual([
       { Name: "ServiceName", Value: "checkout-svc" },

@@ -197,9 +197,9 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
 
   async function cycle(): Promise<void> {
     const s = spec;
-    if (!s || !s.enabled) return;
+    if (!s?.enabled) return;
     const { targets, reads } = await gather(s);
-    if (spec !== s && (!spec || !spec.enabled)) return;
+    if (spec !== s && !spec?.enabled) return;
     const resolution: 1 | 60 = s.periodMs < 60_000 ? 1 : 60;
     const selected = new Set<StatsMetric>(s.metrics);
     const samples: StatsSample[] = [];
