@@ -1,0 +1,155 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { AGENT_STATES } from "../machines/agent-machine.js";
+import { TARGET_STATES } from "../machines/target-machine.js";
+import type { ServiceFigures } from "../model.js";
+
+/** Outcomes of one reconcile, as the `result` label. */
+export const RECONCILE_RESULTS = ["success", "requeue", "error", "terminal", "lease_lost"] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+/** Reconcilers, as the `controller` label. */
+export const RECONCILERS = ["cluster"] as const;
+
+export const REPORT_KINDS = ["heartbeat", "health", "capacity", "invalid"] as const;
+
+/**
+ * The controller's own metrics plus the service gauges (seed 003). Every fixed label combination is created at
+ * start-up with `.inc(0)` / `.set(0)` so that dashboards and alerts see zeros instead of absent series.
+ */
+export class ControllerMetrics {
+  readonly reconcileTotal: Counter<"controller" | "result">;
+  readonly reconcileDuration: Histogram<"result">;
+  readonly queueDepth: Gauge<"queue">;
+  readonly targets: Gauge<"cluster" | "state">;
+  readonly agents: Gauge<"cluster" | "state">;
+  readonly reports: Counter<"kind">;
+  readonly syncJobs: Counter<"cluster">;
+  readonly sdWrites: Counter<"output">;
+  readonly leasesHeld: Gauge;
+  readonly leaseEvents: Counter<"event">;
+  readonly serviceDesired: Gauge<"cluster" | "service">;
+  readonly serviceRunning: Gauge<"cluster" | "service">;
+  readonly servicePending: Gauge<"cluster" | "service">;
+  private readonly services = new Map<string, Set<string>>();
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    this.reconcileTotal = new Counter({
+      name: "ecsmon_reconcile_total",
+      help: "Reconciles by controller and result.",
+      labelNames: ["controller", "result"],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: "ecsmon_reconcile_duration_seconds",
+      help: "Wall time of one reconcile by result.",
+      labelNames: ["result"],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: "ecsmon_queue_depth",
+      help: "Jobs waiting: ecsmon-node (sum over the node queues of the clusters this replica holds), ecsmon-pool, ecsmon-reports.",
+      labelNames: ["queue"],
+      registers,
+    });
+    this.targets = new Gauge({
+      name: "ecsmon_targets",
+      help: "Targets by lifecycle state (clusters held by this replica).",
+      labelNames: ["cluster", "state"],
+      registers,
+    });
+    this.agents = new Gauge({
+      name: "ecsmon_agents",
+      help: "Agents by liveness state (clusters held by this replica).",
+      labelNames: ["cluster", "state"],
+      registers,
+    });
+    this.reports = new Counter({
+      name: "ecsmon_reports_total",
+      help: "Agent reports consumed by kind; invalid ones are dropped.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.syncJobs = new Counter({
+      name: "ecsmon_sync_jobs_total",
+      help: "Node sync jobs dispatched (payload changed).",
+      labelNames: ["cluster"],
+      registers,
+    });
+    this.sdWrites = new Counter({
+      name: "ecsmon_sd_writes_total",
+      help: "Service-discovery outputs rewritten because they changed.",
+      labelNames: ["output"],
+      registers,
+    });
+    this.leasesHeld = new Gauge({
+      name: "ecsmon_leases_held",
+      help: "Cluster leases held by this replica.",
+      registers,
+    });
+    this.leaseEvents = new Counter({
+      name: "ecsmon_lease_events_total",
+      help: "Cluster leases acquired and lost by this replica.",
+      labelNames: ["event"],
+      registers,
+    });
+    const serviceGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ["cluster", "service"] as const, registers });
+    this.serviceDesired = serviceGauge("ecs_service_desired_tasks", "ECS service desiredCount.");
+    this.serviceRunning = serviceGauge("ecs_service_running_tasks", "ECS service runningCount.");
+    this.servicePending = serviceGauge("ecs_service_pending_tasks", "ECS service pendingCount.");
+
+    for (const controller of RECONCILERS) {
+      for (const result of RECONCILE_RESULTS) this.reconcileTotal.labels(controller, result).inc(0);
+    }
+    for (const result of RECONCILE_RESULTS) this.reconcileDuration.zero({ result });
+    for (const queue of ["ecsmon-node", "ecsmon-pool", "ecsmon-reports"]) this.queueDepth.labels(queue).set(0);
+    for (const kind of REPORT_KINDS) this.reports.labels(kind).inc(0);
+    for (const output of ["file_sd", "http_sd"]) this.sdWrites.labels(output).inc(0);
+    for (const event of ["acquired", "lost"]) this.leaseEvents.labels(event).inc(0);
+    this.leasesHeld.set(0);
+  }
+
+  /** Records one reconcile outcome (the single place results become metrics). */
+  observeReconcile(controller: (typeof RECONCILERS)[number], result: ReconcileResult, seconds: number): void {
+    this.reconcileTotal.labels(controller, result).inc();
+    this.reconcileDuration.labels(result).observe(seconds);
+  }
+
+  /** Publishes a cluster's counts by state, zero for every state not present. */
+  setStateCounts(cluster: string, targets: Map<string, number>, agents: Map<string, number>): void {
+    for (const state of TARGET_STATES) this.targets.labels(cluster, state).set(targets.get(state) ?? 0);
+    for (const state of AGENT_STATES) this.agents.labels(cluster, state).set(agents.get(state) ?? 0);
+    this.syncJobs.labels(cluster).inc(0);
+  }
+
+  /** Replaces the service gauges of a cluster (services that disappeared are removed). */
+  setServices(cluster: string, figures: readonly ServiceFigures[]): void {
+    const seen = new Set<string>();
+    for (const f of figures) {
+      seen.add(f.service);
+      this.serviceDesired.labels(cluster, f.service).set(f.desired);
+      this.serviceRunning.labels(cluster, f.service).set(f.running);
+      this.servicePending.labels(cluster, f.service).set(f.pending);
+    }
+    for (const service of this.services.get(cluster) ?? []) {
+      if (!seen.has(service)) this.removeService(cluster, service);
+    }
+    this.services.set(cluster, seen);
+  }
+
+  /** Drops every per-cluster series (the cluster moved to another replica). */
+  forgetCluster(cluster: string): void {
+    for (const service of this.services.get(cluster) ?? []) this.removeService(cluster, service);
+    this.services.delete(cluster);
+    for (const state of TARGET_STATES) this.targets.remove(cluster, state);
+    for (const state of AGENT_STATES) this.agents.remove(cluster, state);
+  }
+
+  private removeService(cluster: string, service: string): void {
+    this.serviceDesired.remove(cluster, service);
+    this.serviceRunning.remove(cluster, service);
+    this.servicePending.remove(cluster, service);
+  }
+}

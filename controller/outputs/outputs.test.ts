@@ -1,0 +1,140 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import type { DesiredTarget } from "../model.js";
+import { ControllerMetrics } from "./controller-metrics.js";
+import { FileSdWriter, renderFileSd } from "./file-sd-writer.js";
+import { SdStore } from "./sd-store.js";
+import { toTargetGroups } from "./target-groups.js";
+
+const run = promisify(execFile);
+let server: RedisServer;
+let redis: Redis;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  dir = await mkdtemp(join(tmpdir(), "ecsmon-outputs-"));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const desired = (n: number, labels: Record<string, string> = {}): DesiredTarget => ({
+  target: {
+    id: `task/t${n}/app/9${n}00/metrics`,
+    address: `10.0.0.${n}:9${n}00`,
+    scheme: n % 2 ? "http" : "https",
+    metricsPath: n % 2 ? "/metrics" : "/internal/metrics",
+    labels: { cluster: "demo", container_name: "app", ...labels },
+  },
+  cluster: "demo",
+  nodeId: "n1",
+  meta: { __meta_ecs_cluster: "demo", __meta_ecs_task_arn: `task/t${n}` },
+});
+
+describe("toTargetGroups", () => {
+  it("emits one group per target with meta, labels, __scheme__ and __metrics_path__, sorted by id", () => {
+    const groups = toTargetGroups([desired(2), desired(1, { team: "a", "bad-name": "x", __address__: "evil:1" })]);
+    expect(groups).toEqual([
+      {
+        targets: ["10.0.0.1:9100"],
+        labels: {
+          __meta_ecs_cluster: "demo",
+          __meta_ecs_task_arn: "task/t1",
+          cluster: "demo",
+          container_name: "app",
+          team: "a",
+          __scheme__: "http",
+          __metrics_path__: "/metrics",
+        },
+      },
+      expect.objectContaining({
+        targets: ["10.0.0.2:9200"],
+        labels: expect.objectContaining({ __scheme__: "https", __metrics_path__: "/internal/metrics" }),
+      }),
+    ]);
+  });
+});
+
+describe("FileSdWriter", () => {
+  it("writes atomically, only on change, and the result passes promtool", async () => {
+    const path = join(dir, `sd-${randomUUID()}.yaml`);
+    const writer = new FileSdWriter(path);
+    const groups = toTargetGroups([desired(1), desired(2, { team: "b" })]);
+    expect(await writer.write(groups)).toBe(true);
+    const first = await stat(path);
+    expect(await writer.write(groups)).toBe(false);
+    expect((await stat(path)).mtimeMs).toBe(first.mtimeMs);
+    expect(parse(await readFile(path, "utf8"))).toEqual(groups);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+
+    const config = join(dir, `prom-${randomUUID()}.yml`);
+    await writeFile(
+      config,
+      `scrape_configs:\n  - job_name: ecs\n    file_sd_configs:\n      - files: [${JSON.stringify(path)}]\n`,
+    );
+    const { stdout } = await run("promtool", ["check", "config", config]);
+    expect(stdout).toContain("SUCCESS");
+
+    const fresh = new FileSdWriter(path);
+    expect(await fresh.write(groups)).toBe(false);
+    expect(await fresh.write(toTargetGroups([desired(3)]))).toBe(true);
+  });
+
+  it("leaves the old file in place when the write fails", async () => {
+    const path = join(dir, `missing-${randomUUID()}`, "sd.yaml");
+    const writer = new FileSdWriter(path);
+    await expect(writer.write(toTargetGroups([desired(1)]))).rejects.toThrow();
+    expect(renderFileSd([])).toBe("[]\n");
+  });
+});
+
+describe("SdStore", () => {
+  it("stores complete groups per cluster, fenced, and merges them for every replica", async () => {
+    const prefix = `t-${randomUUID()}`;
+    const store = new SdStore(redis, prefix);
+    const fence = { assertHeld: async () => 1 };
+    expect(await store.put("a", toTargetGroups([desired(1)]), fence)).toBe(true);
+    expect(await store.put("a", toTargetGroups([desired(1)]), fence)).toBe(false);
+    expect(await store.put("b", toTargetGroups([desired(2)]), fence)).toBe(true);
+    const reader = new SdStore(redis, prefix);
+    expect((await reader.all(["a", "b", "c"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
+    const lost = { assertHeld: async () => Promise.reject(new Error("lease lost")) };
+    await expect(reader.put("a", [], lost)).rejects.toThrow("lease lost");
+    expect(await reader.all(["a"])).toHaveLength(1);
+  });
+});
+
+describe("ControllerMetrics", () => {
+  it("initialises every reconcile label combination and replaces service gauges", async () => {
+    const registry = new Registry();
+    const metrics = new ControllerMetrics(registry);
+    const text = await registry.metrics();
+    for (const result of ["success", "requeue", "error", "terminal", "lease_lost"]) {
+      expect(text).toContain(`ecsmon_reconcile_total{controller="cluster",result="${result}"} 0`);
+      expect(text).toContain(`ecsmon_reconcile_duration_seconds_count{result="${result}"} 0`);
+    }
+    metrics.setServices("demo", [
+      { cluster: "demo", service: "web", desired: 3, running: 2, pending: 1 },
+      { cluster: "demo", service: "api", desired: 1, running: 1, pending: 0 },
+    ]);
+    metrics.setServices("demo", [{ cluster: "demo", service: "web", desired: 3, running: 3, pending: 0 }]);
+    const after = await registry.metrics();
+    expect(after).toContain('ecs_service_running_tasks{cluster="demo",service="web"} 3');
+    expect(after).not.toContain('service="api"');
+    metrics.forgetCluster("demo");
+    expect(await registry.metrics()).not.toContain('cluster="demo"');
+  });
+});
