@@ -1,0 +1,202 @@
+import type { CapacityConfig, CapacityReport, TaskSize } from "../../crds-like-schemas/index.js";
+import { tryParseDuration } from "../../lib/duration.js";
+import type { ObservedCluster, ObservedInstance, ObservedTask } from "../model.js";
+
+/**
+ * Capacity arithmetic (docs/capacity.md). Pure: the observation, the spec's capacity config and the agents'
+ * latest reports in; per-node and per-cluster headroom out.
+ */
+
+/** Where a node's ENI limit came from. */
+export type EniSource = "observed" | "report" | "unknown";
+
+export interface NodeCapacity {
+  nodeId: string;
+  containerInstanceArn: string;
+  instanceType: string | undefined;
+  /** ACTIVE with a connected ECS agent: the only nodes ECS places tasks on, and the only ones summed. */
+  schedulable: boolean;
+  /** ECS CPU units. */
+  remainingCpu: number;
+  /** MiB. */
+  remainingMemory: number;
+  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs when trunking. */
+  eniMax: number;
+  /** awsvpc tasks on the node (each holds one slot). */
+  eniUsed: number;
+  eniRemaining: number;
+  trunking: boolean;
+  eniSource: EniSource;
+  /** Tasks of each spec size that still fit on this node. */
+  fits: Record<string, number>;
+}
+
+export interface ClusterCapacity {
+  cluster: string;
+  /** The observation time the figures describe (ISO-8601). */
+  observedAt: string;
+  nodes: NodeCapacity[];
+  /** Σ eniRemaining over schedulable nodes. */
+  remainingEnis: number;
+  /** Σ remaining CPU units over schedulable nodes. */
+  remainingCpu: number;
+  /** Σ remaining MiB over schedulable nodes. */
+  remainingMemory: number;
+  /** Task size name → Σ over schedulable nodes of min(⌊cpu/size.cpu⌋, ⌊mem/size.memory⌋, eniRemaining if awsvpc). */
+  schedulable: Record<string, number>;
+}
+
+export interface ComputeCapacityOptions {
+  /** Reports older than this (relative to `observedAt`) are ignored. @defaultValue 3 × the capacity period */
+  maxReportAgeMs?: number;
+}
+
+/** A task holds its ENI from provisioning until it is stopped. */
+function holdsResources(task: ObservedTask): boolean {
+  return task.lastStatus !== "STOPPED";
+}
+
+/** Whether the task uses awsvpc: from its task definition, else (definition not observed) from its ENI address. */
+function isAwsvpc(task: ObservedTask, observed: ObservedCluster): boolean {
+  const def = observed.taskDefinitions.get(task.taskDefinitionArn);
+  if (def) return def.networkMode === "awsvpc";
+  return task.eniPrivateIp !== undefined;
+}
+
+/** awsvpc task count per container instance ARN (EC2 tasks only; Fargate tasks have no instance). */
+export function countAwsvpcTasks(observed: ObservedCluster): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of observed.tasks) {
+    if (!task.containerInstanceArn || !holdsResources(task) || !isAwsvpc(task, observed)) continue;
+    counts.set(task.containerInstanceArn, (counts.get(task.containerInstanceArn) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Tasks of `size` that fit in the given headroom. */
+export function tasksThatFit(
+  size: TaskSize,
+  remainingCpu: number,
+  remainingMemory: number,
+  eniRemaining: number,
+): number {
+  let fit = Math.min(
+    Math.floor(Math.max(0, remainingCpu) / size.cpu),
+    Math.floor(Math.max(0, remainingMemory) / size.memory),
+  );
+  if (size.awsvpc) fit = Math.min(fit, Math.max(0, eniRemaining));
+  return Math.max(0, fit);
+}
+
+function freshReport(
+  report: CapacityReport | undefined,
+  observedAtMs: number,
+  maxAgeMs: number,
+): CapacityReport | undefined {
+  if (!report) return undefined;
+  const at = Date.parse(report.at);
+  if (!Number.isFinite(at) || !Number.isFinite(observedAtMs)) return report;
+  return observedAtMs - at <= maxAgeMs ? report : undefined;
+}
+
+function nodeCapacity(
+  instance: ObservedInstance,
+  observed: ObservedCluster,
+  config: CapacityConfig,
+  awsvpcTasks: number,
+  report: CapacityReport | undefined,
+): NodeCapacity {
+  const instanceType = instance.instanceType ?? report?.instanceType;
+  const type = instanceType ? observed.instanceTypes.get(instanceType) : undefined;
+  const wantsTrunk = instance.trunking || config.trunking || report?.eni?.trunking === true;
+  let trunking = false;
+  let eniMax = 0;
+  let eniSource: EniSource = "unknown";
+  if (type) {
+    trunking = wantsTrunk && type.trunkBranchEnis > 0;
+    eniMax = trunking ? type.trunkBranchEnis : Math.max(0, type.maxEnis - 1);
+    eniSource = "observed";
+  } else if (report?.eni) {
+    trunking = report.eni.trunking;
+    eniMax = trunking ? report.eni.max : Math.max(0, report.eni.max - 1);
+    eniSource = "report";
+  }
+  let eniUsed = awsvpcTasks;
+  // ENIs the agent still sees attached (e.g. of a task that is stopping) are not free yet.
+  if (report && !trunking) {
+    if (report.attachedInterfaces !== undefined) eniUsed = Math.max(eniUsed, report.attachedInterfaces - 1);
+    else if (report.eni && !report.eni.trunking) eniUsed = Math.max(eniUsed, report.eni.used - 1);
+  } else if (report?.eni?.trunking && trunking) {
+    eniUsed = Math.max(eniUsed, report.eni.used);
+  }
+  const eniRemaining = Math.max(0, eniMax - eniUsed);
+  const schedulable = instance.status === "ACTIVE" && instance.agentConnected;
+  const fits: Record<string, number> = {};
+  for (const size of config.taskSizes) {
+    fits[size.name] = schedulable
+      ? tasksThatFit(size, instance.remainingCpu, instance.remainingMemory, eniRemaining)
+      : 0;
+  }
+  return {
+    nodeId: instance.nodeId,
+    containerInstanceArn: instance.containerInstanceArn,
+    instanceType,
+    schedulable,
+    remainingCpu: instance.remainingCpu,
+    remainingMemory: instance.remainingMemory,
+    eniMax,
+    eniUsed,
+    eniRemaining,
+    trunking,
+    eniSource,
+    fits,
+  };
+}
+
+/**
+ * Per-node and per-cluster headroom. ENI limits come from `observed.instanceTypes` (DescribeInstanceTypes,
+ * plus the trunk table); ENIs in use are the observed awsvpc tasks of each node, raised to what the node's
+ * agent still sees attached; an agent report also supplies the instance type or ENI limit when the controller
+ * has none. CPU and memory are DescribeContainerInstances' remaining resources.
+ */
+export function computeClusterCapacity(
+  observed: ObservedCluster,
+  config: CapacityConfig,
+  reports?: ReadonlyMap<string, CapacityReport>,
+  options: ComputeCapacityOptions = {},
+): ClusterCapacity {
+  const maxReportAgeMs = options.maxReportAgeMs ?? 3 * (tryParseDuration(config.period) ?? 60_000);
+  const observedAtMs = Date.parse(observed.observedAt);
+  const awsvpc = countAwsvpcTasks(observed);
+  const nodes = observed.instances.map((instance) =>
+    nodeCapacity(
+      instance,
+      observed,
+      config,
+      awsvpc.get(instance.containerInstanceArn) ?? 0,
+      freshReport(reports?.get(instance.nodeId), observedAtMs, maxReportAgeMs),
+    ),
+  );
+  const schedulable: Record<string, number> = {};
+  for (const size of config.taskSizes) schedulable[size.name] = 0;
+  let remainingEnis = 0;
+  let remainingCpu = 0;
+  let remainingMemory = 0;
+  for (const node of nodes) {
+    if (!node.schedulable) continue;
+    remainingEnis += node.eniRemaining;
+    remainingCpu += Math.max(0, node.remainingCpu);
+    remainingMemory += Math.max(0, node.remainingMemory);
+    for (const size of config.taskSizes)
+      schedulable[size.name] = (schedulable[size.name] ?? 0) + (node.fits[size.name] ?? 0);
+  }
+  return {
+    cluster: observed.cluster,
+    observedAt: observed.observedAt,
+    nodes,
+    remainingEnis,
+    remainingCpu,
+    remainingMemory,
+    schedulable,
+  };
+}
