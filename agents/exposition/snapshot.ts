@@ -1,4 +1,4 @@
-import { escapeLabelValue } from "./lexical.js";
+import { escapeLabelValue, isLabelName } from "./lexical.js";
 import type { OutputFamily, ParsedSample, ParseListener, PromType } from "./types.js";
 
 /** One family of one source, already rendered as 0.0.4 sample lines (each ending in "\n"). */
@@ -34,11 +34,9 @@ export class SnapshotBuilder implements ParseListener {
   private duplicates = 0;
 
   constructor(injectLabels: Record<string, string>) {
-    const names = Object.keys(injectLabels)
-      .filter((n) => !n.startsWith("__") && injectLabels[n] !== "")
-      .sort();
+    const names = injectedNames(injectLabels);
     this.injectedNames = new Set(names);
-    this.injected = names.map((n) => `${n}="${escapeLabelValue(injectLabels[n]!)}"`).join(",");
+    this.injected = renderInjectedLabels(injectLabels);
   }
 
   onSample(family: OutputFamily, sample: ParsedSample): void {
@@ -87,4 +85,18 @@ export class SnapshotBuilder implements ParseListener {
     }
     return { families: this.order, samples: this.samples, duplicates: this.duplicates };
   }
+}
+
+/** Names of the labels that are injected: valid label names, not `__`-prefixed, non-empty value; sorted. */
+function injectedNames(labels: Record<string, string>): string[] {
+  return Object.keys(labels)
+    .filter((n) => !n.startsWith("__") && labels[n] !== "" && isLabelName(n))
+    .sort();
+}
+
+/** Renders injected labels as `a="1",b="2"` (no braces), escaped, in name order. */
+export function renderInjectedLabels(labels: Record<string, string>): string {
+  return injectedNames(labels)
+    .map((n) => `${n}="${escapeLabelValue(labels[n]!)}"`)
+    .join(",");
 }

@@ -1,0 +1,192 @@
+import { createServer } from "node:net";
+import { gzipSync } from "node:zlib";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mergeSnapshots } from "../../agents/exposition/merge.js";
+import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
+import type { TargetHealth } from "../../crds-like-schemas/index.js";
+import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
+import { syncJob, target } from "../helpers/sync-job.js";
+
+const logger = pino({ level: "silent" });
+const TEXT =
+  '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200"} 5\n';
+const OM = '# TYPE app_jobs counter\n# HELP app_jobs Jobs.\napp_jobs_total 3 # {trace_id="t"} 1\n# EOF\n';
+
+describe("scrape handler against real HTTP targets", () => {
+  let a: TargetServer;
+  let other: TargetServer;
+  const accepts: string[] = [];
+
+  beforeAll(async () => {
+    other = await startTargetServer({ "/metrics": { body: TEXT } }, "127.0.0.2");
+    a = await startTargetServer({
+      "/metrics": { body: TEXT },
+      "/om": { body: OM, headers: { "content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8" } },
+      "/gz": (req, res) => {
+        accepts.push(String(req.headers["accept-encoding"]));
+        res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/plain" }).end(gzipSync(TEXT));
+      },
+      "/bomb": { body: gzipSync(Buffer.alloc(8 * 1024 * 1024, "a")), headers: { "content-encoding": "gzip" } },
+      "/big": { body: `# ${"x".repeat(300_000)}\n` },
+      "/500": { status: 500, body: "oops" },
+      "/slow": { body: TEXT, delayMs: 3000 },
+      "/redirect-same": { status: 302, headers: { location: "/metrics" }, body: "" },
+      "/redirect-loop": { status: 302, headers: { location: "/redirect-loop" }, body: "" },
+      "/redirect-imds": { status: 301, headers: { location: "http://169.254.169.254/latest/meta-data/" }, body: "" },
+      "/bad": { body: "bad metric line\n" },
+    });
+  });
+  afterAll(async () => {
+    await a.close();
+    await other.close();
+  });
+
+  async function scrapeOnce(targets: ReturnType<typeof target>[], scrape = {}) {
+    const results: TargetHealth[] = [];
+    const handler = createScrapeHandler({
+      logger,
+      concurrency: 8,
+      onResult: (r) => results.push(r),
+      firstScrapeDelayMs: () => 60_000,
+    });
+    await handler.apply(syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, ...scrape }));
+    await handler.scrapeAll();
+    const byId = new Map(results.map((r) => [r.targetId, r]));
+    const merged = mergeSnapshots(handler.snapshots()).text;
+    await handler.stop();
+    return { byId, merged };
+  }
+
+  it("scrapes text, OpenMetrics and gzip bodies, negotiating the format", async () => {
+    const { byId, merged } = await scrapeOnce([
+      target("t/text", a.address, "/metrics"),
+      target("t/om", a.address, "/om"),
+      target("t/gz", a.address, "/gz"),
+    ]);
+    for (const id of ["t/text", "t/om", "t/gz"])
+      expect(byId.get(id)).toMatchObject({ ok: true, samples: expect.any(Number) });
+    expect(byId.get("t/om")?.samples).toBe(1);
+    expect(a.lastHeaders?.accept).toMatch(
+      /^application\/openmetrics-text;version=1\.0\.0,.*text\/plain;version=0\.0\.4;q=0\.5/,
+    );
+    expect(accepts).toContain("gzip");
+    expect(merged).toContain('app_jobs_total{cluster="test-cluster",container_name="app",task_id="tom"} 3\n');
+    expect(merged).toContain('up{cluster="test-cluster",container_name="app",task_id="tgz"} 1\n');
+    expect(merged.match(/^# TYPE app_requests_total counter$/gm)).toHaveLength(1);
+    expect(merged).toMatch(/^scrape_samples_scraped\{[^}]*task_id="ttext"\} 1$/m);
+  });
+
+  it("classifies failures: http status, parse, body too large (plain and gzip bomb), connection", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const { byId, merged } = await scrapeOnce([
+      target("f/500", a.address, "/500"),
+      target("f/bad", a.address, "/bad"),
+      target("f/big", a.address, "/big"),
+      target("f/bomb", a.address, "/bomb"),
+      target("f/refused", `127.0.0.1:${closed}`, "/metrics"),
+    ]);
+    expect(byId.get("f/500")).toMatchObject({ ok: false, errorClass: "http_status", error: "http_status: HTTP 500" });
+    expect(byId.get("f/bad")).toMatchObject({ ok: false, errorClass: "parse" });
+    expect(byId.get("f/bad")?.error).toMatch(/line 1/);
+    expect(byId.get("f/big")).toMatchObject({ ok: false, errorClass: "body_too_large" });
+    expect(byId.get("f/bomb")).toMatchObject({ ok: false, errorClass: "body_too_large" });
+    expect(byId.get("f/refused")).toMatchObject({ ok: false, errorClass: "connection" });
+    expect(merged).toMatch(/^up\{[^}]*task_id="f500"\} 0$/m);
+  });
+
+  it("refuses SSRF: metadata address, '..' and URL paths, cross-host redirects; follows a same-host redirect once", async () => {
+    const otherUrl = `http://127.0.0.2:${other.port}/metrics`;
+    const routesOther = `/redirect-other`;
+    // Point the cross-host redirect at the second server (a real, reachable other host).
+    const cross = await startTargetServer(
+      { [routesOther]: { status: 302, headers: { location: otherUrl }, body: "" } },
+      "127.0.0.3",
+    );
+    try {
+      const before = other.hits.get("/metrics") ?? 0;
+      const { byId } = await scrapeOnce([
+        target("s/imds", "169.254.169.254:80", "/latest/meta-data/"),
+        target("s/dotdot", a.address, "/metrics/../../etc"),
+        target("s/url", a.address, "/http://169.254.169.254/"),
+        target("s/at", a.address, "/@127.0.0.2/metrics"),
+        target("s/cross", cross.address, routesOther),
+        target("s/imds-redirect", a.address, "/redirect-imds"),
+        target("s/same", a.address, "/redirect-same"),
+        target("s/loop", a.address, "/redirect-loop"),
+      ]);
+      for (const id of ["s/imds", "s/dotdot", "s/url", "s/at", "s/cross", "s/imds-redirect"]) {
+        expect(byId.get(id), id).toMatchObject({ ok: false, errorClass: "forbidden_address" });
+      }
+      expect(other.hits.get("/metrics") ?? 0).toBe(before);
+      expect(byId.get("s/same")).toMatchObject({ ok: true, samples: 1 });
+      expect(byId.get("s/loop")).toMatchObject({ ok: false, errorClass: "http_status" });
+    } finally {
+      await cross.close();
+    }
+  });
+
+  it("a slow target never delays the others", async () => {
+    const results: TargetHealth[] = [];
+    const handler = createScrapeHandler({
+      logger,
+      concurrency: 2,
+      onResult: (r) => results.push(r),
+      firstScrapeDelayMs: () => 0,
+    });
+    await handler.apply(
+      syncJob(
+        "n1",
+        1,
+        [
+          target("slow", a.address, "/slow"),
+          target("fast1", a.address, "/metrics"),
+          target("fast2", other.address, "/metrics"),
+        ],
+        {
+          intervalMs: 200,
+          timeoutMs: 200,
+        },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    await handler.stop();
+    const fast = results.filter((r) => r.targetId.startsWith("fast"));
+    const slow = results.filter((r) => r.targetId === "slow");
+    expect(fast.length).toBeGreaterThanOrEqual(8);
+    expect(fast.every((r) => r.ok && r.durationMs < 150)).toBe(true);
+    expect(slow.length).toBeGreaterThanOrEqual(1);
+    expect(slow.every((r) => !r.ok && r.errorClass === "timeout")).toBe(true);
+  });
+
+  it("applying the same generation twice changes nothing; a newer one converges", async () => {
+    const results: TargetHealth[] = [];
+    const handler = createScrapeHandler({
+      logger,
+      concurrency: 4,
+      onResult: (r) => results.push(r),
+      firstScrapeDelayMs: () => 0,
+    });
+    const job = syncJob("n1", 3, [target("x", a.address)], { intervalMs: 60_000 });
+    await handler.apply(job);
+    await new Promise((r) => setTimeout(r, 100));
+    await handler.apply(job);
+    await handler.apply({ ...job, generation: 2, scrape: { ...job.scrape, targets: [] } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(results).toHaveLength(1);
+    expect(handler.views().map((v) => v.target.id)).toEqual(["x"]);
+    await handler.apply({ ...job, generation: 4 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(results).toHaveLength(1);
+    await handler.apply({ ...job, generation: 5, scrape: { ...job.scrape, targets: [] } });
+    expect(handler.views()).toHaveLength(0);
+    expect(handler.generation).toBe(5);
+    await handler.stop();
+  });
+});
