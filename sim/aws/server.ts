@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { gunzipSync } from "node:zlib";
 import type { Logger } from "../../lib/logger.js";
 import { encodeJsonBody, encodeJsonError } from "./codecs/json.js";
 import { decodeQueryParams } from "./codecs/query-input.js";
@@ -210,7 +211,7 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
     let body: Buffer;
     try {
       body = await readBody(req, maxBody);
-      call = decodeCall(req, body, routes, defaultRegion);
+      call = decodeCall(req, inflate(req, body, maxBody), routes, defaultRegion);
     } catch (err) {
       const partial = (err as { call?: Call }).call;
       if (partial) call = partial;
@@ -334,6 +335,19 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
         server.closeAllConnections();
       }),
   };
+}
+
+/** Request bodies may be gzip-compressed (the SDK compresses CloudWatch PutMetricData above 10 KiB). */
+function inflate(req: IncomingMessage, body: Buffer, limit: number): Buffer {
+  const encoding = req.headers["content-encoding"];
+  if (!encoding || encoding === "identity") return body;
+  if (encoding !== "gzip")
+    throw new AwsError("UnsupportedContentEncoding", `Content-Encoding ${encoding} is not supported`, 415);
+  try {
+    return gunzipSync(body, { maxOutputLength: limit });
+  } catch {
+    throw new AwsError("InvalidRequestContent", "The request body could not be decompressed", 400);
+  }
 }
 
 function isThrottle(err: AwsError): boolean {
