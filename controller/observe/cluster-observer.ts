@@ -1,0 +1,381 @@
+import { LRUCache } from "lru-cache";
+import type { ClusterSpec } from "../../crds-like-schemas/index.js";
+import { awsErrorCode, classifyAwsError } from "../../lib/aws/instrument.js";
+import { parseDuration } from "../../lib/duration.js";
+import type { Logger } from "../../lib/logger.js";
+import { ObservationError } from "../errors/observation-error.js";
+import type {
+  ObservedCloudMapInstance,
+  ObservedCluster,
+  ObservedService,
+  ObservedTask,
+  ObservedTaskDefinition,
+} from "../model.js";
+import type { CloudMapApi, Ec2Api, EcsApi } from "./aws-apis.js";
+import { CallRecorder, type CycleStats, chunk, mapLimit, toObservationError } from "./call-stats.js";
+import { observeCloudMap } from "./cloud-map-observer.js";
+import { type ContainerInstanceLike, type TaskLike, toObservedTask, toObservedTaskDefinition } from "./ecs-mappers.js";
+import { InstanceCache } from "./instance-cache.js";
+import { TaskCache, type TaskEventResult } from "./task-cache.js";
+
+export interface ClusterObserverOptions {
+  spec: ClusterSpec;
+  /** Region of the cluster (the spec's, or the controller's). */
+  region: string;
+  ecs: EcsApi;
+  ec2: Ec2Api;
+  /** Needed only when the spec names Cloud Map namespaces. */
+  cloudMap?: CloudMapApi | undefined;
+  /** Epoch milliseconds. @defaultValue Date.now */
+  now?: () => number;
+  /** Task definitions kept beyond those in use. @defaultValue 2000 */
+  taskDefinitionCacheSize?: number;
+  /** Parallel Describe* batches per cycle (the request budget paces them anyway). @defaultValue 4 */
+  concurrency?: number;
+  /** How often Cloud Map is re-listed. @defaultValue 30000 */
+  cloudMapPeriodMs?: number;
+  logger?: Logger | undefined;
+}
+
+export interface ObserveOptions {
+  /**
+   * true (default): list every task with ListTasks, the safety-net resync. false: trust the event-fed cache
+   * (issue 10) and only fetch what new events reference (task definitions, container instances).
+   */
+  resync?: boolean;
+}
+
+/** Task states that change without an event we would otherwise notice: described again every cycle. */
+const SETTLED = new Set(["RUNNING", "STOPPED"]);
+
+/**
+ * The informer-like cache of one cluster. Each {@link observe} call is one cycle that either returns a complete,
+ * consistent {@link ObservedCluster} or throws an {@link ObservationError} and changes nothing ("stale beats
+ * partial"): the last good view stays available through {@link lastGood}.
+ *
+ * Call budget of a resync cycle:
+ * - ListTasks (desiredStatus RUNNING, 100 per page) every cycle. Tasks whose desired status became STOPPED
+ *   leave the list and therefore the view at once; STOPPED tasks are not listed (no target can use them).
+ * - DescribeTasks (≤100 per call) only for task ARNs not in the cache and cached tasks in a transitional state.
+ * - DescribeTaskDefinition once per task definition ARN (immutable; in use + bounded LRU).
+ * - Container instances: see {@link InstanceCache} (once per capacity period, plus unknown ones).
+ * - ListServices + DescribeServices (≤10) once per service-metrics period.
+ * - Cloud Map once per `cloudMapPeriodMs`.
+ * A steady cycle with no change therefore costs only the ListTasks pages.
+ */
+export class ClusterObserver {
+  private spec: ClusterSpec;
+  private readonly now: () => number;
+  private readonly concurrency: number;
+  private readonly cloudMapPeriodMs: number;
+  private readonly taskDefinitions: LRUCache<string, ObservedTaskDefinition>;
+  private readonly missingDefinitions = new Set<string>();
+  private inUseDefinitions = new Map<string, ObservedTaskDefinition>();
+  private readonly tasks = new TaskCache();
+  private readonly instances: InstanceCache;
+  private clusterArn: string | undefined;
+  private clusterName: string | undefined;
+  private servicesAt: number | undefined;
+  private servicesDue = false;
+  private cloudMapAt: number | undefined;
+  private cloudMapInstances: ObservedCloudMapInstance[] = [];
+  private good: ObservedCluster | undefined;
+  private stats: CycleStats | undefined;
+  private inflight: Promise<ObservedCluster> | undefined;
+
+  constructor(private readonly options: ClusterObserverOptions) {
+    this.spec = options.spec;
+    this.now = options.now ?? Date.now;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.cloudMapPeriodMs = options.cloudMapPeriodMs ?? 30_000;
+    this.taskDefinitions = new LRUCache({ max: Math.max(1, options.taskDefinitionCacheSize ?? 2000) });
+    this.instances = new InstanceCache(options.ecs, options.ec2);
+  }
+
+  /** The cluster name or ARN from the spec. */
+  get cluster(): string {
+    return this.spec.name;
+  }
+
+  /** A new spec generation for the same cluster: periods, Cloud Map namespaces. Caches are kept. */
+  updateSpec(spec: ClusterSpec): void {
+    if (spec.cloudMap.namespaces.join("\n") !== this.spec.cloudMap.namespaces.join("\n")) this.cloudMapAt = undefined;
+    if (spec.serviceMetrics.period !== this.spec.serviceMetrics.period) this.servicesDue = true;
+    this.spec = spec;
+  }
+
+  /** The last complete view, if any cycle has succeeded. */
+  lastGood(): ObservedCluster | undefined {
+    return this.good;
+  }
+
+  /** Call statistics of the last cycle (successful or not). */
+  lastCycle(): CycleStats | undefined {
+    return this.stats;
+  }
+
+  /** Next cycle re-reads container instances and services in full (e.g. after an event for an unknown instance). */
+  requestFullRefresh(): void {
+    this.instances.markDirty();
+    this.servicesDue = true;
+  }
+
+  /**
+   * Updates one task straight from an `ECS Task State Change` event's `detail` (issue 10): no Describe call.
+   * Older `version`s and duplicates are ignored; a task whose desired or last status is STOPPED leaves the cache.
+   * Events for another cluster are ignored.
+   */
+  applyTaskEvent(detail: TaskLike & { clusterArn?: string | undefined }): TaskEventResult {
+    if (this.clusterArn && detail.clusterArn && detail.clusterArn !== this.clusterArn) return "ignored";
+    const task = toObservedTask(detail);
+    if (!task) return "ignored";
+    return this.tasks.applyEvent(task);
+  }
+
+  /** Applies an `ECS Container Instance State Change` event's `detail`. */
+  applyContainerInstanceEvent(
+    detail: ContainerInstanceLike & { clusterArn?: string | undefined; version?: number | undefined },
+  ): "applied" | "stale" | "refresh" | "ignored" {
+    if (this.clusterArn && detail.clusterArn && detail.clusterArn !== this.clusterArn) return "ignored";
+    return this.instances.applyEvent(detail);
+  }
+
+  /** An `ECS Service Action` event: service figures are re-read on the next cycle. */
+  markServicesDue(): void {
+    this.servicesDue = true;
+  }
+
+  /** Runs one observation cycle; concurrent callers share the cycle in flight. */
+  observe(options: ObserveOptions = {}): Promise<ObservedCluster> {
+    if (!this.inflight) {
+      this.inflight = this.cycle(options.resync ?? true).finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  private async cycle(resync: boolean): Promise<ObservedCluster> {
+    const startedAt = this.now();
+    const recorder = new CallRecorder();
+    const token = this.tasks.beginCycle();
+    try {
+      const { clusterArn, clusterName } = await this.resolveCluster(recorder);
+      const next = resync ? await this.listAndDescribe(clusterArn, recorder) : this.tasks.snapshot();
+      const definitions = await this.loadDefinitions(next, recorder);
+      const referenced = new Set<string>();
+      for (const task of next.values()) if (task.containerInstanceArn) referenced.add(task.containerInstanceArn);
+      const capacityPeriod = safeDuration(this.spec.capacity.period, 60_000);
+      const instances = await this.instances.refresh(
+        clusterArn,
+        referenced,
+        startedAt,
+        capacityPeriod,
+        recorder,
+        this.concurrency,
+      );
+      const services = await this.loadServicesIfDue(clusterArn, startedAt, recorder);
+      const cloudMap = await this.loadCloudMapIfDue(startedAt, recorder);
+
+      // Everything succeeded: commit.
+      this.tasks.commit(token, next);
+      this.instances.commit(instances, startedAt);
+      this.inUseDefinitions = definitions;
+      if (services) this.servicesAt = startedAt;
+      if (services) this.servicesDue = false;
+      if (cloudMap) {
+        this.cloudMapInstances = cloudMap;
+        this.cloudMapAt = startedAt;
+      }
+      const view: ObservedCluster = {
+        cluster: clusterName,
+        clusterArn,
+        region: this.options.region,
+        observedAt: new Date(startedAt).toISOString(),
+        tasks: [...this.tasks.snapshot().values()].sort((a, b) => (a.taskArn < b.taskArn ? -1 : 1)),
+        taskDefinitions: this.inUseDefinitions,
+        instances: [...this.instances.current().values()],
+        instanceTypes: new Map(this.instances.instanceTypes()),
+        services,
+        cloudMap: this.cloudMapInstances,
+      };
+      this.good = view;
+      this.stats = {
+        startedAt: view.observedAt,
+        durationMs: this.now() - startedAt,
+        ok: true,
+        calls: recorder.calls,
+        resync,
+      };
+      return view;
+    } catch (error) {
+      this.tasks.abort(token);
+      const failure = error instanceof ObservationError ? error : toObservationError(error, "observe");
+      this.stats = {
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: this.now() - startedAt,
+        ok: false,
+        calls: recorder.calls,
+        resync,
+        error: failure.message,
+      };
+      this.options.logger?.warn(
+        { cluster: this.spec.name, reason: failure.reason, err: failure.message },
+        "observation failed",
+      );
+      throw failure;
+    }
+  }
+
+  private async resolveCluster(recorder: CallRecorder): Promise<{ clusterArn: string; clusterName: string }> {
+    if (this.clusterArn && this.clusterName) return { clusterArn: this.clusterArn, clusterName: this.clusterName };
+    const out = await recorder.call("ecs:DescribeClusters", () =>
+      this.options.ecs.describeClusters({ clusters: [this.spec.name] }),
+    );
+    const cluster = out.clusters?.find((c) => c.clusterArn && c.status !== "INACTIVE");
+    if (!cluster?.clusterArn) {
+      throw new ObservationError(`cluster ${this.spec.name} not found`, "ClusterNotFound", "ecs:DescribeClusters");
+    }
+    this.clusterArn = cluster.clusterArn;
+    this.clusterName = cluster.clusterName ?? cluster.clusterArn.split("/").pop() ?? this.spec.name;
+    return { clusterArn: this.clusterArn, clusterName: this.clusterName };
+  }
+
+  private async listAndDescribe(clusterArn: string, recorder: CallRecorder): Promise<Map<string, ObservedTask>> {
+    const arns: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await recorder.call("ecs:ListTasks", () =>
+        this.options.ecs.listTasks({
+          cluster: clusterArn,
+          desiredStatus: "RUNNING",
+          maxResults: 100,
+          nextToken: token,
+        }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      token = page.nextToken;
+    } while (token);
+    const cached = this.tasks.snapshot();
+    const next = new Map<string, ObservedTask>();
+    const toDescribe: string[] = [];
+    for (const arn of new Set(arns)) {
+      const task = cached.get(arn);
+      if (task && SETTLED.has(task.lastStatus)) next.set(arn, task);
+      else toDescribe.push(arn);
+    }
+    await mapLimit(chunk(toDescribe, 100), this.concurrency, async (batch) => {
+      const out = await recorder.call("ecs:DescribeTasks", () =>
+        this.options.ecs.describeTasks({ cluster: clusterArn, tasks: batch }),
+      );
+      for (const raw of out.tasks ?? []) {
+        const task = toObservedTask(raw);
+        if (task && task.lastStatus !== "STOPPED") next.set(task.taskArn, task);
+      }
+    });
+    return next;
+  }
+
+  /**
+   * Definitions for every task: those in use last cycle, then the LRU, then DescribeTaskDefinition. A definition
+   * the API refuses with a client error (deleted) is remembered as missing; its tasks yield no targets.
+   */
+  private async loadDefinitions(
+    tasks: ReadonlyMap<string, ObservedTask>,
+    recorder: CallRecorder,
+  ): Promise<Map<string, ObservedTaskDefinition>> {
+    const result = new Map<string, ObservedTaskDefinition>();
+    const missing: string[] = [];
+    for (const task of tasks.values()) {
+      const arn = task.taskDefinitionArn;
+      if (result.has(arn) || this.missingDefinitions.has(arn)) continue;
+      const known = this.inUseDefinitions.get(arn) ?? this.taskDefinitions.get(arn);
+      if (known) result.set(arn, known);
+      else if (!missing.includes(arn)) missing.push(arn);
+    }
+    await mapLimit(missing, this.concurrency, async (arn) => {
+      try {
+        const out = await recorder.call("ecs:DescribeTaskDefinition", () =>
+          this.options.ecs.describeTaskDefinition({ taskDefinition: arn }),
+        );
+        const definition = out.taskDefinition ? toObservedTaskDefinition(out.taskDefinition) : undefined;
+        if (definition) {
+          result.set(arn, definition);
+          this.taskDefinitions.set(arn, definition);
+        }
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        if (
+          classifyAwsError(cause) === "client_error" &&
+          /ClientException|InvalidParameter/.test(awsErrorCode(cause))
+        ) {
+          this.missingDefinitions.add(arn);
+          return;
+        }
+        throw error;
+      }
+    });
+    return result;
+  }
+
+  private async loadServicesIfDue(
+    clusterArn: string,
+    now: number,
+    recorder: CallRecorder,
+  ): Promise<ObservedService[] | undefined> {
+    if (!this.spec.serviceMetrics.enabled) return undefined;
+    const period = safeDuration(this.spec.serviceMetrics.period, 60_000);
+    if (!this.servicesDue && this.servicesAt !== undefined && now - this.servicesAt < period) return undefined;
+    const arns: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await recorder.call("ecs:ListServices", () =>
+        this.options.ecs.listServices({ cluster: clusterArn, maxResults: 100, nextToken: token }),
+      );
+      arns.push(...(page.serviceArns ?? []));
+      token = page.nextToken;
+    } while (token);
+    const services: ObservedService[] = [];
+    await mapLimit(chunk(arns, 10), this.concurrency, async (batch) => {
+      const out = await recorder.call("ecs:DescribeServices", () =>
+        this.options.ecs.describeServices({ cluster: clusterArn, services: batch }),
+      );
+      for (const s of out.services ?? []) {
+        if (!s.serviceName || !s.serviceArn || s.status === "INACTIVE") continue;
+        services.push({
+          serviceName: s.serviceName,
+          serviceArn: s.serviceArn,
+          desiredCount: s.desiredCount ?? 0,
+          runningCount: s.runningCount ?? 0,
+          pendingCount: s.pendingCount ?? 0,
+        });
+      }
+    });
+    return services.sort((a, b) => (a.serviceName < b.serviceName ? -1 : 1));
+  }
+
+  private async loadCloudMapIfDue(
+    now: number,
+    recorder: CallRecorder,
+  ): Promise<ObservedCloudMapInstance[] | undefined> {
+    const namespaces = this.spec.cloudMap.namespaces;
+    if (namespaces.length === 0) return this.cloudMapInstances.length > 0 ? [] : undefined;
+    if (this.cloudMapAt !== undefined && now - this.cloudMapAt < this.cloudMapPeriodMs) return undefined;
+    if (!this.options.cloudMap) {
+      throw new ObservationError(
+        "spec names Cloud Map namespaces but no Cloud Map client is configured",
+        "AwsError",
+        "servicediscovery",
+      );
+    }
+    return observeCloudMap(this.options.cloudMap, namespaces, recorder);
+  }
+}
+
+function safeDuration(text: string, fallback: number): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,193 @@
+import { LRUCache } from "lru-cache";
+import { awsErrorCode, classifyAwsError } from "../../lib/aws/instrument.js";
+import type { ObservedInstance, ObservedInstanceType } from "../model.js";
+import type { Ec2Api, EcsApi } from "./aws-apis.js";
+import { type CallRecorder, chunk, mapLimit } from "./call-stats.js";
+import { type ContainerInstanceLike, type Ec2InstanceFacts, toObservedInstance } from "./ecs-mappers.js";
+import { trunkBranchEnis } from "./eni-trunking-limits.js";
+
+/** What an instance refresh produced; committed by the observer only when the whole cycle succeeds. */
+export interface InstanceRefresh {
+  instances: Map<string, ObservedInstance>;
+  /** Whether the full list was read (ListContainerInstances), which resets the capacity-period clock. */
+  full: boolean;
+}
+
+/**
+ * Container instances, their EC2 facts (cached by instance id: private IP, type and zone do not change for
+ * the life of an instance) and instance-type figures (cached by type).
+ *
+ * Call budget: ListContainerInstances + DescribeContainerInstances (≤100 per call) once per capacity period
+ * or when marked dirty; in between, only instances that a task references but the cache does not know are
+ * described. EC2 DescribeInstances (≤100 ids per call) runs only for instance ids never seen;
+ * DescribeInstanceTypes (≤100) only for types never seen.
+ */
+export class InstanceCache {
+  private instances = new Map<string, ObservedInstance>();
+  private readonly versions = new Map<string, number>();
+  private readonly ec2Facts: LRUCache<string, Ec2InstanceFacts>;
+  private readonly types = new Map<string, ObservedInstanceType>();
+  private readonly unknownTypes = new Set<string>();
+  private refreshedAt: number | undefined;
+  private dirty = true;
+
+  constructor(
+    private readonly ecs: EcsApi,
+    private readonly ec2: Ec2Api,
+    options: { ec2CacheSize?: number | undefined } = {},
+  ) {
+    this.ec2Facts = new LRUCache({ max: options.ec2CacheSize ?? 20_000 });
+  }
+
+  /** Forces a full refresh on the next cycle (an instance event for an unknown instance, a resync request). */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  current(): ReadonlyMap<string, ObservedInstance> {
+    return this.instances;
+  }
+
+  instanceTypes(): ReadonlyMap<string, ObservedInstanceType> {
+    return this.types;
+  }
+
+  /** Reads what is due. Throws (an ObservationError) if any required call fails; nothing is committed then. */
+  async refresh(
+    clusterArn: string,
+    referenced: ReadonlySet<string>,
+    now: number,
+    periodMs: number,
+    recorder: CallRecorder,
+    concurrency: number,
+  ): Promise<InstanceRefresh> {
+    const due = this.dirty || this.refreshedAt === undefined || now - this.refreshedAt >= periodMs;
+    let arns: string[];
+    let base: Map<string, ObservedInstance>;
+    if (due) {
+      arns = [];
+      let token: string | undefined;
+      do {
+        const page = await recorder.call("ecs:ListContainerInstances", () =>
+          this.ecs.listContainerInstances({ cluster: clusterArn, maxResults: 100, nextToken: token }),
+        );
+        arns.push(...(page.containerInstanceArns ?? []));
+        token = page.nextToken;
+      } while (token);
+      base = new Map();
+    } else {
+      arns = [...referenced].filter((arn) => !this.instances.has(arn));
+      base = new Map(this.instances);
+      if (arns.length === 0) return { instances: this.instances, full: false };
+    }
+    const described: ContainerInstanceLike[] = [];
+    await mapLimit(chunk(arns, 100), concurrency, async (batch) => {
+      const out = await recorder.call("ecs:DescribeContainerInstances", () =>
+        this.ecs.describeContainerInstances({ cluster: clusterArn, containerInstances: batch }),
+      );
+      described.push(...(out.containerInstances ?? []));
+    });
+    await this.loadEc2Facts(
+      described.map((ci) => ci.ec2InstanceId).filter((id): id is string => Boolean(id)),
+      recorder,
+    );
+    for (const ci of described) {
+      const instance = toObservedInstance(ci, ci.ec2InstanceId ? this.ec2Facts.get(ci.ec2InstanceId) : undefined);
+      if (instance) base.set(instance.containerInstanceArn, instance);
+    }
+    await this.loadInstanceTypes(
+      [...base.values()].map((i) => i.instanceType).filter((t): t is string => Boolean(t)),
+      recorder,
+    );
+    return { instances: base, full: due };
+  }
+
+  commit(refresh: InstanceRefresh, now: number): void {
+    this.instances = refresh.instances;
+    if (refresh.full) {
+      this.refreshedAt = now;
+      this.dirty = false;
+    }
+  }
+
+  /**
+   * Applies an `ECS Container Instance State Change` detail to a known instance (keeping its EC2 facts), ignoring
+   * versions older than the last applied one. An unknown instance marks the cache dirty instead.
+   */
+  applyEvent(detail: ContainerInstanceLike & { version?: number | undefined }): "applied" | "stale" | "refresh" {
+    const arn = detail.containerInstanceArn;
+    const known = arn ? this.instances.get(arn) : undefined;
+    if (!arn || !known) {
+      this.dirty = true;
+      return "refresh";
+    }
+    const last = this.versions.get(arn);
+    if (detail.version !== undefined && last !== undefined && detail.version <= last) return "stale";
+    const updated = toObservedInstance(
+      { ec2InstanceId: known.ec2InstanceId, ...detail },
+      this.ec2Facts.get(known.ec2InstanceId),
+    );
+    if (!updated) return "stale";
+    if (detail.version !== undefined) this.versions.set(arn, detail.version);
+    const next = new Map(this.instances);
+    next.set(arn, updated);
+    this.instances = next;
+    return "applied";
+  }
+
+  private async loadEc2Facts(ids: string[], recorder: CallRecorder): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.ec2Facts.has(id));
+    for (const batch of chunk(missing, 100)) {
+      const out = await recorder.call("ec2:DescribeInstances", () =>
+        this.ec2.describeInstances({ InstanceIds: batch }),
+      );
+      for (const reservation of out.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          if (!instance.InstanceId) continue;
+          this.ec2Facts.set(instance.InstanceId, {
+            privateIp: instance.PrivateIpAddress,
+            instanceType: instance.InstanceType,
+            availabilityZone: instance.Placement?.AvailabilityZone,
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * Instance-type figures feed capacity only, so a type the API does not know (a client error) is remembered
+   * as unknown instead of failing every cycle; throttling and server errors still fail the cycle.
+   */
+  private async loadInstanceTypes(names: string[], recorder: CallRecorder): Promise<void> {
+    const missing = [...new Set(names)].filter((t) => !this.types.has(t) && !this.unknownTypes.has(t));
+    for (const batch of chunk(missing, 100)) {
+      let out: Awaited<ReturnType<Ec2Api["describeInstanceTypes"]>>;
+      try {
+        out = await recorder.call("ec2:DescribeInstanceTypes", () =>
+          this.ec2.describeInstanceTypes({ InstanceTypes: batch as never }),
+        );
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        if (
+          classifyAwsError(cause) === "client_error" &&
+          /InvalidInstanceType|InvalidParameter/.test(awsErrorCode(cause))
+        ) {
+          for (const t of batch) this.unknownTypes.add(t);
+          continue;
+        }
+        throw error;
+      }
+      for (const info of out.InstanceTypes ?? []) {
+        if (!info.InstanceType) continue;
+        this.types.set(info.InstanceType, {
+          instanceType: info.InstanceType,
+          maxEnis: info.NetworkInfo?.MaximumNetworkInterfaces ?? 0,
+          trunkBranchEnis: trunkBranchEnis(info.InstanceType),
+          vcpus: info.VCpuInfo?.DefaultVCpus ?? 0,
+          memoryMiB: info.MemoryInfo?.SizeInMiB ?? 0,
+        });
+      }
+      for (const t of batch) if (!this.types.has(t)) this.unknownTypes.add(t);
+    }
+  }
+}
