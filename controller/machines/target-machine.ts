@@ -42,6 +42,10 @@ export interface TargetContext {
   serviceName: string | undefined;
   /** Node whose agent scrapes the target; `undefined` = the pool queue. */
   nodeId: string | undefined;
+  /** Where the agent scrapes it (`host:port`, scheme, path), from the latest plan. */
+  address: string | undefined;
+  scheme: string | undefined;
+  metricsPath: string | undefined;
   /** Why the target is invalid (state `invalid` only). */
   reason: string | undefined;
   /** Last scrape error reported by the agent. */
@@ -56,7 +60,14 @@ export interface TargetContext {
 
 export type TargetEvent =
   /** The plan wants the target, scraped by `nodeId` (undefined = pool). */
-  | { type: "PLANNED"; nodeId: string | undefined; at: number }
+  | {
+      type: "PLANNED";
+      nodeId: string | undefined;
+      at: number;
+      address?: string | undefined;
+      scheme?: string | undefined;
+      metricsPath?: string | undefined;
+    }
   /** The sync job holding the target has been dispatched (or was already current). */
   | { type: "ASSIGNED"; at: number }
   | { type: "HEALTH_OK"; at: number }
@@ -82,7 +93,16 @@ export const targetMachine = setup({
     stamp: assign({
       since: ({ context, event }) => ("at" in event && typeof event.at === "number" ? event.at : context.since),
     }),
-    setNode: assign({ nodeId: ({ context, event }) => (event.type === "PLANNED" ? event.nodeId : context.nodeId) }),
+    setNode: assign(({ context, event }) =>
+      event.type === "PLANNED"
+        ? {
+            nodeId: event.nodeId,
+            address: event.address ?? context.address,
+            scheme: event.scheme ?? context.scheme,
+            metricsPath: event.metricsPath ?? context.metricsPath,
+          }
+        : {},
+    ),
     setReason: assign({ reason: ({ context, event }) => (event.type === "INVALID" ? event.reason : context.reason) }),
     clearReason: assign({ reason: () => undefined }),
     recordFailure: assign({
@@ -107,6 +127,9 @@ export const targetMachine = setup({
     containerName: input.containerName,
     serviceName: input.serviceName,
     nodeId: undefined,
+    address: undefined,
+    scheme: undefined,
+    metricsPath: undefined,
     reason: undefined,
     lastError: undefined,
     failures: 0,
@@ -125,7 +148,10 @@ export const targetMachine = setup({
       entry: "stamp",
       on: {
         ASSIGNED: { target: "active" },
-        PLANNED: { guard: "nodeChanged", target: "assigning", reenter: true, actions: "setNode" },
+        PLANNED: [
+          { guard: "nodeChanged", target: "assigning", reenter: true, actions: "setNode" },
+          { actions: "setNode" },
+        ],
         AGENT_LOST: { target: "orphaned" },
         GONE: { target: "draining" },
         INVALID: { target: "invalid", actions: "setReason" },
@@ -150,7 +176,7 @@ export const targetMachine = setup({
         },
       },
       on: {
-        PLANNED: { guard: "nodeChanged", target: "assigning", actions: "setNode" },
+        PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
         AGENT_LOST: { target: "orphaned" },
         GONE: { target: "draining" },
         INVALID: { target: "invalid", actions: "setReason" },
@@ -160,7 +186,7 @@ export const targetMachine = setup({
       entry: "stamp",
       on: {
         AGENT_BACK: { target: "assigning" },
-        PLANNED: { guard: "nodeChanged", target: "assigning", actions: "setNode" },
+        PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
         GONE: { target: "draining" },
         INVALID: { target: "invalid", actions: "setReason" },
       },

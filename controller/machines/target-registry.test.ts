@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/logger.js";
 import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
-import { type HeartbeatInput, TargetRegistry } from "./target-registry.js";
+import { type HeartbeatInput, readPersistedViews, TargetRegistry } from "./target-registry.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -55,6 +55,7 @@ const hb = (nodeId: string, receivedAt: number, generation = 1): HeartbeatInput 
 function make(clock: { now: number }, keyPrefix = `t-${randomUUID()}`) {
   return new TargetRegistry({ cluster: "demo", redis, logger, keyPrefix, now: () => clock.now });
 }
+const ids = (r: TargetRegistry) => r.targetViews().map((v) => v.id);
 const states = (r: TargetRegistry) => Object.fromEntries(r.targetViews().map((v) => [v.id, v.state]));
 
 describe("TargetRegistry", () => {
@@ -63,7 +64,7 @@ describe("TargetRegistry", () => {
     const r = make(clock);
     r.applyPlan(plan([desired(1, "n1"), desired(2, "n1")]));
     expect(Object.values(states(r))).toEqual(["assigning", "assigning"]);
-    r.markAssigned("n1");
+    r.markAssigned(ids(r));
     expect(Object.values(states(r))).toEqual(["active.healthy", "active.healthy"]);
 
     clock.now = 2_000;
@@ -97,7 +98,7 @@ describe("TargetRegistry", () => {
         ],
       ),
     );
-    r.markAssigned("n1");
+    r.markAssigned(ids(r));
     r.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, errorClass: "timeout", receivedAt: 1_500 }]);
     const views = Object.fromEntries(r.targetViews().map((v) => [v.id, v]));
     expect(views["task/t9/bad/label"]?.state).toBe("invalid");
@@ -114,7 +115,7 @@ describe("TargetRegistry", () => {
     const r = make(clock);
     r.applyHeartbeats([hb("n1", 1_000)]);
     r.applyPlan(plan([desired(1, "n1")]));
-    r.markAssigned("n1");
+    r.markAssigned(ids(r));
     expect(r.liveAgents()).toEqual(new Set(["n1"]));
     clock.now = 1_600;
     r.tick();
@@ -128,7 +129,7 @@ describe("TargetRegistry", () => {
     r.applyHeartbeats([hb("n1", 2_200)]);
     expect(r.tick()).toEqual({ lost: [], back: ["n1"] });
     expect(Object.values(states(r))).toEqual(["assigning"]);
-    r.markAssigned("n1");
+    r.markAssigned(ids(r));
     expect(Object.values(states(r))).toEqual(["active.healthy"]);
   });
 
@@ -138,9 +139,16 @@ describe("TargetRegistry", () => {
     const a = make(clock, keyPrefix);
     a.applyHeartbeats([hb("n1", 1_000, 3)]);
     a.applyPlan(plan([desired(1, "n1"), desired(2, undefined)]));
-    a.markAssigned("n1");
+    a.markAssigned(["task/t1/app/8080/metrics"]);
     a.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, error: "boom", receivedAt: 1_100 }]);
     expect(await a.persist(fence)).toBe(3);
+
+    const views = await readPersistedViews(redis, "demo", keyPrefix);
+    expect(views.targets.map((t) => [t.id, t.state, t.address]).sort()).toEqual([
+      ["task/t1/app/8080/metrics", "active.failing", "10.0.0.1:8080"],
+      ["task/t2/app/8080/metrics", "assigning", "10.0.0.2:8080"],
+    ]);
+    expect(views.agents.map((a) => a.state)).toEqual(["ready"]);
 
     const b = make(clock, keyPrefix);
     expect(await b.restore()).toEqual({ targets: 2, agents: 1 });
@@ -150,7 +158,7 @@ describe("TargetRegistry", () => {
     });
     expect(b.agentViews()[0]).toMatchObject({ nodeId: "n1", state: "ready", generation: 3 });
     expect(await b.persist(fence)).toBe(0);
-    b.markAssigned(undefined);
+    b.markAssigned(["task/t2/app/8080/metrics"]);
     expect(states(b)["task/t2/app/8080/metrics"]).toBe("active.healthy");
   });
 

@@ -136,7 +136,14 @@ export class TargetRegistry {
       seen.add(id);
       this.details.set(id, desired);
       const actor = this.targetActor(id, at, desired.taskArn, desired.containerName, desired.serviceName);
-      actor.send({ type: "PLANNED", nodeId: desired.nodeId, at });
+      actor.send({
+        type: "PLANNED",
+        nodeId: desired.nodeId,
+        at,
+        address: desired.target.address,
+        scheme: desired.target.scheme,
+        metricsPath: desired.target.metricsPath,
+      });
       if (desired.nodeId !== undefined && this.agentLost(desired.nodeId)) actor.send({ type: "AGENT_LOST", at });
     }
     for (const invalid of plan.invalid) {
@@ -148,12 +155,12 @@ export class TargetRegistry {
     for (const [id, actor] of this.targets) if (!seen.has(id)) actor.send({ type: "GONE", at });
   }
 
-  /** The sync job of `nodeId` (undefined = the pool) is current: its assigning targets become active. */
-  markAssigned(nodeId: string | undefined): void {
+  /** The sync job holding these targets is current (dispatched now or earlier): assigning ones become active. */
+  markAssigned(targetIds: Iterable<string>): void {
     const at = this.now();
-    for (const actor of this.targets.values()) {
-      const snap = actor.getSnapshot();
-      if (snap.value === "assigning" && snap.context.nodeId === nodeId) actor.send({ type: "ASSIGNED", at });
+    for (const id of targetIds) {
+      const actor = this.targets.get(id);
+      if (actor?.getSnapshot().value === "assigning") actor.send({ type: "ASSIGNED", at });
     }
   }
 
@@ -327,4 +334,29 @@ export class TargetRegistry {
     }
     return actor;
   }
+}
+
+/**
+ * Target and agent views of a cluster from its persisted snapshots, for replicas that do not hold the cluster.
+ * As fresh as the owner's last persist (once per reconcile).
+ */
+export async function readPersistedViews(
+  redis: Redis,
+  cluster: string,
+  keyPrefix = "ecsmon",
+): Promise<{ targets: TargetView[]; agents: AgentView[] }> {
+  const raw = await redis.hgetall(`${keyPrefix}:machines:${cluster}`);
+  const targets: TargetView[] = [];
+  const agents: AgentView[] = [];
+  for (const [field, json] of Object.entries(raw)) {
+    try {
+      const snap = JSON.parse(json) as { value: never; context: never };
+      if (!snap || typeof snap !== "object" || !snap.context) continue;
+      if (field.startsWith(TARGET_FIELD)) targets.push(targetView(snap));
+      else if (field.startsWith(AGENT_FIELD)) agents.push(agentView(snap));
+    } catch {
+      // Unreadable snapshot: the owner drops it on its next restore.
+    }
+  }
+  return { targets, agents };
 }

@@ -12,10 +12,11 @@ export interface TargetView {
   taskArn: string | undefined;
   containerName: string | undefined;
   serviceName: string | undefined;
-  /** From the latest plan (absent for invalid targets and after a restore until the next plan). */
+  /** From the latest plan (absent for invalid targets). */
   address: string | undefined;
   scheme: string | undefined;
   metricsPath: string | undefined;
+  /** Labels from the latest plan, when this replica holds the cluster. */
   labels: Record<string, string> | undefined;
   reason: string | undefined;
   lastError: string | undefined;
@@ -42,9 +43,10 @@ export interface AgentView {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** Builds the view from a live or persisted snapshot (only `value` and `context` are read). */
 export function targetView(
-  snapshot: SnapshotFrom<typeof targetMachine>,
-  detail: DesiredTarget | undefined,
+  snapshot: Pick<SnapshotFrom<typeof targetMachine>, "value" | "context">,
+  detail?: DesiredTarget | undefined,
 ): TargetView {
   const c = snapshot.context;
   return {
@@ -55,9 +57,9 @@ export function targetView(
     taskArn: c.taskArn,
     containerName: c.containerName,
     serviceName: c.serviceName,
-    address: detail?.target.address,
-    scheme: detail?.target.scheme,
-    metricsPath: detail?.target.metricsPath,
+    address: detail?.target.address ?? c.address,
+    scheme: detail?.target.scheme ?? c.scheme,
+    metricsPath: detail?.target.metricsPath ?? c.metricsPath,
     labels: detail?.target.labels,
     reason: c.reason,
     lastError: c.lastError,
@@ -67,7 +69,7 @@ export function targetView(
   };
 }
 
-export function agentView(snapshot: SnapshotFrom<typeof agentMachine>): AgentView {
+export function agentView(snapshot: Pick<SnapshotFrom<typeof agentMachine>, "value" | "context">): AgentView {
   const c = snapshot.context;
   return {
     cluster: c.cluster,
