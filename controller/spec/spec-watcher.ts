@@ -1,0 +1,266 @@
+import { formatSpecError, type MonitoringSpec, parseSpec } from "../../crds-like-schemas/index.js";
+import type { Logger } from "../../lib/logger.js";
+import type { Condition } from "../model.js";
+import { fetchSpecParameter, type SpecFetchResult, type SsmGetParameterApi } from "./ssm-spec-source.js";
+
+/** The spec in force. `generation` increments each time a new, different valid spec is applied. */
+export interface AppliedSpec {
+  spec: MonitoringSpec;
+  /** SSM parameter version it came from. */
+  version: number;
+  generation: number;
+}
+
+export interface SpecWatcherOptions {
+  /** An `SSMClient`, or anything with the same `send` for GetParameter. */
+  ssm: SsmGetParameterApi;
+  /** e.g. "/ecsmon/spec". */
+  parameterName: string;
+  /** Poll period while SSM answers (found or not found), in ms. */
+  pollIntervalMs: number;
+  logger: Logger;
+  /** Clock for `lastTransitionTime`. @defaultValue () => new Date() */
+  now?: () => Date;
+  /** Backoff while SSM is unreachable or failing: doubles from `initialMs` up to `maxMs`, with jitter. */
+  backoff?: {
+    /** @defaultValue pollIntervalMs */
+    initialMs?: number;
+    /** @defaultValue max(pollIntervalMs, 300000) */
+    maxMs?: number;
+  };
+  /** Bound on one GetParameter call including SDK retries, in ms. @defaultValue 10000 */
+  requestTimeoutMs?: number;
+  /** Random source in [0, 1) for jitter. @defaultValue Math.random */
+  random?: () => number;
+}
+
+export type SpecListener = (applied: AppliedSpec) => void;
+
+/** Condition types and reasons the watcher sets. */
+export const SPEC_CONDITIONS = {
+  available: "SpecAvailable",
+  valid: "SpecValid",
+} as const;
+
+const MAX_ERRORS_IN_MESSAGE = 5;
+
+/**
+ * Watches the MonitoringSpec parameter in SSM and keeps the last good spec in force:
+ * - a new version (or changed text) is parsed; a valid one is applied, an invalid one leaves the last good spec
+ *   and sets `SpecValid=False` (reason `ValidationFailed`, message with paths and positions);
+ * - a missing parameter sets `SpecAvailable=False` (reason `ParameterNotFound`) and is polled at the normal pace;
+ * - an unreachable SSM (network, throttling, 5xx) sets `SpecAvailable=False` (reason `SsmUnreachable`) and backs
+ *   off exponentially, capped; other SSM errors (e.g. `AccessDenied`) back off the same way.
+ * Listeners hear only about applied changes. Nothing escapes the poll loop: errors become conditions and logs.
+ */
+export class SpecWatcher {
+  private readonly options: SpecWatcherOptions;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly listeners = new Set<SpecListener>();
+  private readonly conditionMap = new Map<string, Condition>();
+  private applied: AppliedSpec | undefined;
+  private appliedJson: string | undefined;
+  private lastSeen: { version: number; text: string } | undefined;
+  private failures = 0;
+  private nextDelayMs: number;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> | undefined;
+
+  constructor(options: SpecWatcherOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? Math.random;
+    this.nextDelayMs = options.pollIntervalMs;
+    this.setCondition(
+      SPEC_CONDITIONS.available,
+      "Unknown",
+      "Pending",
+      `parameter ${options.parameterName} not read yet`,
+    );
+    this.setCondition(SPEC_CONDITIONS.valid, "Unknown", "Pending", "no spec read yet");
+  }
+
+  /** Starts polling now, then every `pollIntervalMs` (or the backoff delay). Calling it twice does nothing. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops polling; resolves once an in-flight poll has finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inflight;
+  }
+
+  /** Registers a listener for applied specs; returns a function that removes it. */
+  onChange(listener: SpecListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The spec in force, or `undefined` before the first valid spec. */
+  current(): AppliedSpec | undefined {
+    return this.applied;
+  }
+
+  /** `SpecAvailable` and `SpecValid`, copied. */
+  conditions(): Condition[] {
+    return [...this.conditionMap.values()].map((condition) => ({ ...condition }));
+  }
+
+  /** Delay before the next poll, in ms: the poll interval, or the backoff delay after failures. */
+  nextPollDelayMs(): number {
+    return this.nextDelayMs;
+  }
+
+  /** Polls once (also what the loop does). Never rejects. */
+  async pollOnce(): Promise<void> {
+    try {
+      const result = await fetchSpecParameter(
+        this.options.ssm,
+        this.options.parameterName,
+        this.options.requestTimeoutMs,
+      );
+      this.handle(result);
+    } catch (error) {
+      this.options.logger.error({ err: error }, "spec watcher: unexpected error while polling");
+      this.failures++;
+      this.nextDelayMs = this.backoffDelay();
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.inflight = this.pollOnce().finally(() => {
+        this.inflight = undefined;
+        this.schedule(this.nextDelayMs);
+      });
+    }, delayMs);
+  }
+
+  private handle(result: SpecFetchResult): void {
+    const name = this.options.parameterName;
+    const keeping = this.applied
+      ? `; keeping version ${this.applied.version} (generation ${this.applied.generation})`
+      : "";
+    switch (result.kind) {
+      case "found":
+        this.failures = 0;
+        this.nextDelayMs = this.options.pollIntervalMs;
+        this.setCondition(
+          SPEC_CONDITIONS.available,
+          "True",
+          "ParameterFound",
+          `parameter ${name} version ${result.version}`,
+        );
+        this.evaluate(result.text, result.version);
+        return;
+      case "notFound":
+        this.failures = 0;
+        this.lastSeen = undefined;
+        this.nextDelayMs = this.options.pollIntervalMs;
+        if (this.condition(SPEC_CONDITIONS.available)?.reason !== "ParameterNotFound") {
+          this.options.logger.warn({ parameter: name }, "spec parameter not found; waiting for it");
+        }
+        this.setCondition(
+          SPEC_CONDITIONS.available,
+          "False",
+          "ParameterNotFound",
+          `parameter ${name} not found; waiting for it to be created${keeping}`,
+        );
+        return;
+      case "unreachable":
+      case "failed": {
+        this.failures++;
+        this.nextDelayMs = this.backoffDelay();
+        const reason = result.kind === "unreachable" ? "SsmUnreachable" : result.reason;
+        this.options.logger.warn(
+          { parameter: name, reason, failures: this.failures, retryInMs: this.nextDelayMs, error: result.message },
+          "cannot read the spec parameter; backing off",
+        );
+        this.setCondition(
+          SPEC_CONDITIONS.available,
+          "False",
+          reason,
+          `cannot read parameter ${name}: ${result.message}; retrying in ${this.nextDelayMs} ms${keeping}`,
+        );
+        return;
+      }
+    }
+  }
+
+  private evaluate(text: string, version: number): void {
+    if (this.lastSeen && this.lastSeen.version === version && this.lastSeen.text === text) return;
+    this.lastSeen = { version, text };
+    const parsed = parseSpec(text, { source: `ssm:${this.options.parameterName}` });
+    if (!parsed.ok) {
+      const shown = parsed.errors
+        .slice(0, MAX_ERRORS_IN_MESSAGE)
+        .map((error) => formatSpecError({ ...error, source: undefined }));
+      const more =
+        parsed.errors.length > MAX_ERRORS_IN_MESSAGE
+          ? `; and ${parsed.errors.length - MAX_ERRORS_IN_MESSAGE} more`
+          : "";
+      const keeping = this.applied ? `; keeping version ${this.applied.version}` : "; no spec in force yet";
+      this.options.logger.warn(
+        { parameter: this.options.parameterName, version, errors: parsed.errors },
+        "spec version rejected: invalid",
+      );
+      this.setCondition(
+        SPEC_CONDITIONS.valid,
+        "False",
+        "ValidationFailed",
+        `version ${version} is invalid: ${shown.join("; ")}${more}${keeping}`,
+      );
+      return;
+    }
+    const json = JSON.stringify(parsed.spec);
+    const changed = json !== this.appliedJson;
+    const generation = (this.applied?.generation ?? 0) + (changed ? 1 : 0);
+    this.applied = { spec: parsed.spec, version, generation };
+    this.appliedJson = json;
+    this.setCondition(SPEC_CONDITIONS.valid, "True", "Valid", `version ${version} applied as generation ${generation}`);
+    if (!changed) return;
+    this.options.logger.info({ parameter: this.options.parameterName, version, generation }, "spec applied");
+    const applied = this.applied;
+    for (const listener of this.listeners) {
+      try {
+        listener(applied);
+      } catch (error) {
+        this.options.logger.error({ err: error }, "spec listener failed");
+      }
+    }
+  }
+
+  private backoffDelay(): number {
+    const initial = this.options.backoff?.initialMs ?? this.options.pollIntervalMs;
+    const max = this.options.backoff?.maxMs ?? Math.max(this.options.pollIntervalMs, 300_000);
+    const exponential = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 30));
+    // Equal jitter: half fixed, half random, so that replicas do not retry in lockstep.
+    return Math.round(exponential / 2 + (exponential / 2) * this.random());
+  }
+
+  private condition(type: string): Condition | undefined {
+    return this.conditionMap.get(type);
+  }
+
+  private setCondition(type: string, status: Condition["status"], reason: string, message: string): void {
+    const previous = this.conditionMap.get(type);
+    this.conditionMap.set(type, {
+      type,
+      status,
+      reason,
+      message,
+      observedGeneration: this.applied?.generation,
+      lastTransitionTime:
+        previous && previous.status === status ? previous.lastTransitionTime : this.now().toISOString(),
+    });
+  }
+}
