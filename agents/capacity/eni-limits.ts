@@ -1,0 +1,36 @@
+import { type _InstanceType, DescribeInstanceTypesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+
+/**
+ * Maximum network interfaces per instance type from EC2 DescribeInstanceTypes, cached by type (the figure
+ * never changes). Concurrent lookups of one type share one call; a failed lookup is not cached.
+ */
+export function createEniLimitCache(ec2: EC2Client) {
+  const known = new Map<string, number>();
+  const pending = new Map<string, Promise<number | undefined>>();
+
+  async function describe(instanceType: string): Promise<number | undefined> {
+    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
+    const info = out.InstanceTypes?.find((t) => t.InstanceType === instanceType) ?? out.InstanceTypes?.[0];
+    const max = info?.NetworkInfo?.MaximumNetworkInterfaces;
+    if (typeof max === "number" && max > 0) known.set(instanceType, max);
+    return typeof max === "number" && max > 0 ? max : undefined;
+  }
+
+  return {
+    /** Max ENIs of `instanceType`; rejects when DescribeInstanceTypes fails. */
+    async maxEnis(instanceType: string): Promise<number | undefined> {
+      const cached = known.get(instanceType);
+      if (cached !== undefined) return cached;
+      let call = pending.get(instanceType);
+      if (!call) {
+        call = describe(instanceType).finally(() => pending.delete(instanceType));
+        pending.set(instanceType, call);
+      }
+      return call;
+    },
+    /** Number of types described so far (for tests and metrics). */
+    size: () => known.size,
+  };
+}
+
+export type EniLimitCache = ReturnType<typeof createEniLimitCache>;
