@@ -233,6 +233,11 @@ export class StoreState implements ClusterStoreView {
     this.emit({ type: "instanceChanged", instance });
   }
 
+  /** Changes the lifecycle step delay (scenario loading runs with 0, then restores the scenario's). */
+  setTransitionDelay(delay: number | [number, number]): void {
+    this.options.transitionDelayMs = delay;
+  }
+
   protected lifecycleDelay(): number {
     const d = this.options.transitionDelayMs ?? [100, 250];
     if (typeof d === "number") return d;

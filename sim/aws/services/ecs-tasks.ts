@@ -1,0 +1,173 @@
+import type { ClusterStore } from "../../state/cluster-store.js";
+import type { LaunchType, SimTask } from "../../state/model.js";
+import { AwsError, type OperationHandler, type OperationInput } from "../service.js";
+import { ecsReader, invalid, paginate } from "./ecs-input.js";
+import { shapeTask } from "./ecs-shapes.js";
+
+const TASK_STATUSES = ["RUNNING", "PENDING", "STOPPED"] as const;
+const LAUNCH_TYPES = ["EC2", "FARGATE", "EXTERNAL"] as const;
+
+/** Filtered task listings are cached per store generation: ListTasks pages stay cheap under load. */
+class TaskListCache {
+  private generation = -1;
+  private readonly lists = new Map<string, string[]>();
+
+  get(store: ClusterStore, key: string, build: () => string[]): string[] {
+    if (this.generation !== store.generation) {
+      this.lists.clear();
+      this.generation = store.generation;
+    }
+    let list = this.lists.get(key);
+    if (!list) {
+      list = build();
+      if (this.lists.size > 1000) this.lists.clear();
+      this.lists.set(key, list);
+    }
+    return list;
+  }
+}
+
+function requireAwsvpcConfig(
+  store: ClusterStore,
+  input: OperationInput,
+  taskDefinition: string,
+  launchType: string | undefined,
+) {
+  const def = store.resolveTaskDefinition(taskDefinition);
+  if (!def) return;
+  if ((def.networkMode === "awsvpc" || launchType === "FARGATE") && !input.networkConfiguration) {
+    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+}
+
+/** RunTask, StartTask, StopTask, ListTasks, DescribeTasks. */
+export function taskOperations(store: ClusterStore): Record<string, OperationHandler> {
+  const cache = new TaskListCache();
+
+  const RunTask: OperationHandler = (input) => {
+    const r = ecsReader(input);
+    const taskDefinition = r.reqStr("taskDefinition");
+    const count = r.num("count", { integer: true });
+    if (count !== undefined && (count < 1 || count > 10)) throw invalid("count must be between 1 and 10.");
+    const launchType = r.oneOf("launchType", LAUNCH_TYPES);
+    if (launchType === "EXTERNAL") throw invalid("EXTERNAL launch type is not supported by the simulator.");
+    const startedBy = r.str("startedBy", { max: 128 });
+    const cluster = store.requireCluster(r.str("cluster"));
+    if (!store.resolveTaskDefinition(taskDefinition)) throw invalid("TaskDefinition not found.");
+    requireAwsvpcConfig(store, input, taskDefinition, launchType);
+    const strategies = r.list<{ type?: string; field?: string }>("placementStrategy") ?? [];
+    const result = store.runTask({
+      cluster: cluster.clusterArn,
+      taskDefinition,
+      count,
+      launchType: launchType as LaunchType | undefined,
+      group: r.str("group"),
+      startedBy,
+      placementStrategy: strategies.map((s) => ({
+        type: s.type === "binpack" || s.type === "random" ? s.type : "spread",
+        field: s.field,
+      })),
+    });
+    return { tasks: result.tasks.map((t) => shapeTask(store, t)), failures: result.failures };
+  };
+
+  const StartTask: OperationHandler = (input) => {
+    const r = ecsReader(input);
+    const taskDefinition = r.reqStr("taskDefinition");
+    const instances = r.list<string>("containerInstances") ?? r.missing("containerInstances");
+    if (instances.length < 1 || instances.length > 10)
+      throw invalid("containerInstances must contain between 1 and 10 items.");
+    const cluster = store.requireCluster(r.str("cluster"));
+    if (!store.resolveTaskDefinition(taskDefinition)) throw invalid("TaskDefinition not found.");
+    requireAwsvpcConfig(store, input, taskDefinition, undefined);
+    const result = store.runTask({
+      cluster: cluster.clusterArn,
+      taskDefinition,
+      containerInstances: instances,
+      launchType: "EC2",
+      group: r.str("group"),
+      startedBy: r.str("startedBy", { max: 128 }),
+    });
+    return { tasks: result.tasks.map((t) => shapeTask(store, t)), failures: result.failures };
+  };
+
+  const StopTask: OperationHandler = (input) => {
+    const r = ecsReader(input);
+    const ref = r.reqStr("task");
+    const cluster = store.requireCluster(r.str("cluster"));
+    const task = store.task(ref);
+    if (!task || task.clusterArn !== cluster.clusterArn) throw invalid("The referenced task was not found.");
+    const reason = r.str("reason", { max: 255 });
+    return { task: shapeTask(store, store.stopTask(task.taskArn, reason || "Task stopped by user")) };
+  };
+
+  const ListTasks: OperationHandler = (input) => {
+    const r = ecsReader(input);
+    const cluster = store.requireCluster(r.str("cluster"));
+    const instanceRef = r.str("containerInstance");
+    const family = r.str("family");
+    const serviceName = r.str("serviceName");
+    const startedBy = r.str("startedBy");
+    const desiredStatus = r.oneOf("desiredStatus", TASK_STATUSES) ?? "RUNNING";
+    const launchType = r.oneOf("launchType", LAUNCH_TYPES);
+    if (family !== undefined && serviceName !== undefined) {
+      throw invalid("family and serviceName cannot both be specified.");
+    }
+    let instanceArn: string | undefined;
+    if (instanceRef !== undefined) {
+      const instance = store.instance(instanceRef);
+      if (!instance || store.clusterOfInstance(instance) !== cluster.clusterArn) {
+        throw invalid("The specified container instance does not exist in this cluster.");
+      }
+      instanceArn = instance.containerInstanceArn;
+    }
+    if (serviceName !== undefined && !store.service(cluster.clusterArn, serviceName)) {
+      throw invalidService();
+    }
+    const key = [cluster.clusterArn, instanceArn, family, serviceName, startedBy, desiredStatus, launchType].join("|");
+    const arns = cache.get(store, key, () => {
+      const source: SimTask[] = instanceArn ? store.tasksOnInstance(instanceArn) : store.tasks(cluster.clusterArn);
+      const out: string[] = [];
+      for (const t of source) {
+        if (t.clusterArn !== cluster.clusterArn) continue;
+        if (
+          desiredStatus === "PENDING"
+            ? t.lastStatus !== "PENDING" && t.lastStatus !== "PROVISIONING"
+            : t.desiredStatus !== desiredStatus
+        )
+          continue;
+        if (desiredStatus === "PENDING" && t.desiredStatus !== "RUNNING") continue;
+        if (launchType !== undefined && t.launchType !== launchType) continue;
+        if (serviceName !== undefined && t.serviceName !== serviceName.split("/").pop()) continue;
+        if (startedBy !== undefined && t.startedBy !== startedBy) continue;
+        if (family !== undefined && store.taskDefinition(t.taskDefinitionArn)?.family !== family) continue;
+        out.push(t.taskArn);
+      }
+      return out;
+    });
+    const { page, nextToken } = paginate(r, arns, key, { max: 100, default: 100 });
+    return { taskArns: page, nextToken };
+  };
+
+  const DescribeTasks: OperationHandler = (input) => {
+    const r = ecsReader(input);
+    const refs = r.list<string>("tasks") ?? r.missing("tasks");
+    if (refs.length === 0) throw invalid("Tasks cannot be empty.");
+    if (refs.length > 100) throw invalid("Tasks cannot be longer than 100.");
+    const cluster = store.requireCluster(r.str("cluster"));
+    const tasks: unknown[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const ref of refs) {
+      const task = typeof ref === "string" ? store.task(ref) : undefined;
+      if (task && task.clusterArn === cluster.clusterArn) tasks.push(shapeTask(store, task));
+      else failures.push({ arn: String(ref), reason: "MISSING" });
+    }
+    return { tasks, failures };
+  };
+
+  return { RunTask, StartTask, StopTask, ListTasks, DescribeTasks };
+}
+
+function invalidService() {
+  return new AwsError("ServiceNotFoundException", "Service not found.");
+}

@@ -1,0 +1,155 @@
+import type { Logger } from "../lib/logger.js";
+import { fromRoot } from "../lib/paths.js";
+import { type AwsServer, startAwsServer } from "./aws/server.js";
+import type { SimService } from "./aws/service.js";
+import { createEc2Service } from "./aws/services/ec2.js";
+import { createEcsService } from "./aws/services/ecs.js";
+import { createSsmService, type SsmParameterStore } from "./aws/services/ssm.js";
+import { createControlHandler } from "./control/control-api.js";
+import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
+import { type ChurnHandle, startChurn } from "./scenario/churn.js";
+import { type LoadReport, loadScenario } from "./scenario/load.js";
+import { parseScenario, readScenario, scenarioFromObject } from "./scenario/parse.js";
+import type { Scenario, ScenarioInput } from "./scenario/schema.js";
+import { ClusterStore } from "./state/cluster-store.js";
+
+export type { SimNodeInfo } from "./control/node-fleet.js";
+export type { Scenario, ScenarioInput } from "./scenario/schema.js";
+export { ClusterStore } from "./state/cluster-store.js";
+
+/** Options of {@link startSim}. */
+export interface StartSimOptions {
+  /**
+   * A scenario file path, YAML text (anything containing a newline), or a scenario object.
+   * @defaultValue sim/scenarios/demo.yaml
+   */
+  scenario?: string | ScenarioInput;
+  /** Loopback address of the AWS endpoint. @defaultValue "127.0.0.1" */
+  host?: string;
+  /** Port of the AWS endpoint; 0 picks a free one. @defaultValue 0 */
+  port?: number;
+  /** Start each node's Docker API / introspection / metadata / IMDS servers. @defaultValue true */
+  nodeSurfaces?: boolean;
+  /** Run the scenario's churn (tasks started/stopped per minute). @defaultValue false */
+  churn?: boolean;
+  /** Second octet of the simulator's 127.x.0.0/16 address block. @defaultValue random */
+  addressBase?: number;
+  /** Overrides the scenario's lifecycle step delay (0 = instantaneous). */
+  transitionDelayMs?: number | [number, number];
+  logger?: Logger;
+}
+
+/** A running simulator. */
+export interface RunningSim {
+  /** The AWS endpoint URL for every SDK client (`AWS_ENDPOINT_URL`). */
+  endpoint: string;
+  region: string;
+  store: ClusterStore;
+  server: AwsServer;
+  scenario: Scenario;
+  /** What loading the scenario produced (counts, warnings, Cloud Map registrations). */
+  loadReport: LoadReport;
+  ssm: SsmParameterStore;
+  /** Nodes with their surface URLs (surfaces still starting are awaited). */
+  nodes(): Promise<SimNodeInfo[]>;
+  /** Forgets all state and reloads the scenario (as POST /_sim/reset). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function resolveScenario(input: StartSimOptions["scenario"]): Scenario {
+  if (input === undefined) return readScenario(fromRoot("sim/scenarios/demo.yaml"));
+  if (typeof input === "string") return input.includes("\n") ? parseScenario(input) : readScenario(input);
+  return scenarioFromObject(input);
+}
+
+/**
+ * Starts the simulator: loads the scenario into a fresh {@link ClusterStore}, serves ECS, EC2 and SSM
+ * (plus the other simulated services) and the `/_sim/` control API on one loopback endpoint, and, unless
+ * disabled, each node's surfaces. Throws ScenarioError for an invalid scenario.
+ */
+export async function startSim(options: StartSimOptions = {}): Promise<RunningSim> {
+  const scenario = resolveScenario(options.scenario);
+  const store = new ClusterStore({
+    region: scenario.region,
+    seed: scenario.seed,
+    addressBase: options.addressBase,
+    trunking: scenario.trunking,
+    transitionDelayMs: 0,
+  });
+  const effective: Scenario =
+    options.transitionDelayMs === undefined ? scenario : { ...scenario, transitionDelayMs: options.transitionDelayMs };
+  let loadReport = loadScenario(store, effective);
+
+  const ssm = createSsmService();
+  const services: SimService[] = [createEcsService(store), createEc2Service(store), ssm];
+  const fleet = new NodeFleet(store, options.nodeSurfaces ?? true, options.logger);
+  let churn: ChurnHandle | undefined;
+  let server: AwsServer | undefined;
+
+  const reset = async () => {
+    churn?.stop();
+    store.reset();
+    await fleet.settled();
+    loadReport = loadScenario(store, effective);
+    await fleet.settled();
+    if (options.churn && scenario.churn) churn = startChurn(store, scenario.churn, scenario);
+  };
+
+  const control = createControlHandler({
+    store,
+    faults: () => server!.faults,
+    counters: () => server!.counters,
+    nodes: () => fleet.nodes(),
+    scenario: () => ({
+      name: scenario.name,
+      seed: scenario.seed,
+      region: scenario.region,
+      cluster: scenario.cluster,
+      addressBase: store.addressBase,
+      report: loadReport,
+      scenario,
+    }),
+    reset,
+  });
+
+  server = await startAwsServer({
+    services,
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    defaultRegion: scenario.region,
+    fallback: control,
+    logger: options.logger,
+  });
+  try {
+    await fleet.start();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  if (options.churn && scenario.churn) churn = startChurn(store, scenario.churn, scenario);
+
+  const running = server;
+  let stopped = false;
+  return {
+    endpoint: running.url,
+    region: scenario.region,
+    store,
+    server: running,
+    scenario,
+    get loadReport() {
+      return loadReport;
+    },
+    ssm: ssm.store,
+    nodes: () => fleet.nodes(),
+    reset,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      churn?.stop();
+      store.close();
+      await fleet.close();
+      await running.close();
+    },
+  };
+}

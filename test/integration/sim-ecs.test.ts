@@ -1,0 +1,281 @@
+import {
+  ClientException,
+  ClusterNotFoundException,
+  CreateServiceCommand,
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  InvalidParameterException,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  paginateListTasks,
+  RegisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  ServiceNotFoundException,
+  StartTaskCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+
+let sim: RunningSim;
+let aws: AwsClients;
+const cluster = "demo";
+
+beforeAll(async () => {
+  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
+  aws = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  aws?.destroy();
+  await sim?.stop();
+});
+
+describe("simulated ECS through @aws-sdk/client-ecs", () => {
+  it("lists and describes the demo cluster", async () => {
+    const list = await aws.ecs.send(new ListClustersCommand({}));
+    expect(list.clusterArns).toEqual(["arn:aws:ecs:us-east-1:000000000000:cluster/demo"]);
+    const described = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster, "nope"] }));
+    expect(described.clusters?.[0]).toMatchObject({
+      clusterName: "demo",
+      status: "ACTIVE",
+      registeredContainerInstancesCount: 3,
+    });
+    expect(described.failures).toEqual([{ arn: "arn:aws:ecs:us-east-1:000000000000:cluster/nope", reason: "MISSING" }]);
+  });
+
+  it("loads the demo scenario with every network mode", async () => {
+    const arns = (await aws.ecs.send(new ListTasksCommand({ cluster }))).taskArns ?? [];
+    expect(arns.length).toBeGreaterThanOrEqual(18);
+    const { tasks = [] } = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
+    const modes = new Set<string>();
+    for (const t of tasks) {
+      const def = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }));
+      modes.add(`${t.launchType}/${def.taskDefinition?.networkMode}`);
+    }
+    expect([...modes].sort()).toEqual(["EC2/awsvpc", "EC2/bridge", "EC2/host", "FARGATE/awsvpc"]);
+    const fargate = tasks.find((t) => t.launchType === "FARGATE")!;
+    const eni = fargate.attachments?.[0];
+    expect(eni?.type).toBe("ElasticNetworkInterface");
+    const details = Object.fromEntries((eni?.details ?? []).map((d) => [d.name, d.value]));
+    expect(details.networkInterfaceId).toMatch(/^eni-/);
+    expect(details.macAddress).toMatch(/^0a(:[0-9a-f]{2}){5}$/);
+    expect(details.privateIPv4Address).toMatch(/^127\./);
+    expect(fargate.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address).toBe(details.privateIPv4Address);
+    const web = tasks.find((t) => t.group === "service:web")!;
+    const bindings = web.containers?.find((c) => c.name === "app")?.networkBindings ?? [];
+    expect(bindings.map((b) => b.containerPort).sort()).toEqual([8080, 9106]);
+    expect(bindings.every((b) => (b.hostPort ?? 0) >= 32768 && (b.hostPort ?? 0) <= 60999)).toBe(true);
+    expect(web.containers?.[0]?.runtimeId).toMatch(/^[0-9a-f]{64}$/);
+    expect(web.version).toBeGreaterThan(0);
+    expect(web.createdAt).toBeInstanceOf(Date);
+  });
+
+  it("paginates ListTasks with maxResults and nextToken", async () => {
+    const all: string[] = [];
+    for await (const page of paginateListTasks({ client: aws.ecs, pageSize: 5 }, { cluster })) {
+      expect((page.taskArns ?? []).length).toBeLessThanOrEqual(5);
+      all.push(...(page.taskArns ?? []));
+    }
+    const single = await aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 100 }));
+    expect(all).toEqual(single.taskArns);
+    await expect(aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 101 }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+  });
+
+  it("filters ListTasks by service, family, container instance, launch type and status", async () => {
+    const byService = await aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "web" }));
+    expect(byService.taskArns).toHaveLength(4);
+    const byFamily = await aws.ecs.send(new ListTasksCommand({ cluster, family: "legacy" }));
+    expect(byFamily.taskArns).toHaveLength(2);
+    const fargate = await aws.ecs.send(new ListTasksCommand({ cluster, launchType: "FARGATE" }));
+    expect(fargate.taskArns).toHaveLength(3);
+    const instances = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
+    let onInstances = 0;
+    for (const ci of instances.containerInstanceArns ?? []) {
+      onInstances +=
+        (await aws.ecs.send(new ListTasksCommand({ cluster, containerInstance: ci }))).taskArns?.length ?? 0;
+    }
+    const ec2 = await aws.ecs.send(new ListTasksCommand({ cluster, launchType: "EC2" }));
+    expect(onInstances).toBe(ec2.taskArns?.length);
+    await expect(aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "nope" }))).rejects.toBeInstanceOf(
+      ServiceNotFoundException,
+    );
+  });
+
+  it("enforces DescribeTasks batch limits and reports missing tasks", async () => {
+    const arns = Array.from({ length: 101 }, (_, i) => `arn:aws:ecs:us-east-1:000000000000:task/demo/${i}`);
+    await expect(aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+    const res = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arns[0]!] }));
+    expect(res.failures).toEqual([{ arn: arns[0], reason: "MISSING" }]);
+  });
+
+  it("raises typed exceptions for unknown clusters and task definitions", async () => {
+    await expect(aws.ecs.send(new ListTasksCommand({ cluster: "nope" }))).rejects.toBeInstanceOf(
+      ClusterNotFoundException,
+    );
+    await expect(aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "nope:1" }))).rejects.toBeInstanceOf(
+      ClientException,
+    );
+  });
+
+  it("describes container instances with registered and remaining resources", async () => {
+    const { containerInstanceArns = [] } = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
+    const res = await aws.ecs.send(
+      new DescribeContainerInstancesCommand({ cluster, containerInstances: containerInstanceArns }),
+    );
+    expect(res.containerInstances).toHaveLength(3);
+    for (const ci of res.containerInstances ?? []) {
+      const reg = Object.fromEntries((ci.registeredResources ?? []).map((r) => [r.name, r]));
+      const rem = Object.fromEntries((ci.remainingResources ?? []).map((r) => [r.name, r]));
+      expect(reg.CPU?.integerValue).toBeGreaterThan(rem.CPU?.integerValue ?? Number.POSITIVE_INFINITY);
+      expect(reg.PORTS?.stringSetValue).toEqual(expect.arrayContaining(["22", "51678"]));
+      expect(rem.PORTS?.stringSetValue).toContain("9100");
+      expect(ci.attributes?.find((a) => a.name === "ecs.instance-type")?.value).toMatch(
+        /^(m5\.large|c5\.xlarge|t3\.medium)$/,
+      );
+      expect(ci.agentConnected).toBe(true);
+      expect(ci.runningTasksCount).toBeGreaterThan(0);
+    }
+    const many = Array.from({ length: 101 }, () => containerInstanceArns[0]!);
+    await expect(
+      aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: many })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it("describes services with desired, running and pending counts (≤ 10 per call)", async () => {
+    const { serviceArns = [] } = await aws.ecs.send(new ListServicesCommand({ cluster, maxResults: 100 }));
+    expect(serviceArns).toHaveLength(5);
+    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
+    const web = res.services?.find((s) => s.serviceName === "web");
+    expect(web).toMatchObject({ desiredCount: 4, runningCount: 4, pendingCount: 0 });
+    const daemon = res.services?.find((s) => s.serviceName === "node-exporter");
+    expect(daemon).toMatchObject({ schedulingStrategy: "DAEMON", desiredCount: 3, runningCount: 3 });
+    const eleven = Array.from({ length: 11 }, () => "web");
+    await expect(aws.ecs.send(new DescribeServicesCommand({ cluster, services: eleven }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+  });
+
+  it("registers task definitions, runs, starts and stops tasks with placement failures", async () => {
+    const reg = await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-big",
+        containerDefinitions: [{ name: "x", image: "busybox", memory: 200_000, cpu: 10 }],
+      }),
+    );
+    expect(reg.taskDefinition?.revision).toBe(1);
+    const failed = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-big" }));
+    expect(failed.tasks).toEqual([]);
+    expect(failed.failures?.map((f) => f.reason)).toEqual(["RESOURCE:MEMORY", "RESOURCE:MEMORY", "RESOURCE:MEMORY"]);
+
+    await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-port",
+        containerDefinitions: [
+          { name: "x", image: "busybox", memory: 16, portMappings: [{ containerPort: 80, hostPort: 9400 }] },
+        ],
+      }),
+    );
+    const ports = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
+    // the api service holds 9400 on two of the three instances
+    expect(ports.tasks).toHaveLength(1);
+    const again = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
+    expect(again.failures?.map((f) => f.reason)).toEqual(["RESOURCE:PORTS", "RESOURCE:PORTS", "RESOURCE:PORTS"]);
+
+    const cpu = await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-cpu",
+        containerDefinitions: [{ name: "x", image: "b", cpu: 100_000, memory: 8 }],
+      }),
+    );
+    expect(cpu.taskDefinition?.taskDefinitionArn).toContain("sdk-cpu:1");
+    const cpuFail = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-cpu" }));
+    expect(cpuFail.failures?.[0]?.reason).toBe("RESOURCE:CPU");
+
+    await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-vpc",
+        networkMode: "awsvpc",
+        containerDefinitions: [{ name: "x", image: "b", memory: 8 }],
+      }),
+    );
+    const net = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
+    await expect(aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-vpc" }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+    // worker tasks hold 2 of 2+3+2 ENI slots
+    const vpc = await aws.ecs.send(
+      new RunTaskCommand({ cluster, taskDefinition: "sdk-vpc", count: 10, networkConfiguration: net }),
+    );
+    expect(vpc.tasks).toHaveLength(5);
+    expect(new Set(vpc.failures?.map((f) => f.reason))).toEqual(new Set(["RESOURCE:ENI"]));
+
+    const { containerInstanceArns = [] } = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
+    const started = await aws.ecs.send(
+      new StartTaskCommand({
+        cluster,
+        taskDefinition: "batch",
+        containerInstances: [containerInstanceArns[0]!],
+        startedBy: "sdk-test",
+      }),
+    );
+    expect(started.tasks?.[0]?.containerInstanceArn).toBe(containerInstanceArns[0]);
+    const byStarter = await aws.ecs.send(new ListTasksCommand({ cluster, startedBy: "sdk-test" }));
+    expect(byStarter.taskArns).toEqual([started.tasks?.[0]?.taskArn]);
+
+    const stopped = await aws.ecs.send(
+      new StopTaskCommand({ cluster, task: started.tasks![0]!.taskArn!, reason: "done" }),
+    );
+    expect(stopped.task?.desiredStatus).toBe("STOPPED");
+    const stoppedList = await aws.ecs.send(
+      new ListTasksCommand({ cluster, desiredStatus: "STOPPED", startedBy: "sdk-test" }),
+    );
+    expect(stoppedList.taskArns).toHaveLength(1);
+    const defs = await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "sdk-vpc" }));
+    expect(defs.taskDefinitionArns).toHaveLength(1);
+  });
+
+  it("creates and scales services; the scheduler keeps running = desired", async () => {
+    await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-svc",
+        containerDefinitions: [{ name: "x", image: "b", cpu: 16, memory: 16 }],
+      }),
+    );
+    const created = await aws.ecs.send(
+      new CreateServiceCommand({ cluster, serviceName: "sdk-svc", taskDefinition: "sdk-svc", desiredCount: 3 }),
+    );
+    expect(created.service?.status).toBe("ACTIVE");
+    await aws.ecs.send(new UpdateServiceCommand({ cluster, service: "sdk-svc", desiredCount: 5 }));
+    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["sdk-svc"] }));
+    expect(res.services?.[0]).toMatchObject({ desiredCount: 5, runningCount: 5, pendingCount: 0 });
+    await expect(
+      aws.ecs.send(new UpdateServiceCommand({ cluster, service: "nope", desiredCount: 1 })),
+    ).rejects.toBeInstanceOf(ServiceNotFoundException);
+  });
+
+  it("registers container instances from an identity document", async () => {
+    const res = await aws.ecs.send(
+      new RegisterContainerInstanceCommand({
+        cluster,
+        instanceIdentityDocument: JSON.stringify({ instanceId: "i-0123456789abcdef0", instanceType: "c5.large" }),
+      }),
+    );
+    expect(res.containerInstance?.ec2InstanceId).toBe("i-0123456789abcdef0");
+    const cpu = res.containerInstance?.registeredResources?.find((r) => r.name === "CPU");
+    expect(cpu?.integerValue).toBe(2048);
+  });
+});
