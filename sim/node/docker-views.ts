@@ -34,7 +34,11 @@ export function statusText(c: NodeContainer, nowMs: number): string {
 }
 
 function exitCodeOf(c: NodeContainer): number {
-  return c.state === "exited" && c.task.stoppedReason?.toLowerCase().includes("essential") ? 137 : 0;
+  if (c.state !== "exited") return 0;
+  return (
+    c.container?.exitCode ??
+    (c.task.stopCode === "UserInitiated" || c.task.stopCode === "ServiceSchedulerInitiated" ? 137 : 0)
+  );
 }
 
 /** `HostConfig.NetworkMode` as Docker reports it for ECS network modes. */

@@ -144,9 +144,9 @@ export function createImdsHandler(store: ClusterStoreView, instance: SimContaine
       "local-ipv4s": eni.privateIpv4Address,
       mac: eni.macAddress,
       "owner-id": ACCOUNT_ID,
-      "subnet-id": subnetIdOf(cidr),
+      "subnet-id": current.subnetId ?? subnetIdOf(cidr),
       "subnet-ipv4-cidr-block": cidr,
-      "vpc-id": vpcIdOf(region),
+      "vpc-id": current.vpcId ?? vpcIdOf(region),
     };
     const field = macMatch[2];
     if (field === undefined) return listing(res, Object.keys(fields));

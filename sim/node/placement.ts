@@ -14,15 +14,17 @@ export function regionOfInstance(instance: SimContainerInstance): string {
   return regionOf(instance.containerInstanceArn) ?? DEFAULT_REGION;
 }
 
-/** The instance's AZ: its `ecs.availability-zone` attribute, else a stable pick among the region's a/b/c. */
+/** The instance's AZ: its own, or its `ecs.availability-zone` attribute, else a stable pick among a/b/c. */
 export function availabilityZoneOf(instance: SimContainerInstance): string {
+  if (instance.availabilityZone) return instance.availabilityZone;
   const attribute = instance.attributes.find((a) => a.name === AZ_ATTRIBUTE)?.value;
   if (attribute) return attribute;
   return `${regionOfInstance(instance)}${"abc"[new Seeded(`az:${instance.ec2InstanceId}`).int(0, 2)]}`;
 }
 
-/** A Fargate (or instance-less) task's AZ: a stable pick among its region's a/b/c. */
+/** A Fargate (or instance-less) task's AZ: its own, else a stable pick among its region's a/b/c. */
 export function availabilityZoneOfTask(task: SimTask): string {
+  if (task.availabilityZone) return task.availabilityZone;
   return `${regionOf(task.taskArn) ?? DEFAULT_REGION}${"abc"[new Seeded(`az:${task.taskArn}`).int(0, 2)]}`;
 }
 
@@ -35,8 +37,9 @@ export interface SimEni {
   kind: "primary" | "trunk" | "task";
 }
 
-/** The instance's primary ENI (device 0), derived from its EC2 instance id. */
+/** The instance's primary ENI (device 0): the store's, else one derived from the EC2 instance id. */
 export function primaryEniOf(instance: SimContainerInstance): SimEni {
+  if (instance.primaryEni) return { ...instance.primaryEni, deviceNumber: 0, kind: "primary" };
   return {
     eniId: `eni-${hexId(`eni:${instance.ec2InstanceId}`, 17)}`,
     macAddress: macFor(`primary:${instance.ec2InstanceId}`),

@@ -15,12 +15,13 @@ export const CGROUP_ATTRIBUTE = "ecsmon.sim.cgroup";
 const MIB = 1024 * 1024;
 
 /**
- * The cgroup version an instance's Docker daemon reports stats in: the {@link CGROUP_ATTRIBUTE} attribute when set,
- * otherwise alternating by instance (odd third octet of the private IP → v1, even → v2), so a multi-node scenario
+ * The cgroup version an instance's Docker daemon reports stats in: the instance's `cgroup` (scenario), else the
+ * {@link CGROUP_ATTRIBUTE} attribute, otherwise alternating by instance (odd third octet of the private IP → v1, even → v2), so a multi-node scenario
  * always serves both shapes. Fargate tasks (no instance) alternate by task id.
  */
 export function cgroupOf(instance: SimContainerInstance | undefined, taskArn = ""): CgroupVersion {
   if (instance) {
+    if (instance.cgroup) return instance.cgroup;
     const pinned = instance.attributes.find((a) => a.name === CGROUP_ATTRIBUTE)?.value;
     if (pinned === "v1" || pinned === "v2") return pinned;
     const octet = Number(instance.privateIp.split(".")[2] ?? 0);

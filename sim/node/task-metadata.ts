@@ -123,11 +123,13 @@ export function taskDocument(
     ...(cpu || memory
       ? { Limits: { ...(cpu ? { CPU: cpu / 1024 } : {}), ...(memory ? { Memory: memory } : {}) } }
       : {}),
-    PullStartedAt: iso(created + 200),
-    PullStoppedAt: iso(created + 1_200),
-    ...(task.stoppedAt ? { ExecutionStoppedAt: task.stoppedAt.toISOString() } : {}),
+    PullStartedAt: (task.pullStartedAt ?? new Date(created + 200)).toISOString(),
+    PullStoppedAt: (task.pullStoppedAt ?? new Date(created + 1_200)).toISOString(),
+    ...(task.executionStoppedAt || task.stoppedAt
+      ? { ExecutionStoppedAt: (task.executionStoppedAt ?? task.stoppedAt)!.toISOString() }
+      : {}),
     AvailabilityZone: instance ? availabilityZoneOf(instance) : availabilityZoneOfTask(task),
-    ...(fargate ? {} : { VPCID: vpcIdOf(region) }),
+    ...(fargate ? {} : { VPCID: instance?.vpcId ?? vpcIdOf(region) }),
     LaunchType: task.launchType,
     Containers: containers.map((c) => containerDocument(c, instance)),
     ClockDrift: {
