@@ -179,3 +179,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
 }
+
+/** `BENCH_QUICK=1` (or `true`): benchmarks run a shortened version of themselves. */
+export function benchQuick(env: Record<string, string | undefined> = process.env): boolean {
+  return env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";
+}
