@@ -64,6 +64,8 @@ export class AwsError extends Error {
     readonly status = 400,
     /** Query-protocol error type: "Sender" for client faults, "Receiver" for server faults. */
     readonly senderFault = status < 500,
+    /** Extra members of the error shape, sent in JSON error bodies (e.g. Cloud Map's `NamespaceId`). */
+    readonly fields?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "AwsError";

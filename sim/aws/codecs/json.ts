@@ -34,5 +34,5 @@ export function encodeJsonError(err: AwsError, service: SimService | undefined):
     headers["x-amzn-query-error"] = `${queryCode};${err.senderFault ? "Sender" : "Receiver"}`;
     if (service.jsonErrorNamespace) type = `${service.jsonErrorNamespace}#${err.code}`;
   }
-  return { status: err.status, headers, body: JSON.stringify({ __type: type, message: err.message }) };
+  return { status: err.status, headers, body: JSON.stringify({ ...err.fields, __type: type, message: err.message }) };
 }
