@@ -14,12 +14,15 @@ export interface ScrapeEndpointSpec {
 export interface ScrapeLabelNames {
   /** @defaultValue "PROMETHEUS_SCRAPES" */
   scrapes: string;
+  /** `key=value` list; its `__metrics_path__` overrides every endpoint's path. @defaultValue "PROMETHEUS_LABELS" */
+  labels: string;
   /** Seed-002-style single `port/path` labels, read when `scrapes` is absent. @defaultValue ["container-exposes-metrics"] */
   portPath: string[];
 }
 
 export const DEFAULT_SCRAPE_LABELS: ScrapeLabelNames = {
   scrapes: "PROMETHEUS_SCRAPES",
+  labels: "PROMETHEUS_LABELS",
   portPath: ["container-exposes-metrics"],
 };
 
@@ -57,4 +60,18 @@ export function scrapeEndpointsOf(
     if (spec) return [spec];
   }
   return [];
+}
+
+/** The `__metrics_path__` a container's labels label sets (e.g. "__metrics_path__=/prom,team=a"), if any. */
+export function metricsPathOverride(
+  labels: Record<string, string>,
+  names: ScrapeLabelNames = DEFAULT_SCRAPE_LABELS,
+): string | undefined {
+  for (const pair of (labels[names.labels] ?? "").split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq < 0 || pair.slice(0, eq).trim() !== "__metrics_path__") continue;
+    const path = pair.slice(eq + 1).trim();
+    if (path.startsWith("/")) return path;
+  }
+  return undefined;
 }

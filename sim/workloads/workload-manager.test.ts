@@ -128,6 +128,22 @@ describe("workload addresses", () => {
     expect(gunzipSync(zipped.body).toString()).toContain("sim_http_requests_total");
   });
 
+  it("a __metrics_path__ in PROMETHEUS_LABELS is served (and advertised) besides the declared path", async () => {
+    const def = store.addTaskDefinition("prom-path", "awsvpc", [
+      {
+        name: "api",
+        dockerLabels: { PROMETHEUS_SCRAPES: String(ports.vpc), PROMETHEUS_LABELS: "__metrics_path__=/prom,team=api" },
+      },
+    ]);
+    const task = store.addTask(def, { instance, eniIp: "127.0.222.60" });
+    await manager.ready();
+    expect(urlOf(task).map((e) => e.url)).toEqual([`http://127.0.222.60:${ports.vpc}/prom`]);
+    expect((await fetch(`http://127.0.222.60:${ports.vpc}/prom`)).status).toBe(200);
+    expect((await fetch(`http://127.0.222.60:${ports.vpc}/metrics`)).status).toBe(200);
+    store.setTaskStatus(task.taskArn, "STOPPED");
+    await manager.ready();
+  });
+
   it("counters move between scrapes", async () => {
     const url = `http://${INSTANCE_IP}:${ports.b}/metrics`;
     const value = async () =>

@@ -3,7 +3,12 @@ import { type LoopbackServer, listenLoopback, sendText } from "../node/http-serv
 import { networkModeOf } from "../node/node-containers.js";
 import type { ClusterStoreView, SimContainer, SimTask, WorkloadFailure } from "../state/model.js";
 import { type MetricsRoute, respond } from "./metrics-responder.js";
-import { DEFAULT_SCRAPE_LABELS, type ScrapeLabelNames, scrapeEndpointsOf } from "./scrape-labels.js";
+import {
+  DEFAULT_SCRAPE_LABELS,
+  metricsPathOverride,
+  type ScrapeLabelNames,
+  scrapeEndpointsOf,
+} from "./scrape-labels.js";
 
 /** Docker label that sets a container's failure mode (overridden by the model's `failure` when not "none"). */
 export const FAILURE_LABEL = "SIM_FAILURE";
@@ -58,7 +63,8 @@ interface Listener {
 
 interface ActiveEndpoint extends WorkloadEndpoint {
   key: string;
-  path: string;
+  /** Paths served: the declared one and, when PROMETHEUS_LABELS sets `__metrics_path__`, that one too. */
+  paths: string[];
   /** The ECS address `ip:port`; what decides whether a change needs a restart. */
   address: string;
   /** Registry key of its listener; absent for `refused`, which has none. */
@@ -134,10 +140,10 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
     return listener;
   };
 
-  const releaseListener = (key: string, path: string) => {
+  const releaseListener = (key: string, paths: string[]) => {
     const listener = listeners.get(key);
     if (!listener) return;
-    listener.routes.delete(path);
+    for (const path of paths) listener.routes.delete(path);
     if (listener.routes.size > 0) return;
     listeners.delete(key);
     const done = track(listener.server.then((server) => server?.close()).then(() => undefined));
@@ -157,6 +163,7 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
       if (container.lastStatus !== "RUNNING") continue;
       const definition = def?.containerDefinitions.find((d) => d.name === container.name);
       const dockerLabels = definition?.dockerLabels ?? {};
+      const override = metricsPathOverride(dockerLabels, labels);
       for (const spec of scrapeEndpointsOf(dockerLabels, labels)) {
         let ip: string | undefined;
         let port = spec.port;
@@ -180,10 +187,10 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
           key,
           taskArn: task.taskArn,
           containerName: container.name,
-          url: `http://${ip}:${port}${spec.path}`,
+          url: `http://${ip}:${port}${override ?? spec.path}`,
           failure,
           series,
-          path: spec.path,
+          paths: override && override !== spec.path ? [override, spec.path] : [spec.path],
           address: `${ip}:${port}`,
         });
       }
@@ -208,7 +215,7 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
           Number(endpoint.address.slice(separator + 1)),
         );
     endpoint.listenerKey = options.host ? `${task.taskArn}/${endpoint.key}` : endpoint.address;
-    listener.routes.set(endpoint.path, {
+    const route: MetricsRoute = {
       failure: endpoint.failure,
       profile: {
         seed: `${task.taskArn}/${endpoint.key}`,
@@ -216,17 +223,18 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
         startedAtMs: task.startedAt?.getTime() ?? Date.now(),
         info: { sim_task_id: task.id, sim_container: endpoint.containerName, sim_endpoint: endpoint.key },
       },
-    });
+    };
+    for (const path of endpoint.paths) listener.routes.set(path, route);
     void listener.server.then((server) => {
       if (listener.error) endpoint.error = listener.error;
-      else if (server && options.host) endpoint.url = `${server.url}${endpoint.path}`;
+      else if (server && options.host) endpoint.url = `${server.url}${endpoint.paths[0]}`;
     });
     return true;
   };
 
   const stop = (endpoint: ActiveEndpoint) => {
     total--;
-    if (endpoint.listenerKey) releaseListener(endpoint.listenerKey, endpoint.path);
+    if (endpoint.listenerKey) releaseListener(endpoint.listenerKey, endpoint.paths);
   };
 
   const reconcile = (task: SimTask) => {
