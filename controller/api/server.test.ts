@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../lib/logger.js";
+import type { TargetView } from "../machines/views.js";
+import { type ApiServer, startApiServer } from "./server.js";
+import type { StatusView, TargetFilter } from "./status-view.js";
+
+const logger = createLogger({ level: "silent", name: "test" });
+const target: TargetView = {
+  id: "arn:aws:ecs:us-east-1:000000000000:task/demo/abc/app/8080/metrics",
+  cluster: "demo",
+  state: "active.healthy",
+  nodeId: "n1",
+  taskArn: "arn:aws:ecs:us-east-1:000000000000:task/demo/abc",
+  containerName: "app",
+  serviceName: "web",
+  address: "10.0.0.1:8080",
+  scheme: "http",
+  metricsPath: "/metrics",
+  labels: undefined,
+  reason: undefined,
+  lastError: undefined,
+  failures: 0,
+  since: new Date(0).toISOString(),
+  lastHealthAt: undefined,
+};
+const filters: TargetFilter[] = [];
+let failNext = false;
+const view: StatusView = {
+  ready: () => true,
+  status: async () => {
+    if (failNext) {
+      failNext = false;
+      throw new Error("redis down");
+    }
+    return {
+      replica: "r1",
+      ready: true,
+      leases: [],
+      spec: { loaded: false, name: undefined, version: undefined, generation: undefined, conditions: [] },
+      clusters: [],
+    };
+  },
+  targets: async (f) => {
+    filters.push(f);
+    return [target];
+  },
+  target: async (id) => (id === target.id ? target : undefined),
+  agents: async () => [],
+  capacity: async () => [],
+  explain: async (task) =>
+    task === "abc"
+      ? { status: 200, body: { query: task, found: true, cluster: "demo", message: "ok", containers: [] } }
+      : { status: 404, body: { error: "NotFound", message: `task ${task} not found` } },
+  sd: () => [{ targets: ["10.0.0.1:8080"], labels: { __meta_ecs_cluster: "demo" } }],
+  metrics: async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" }),
+};
+
+let open: ApiServer;
+let secured: ApiServer;
+beforeAll(async () => {
+  open = await startApiServer({ view, bind: "127.0.0.1:0", logger });
+  secured = await startApiServer({ view, bind: "127.0.0.1:0", logger, token: "s3cret-token" });
+});
+afterAll(async () => {
+  await open.close();
+  await secured.close();
+});
+
+const get = (server: ApiServer, path: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, { headers });
+
+describe("status API", () => {
+  const badRequests: [string, RegExp][] = [
+    ["/api/v1/targets?state=bogus", /state must be one of/],
+    ["/api/v1/targets?cluster=", /cluster must not be empty/],
+    ["/api/v1/targets?cluster=a&cluster=b", /single string/],
+    ["/api/v1/targets?colour=red", /unknown query parameter\(s\): colour/],
+    ["/api/v1/explain", /task/],
+    [`/api/v1/explain?task=${"x".repeat(3000)}`, /longer than 2048/],
+    ["/api/v1/status?x=1", /unknown query parameter/],
+  ];
+  it.each(badRequests)("GET %s → 400 with a message", async (path, message) => {
+    const res = await get(open, path);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toMatch(message);
+  });
+
+  it("serves targets with filters, a target by URL-encoded id, and 404 for unknown ids and paths", async () => {
+    const list = await get(open, "/api/v1/targets?cluster=demo&state=active.healthy&service=web");
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { count: number }).count).toBe(1);
+    expect(filters.at(-1)).toEqual({ cluster: "demo", state: "active.healthy", service: "web" });
+    const one = await get(open, `/api/v1/targets/${encodeURIComponent(target.id)}`);
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as TargetView).address).toBe("10.0.0.1:8080");
+    const missing = await get(open, `/api/v1/targets/${encodeURIComponent("nope/x")}`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { message: string }).message).toContain("nope/x");
+    const unknown = await get(open, "/api/v2/whatever");
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: string }).error).toBe("NotFound");
+    expect((await fetch(`${open.url}/api/v1/status`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("explains tasks, serves http_sd and metrics, and never answers 500", async () => {
+    expect((await get(open, "/api/v1/explain?task=abc")).status).toBe(200);
+    expect((await get(open, "/api/v1/explain?task=zzz")).status).toBe(404);
+    expect(await (await get(open, "/sd/prometheus")).json()).toEqual(view.sd());
+    const metrics = await get(open, "/metrics");
+    expect(metrics.headers.get("content-type")).toContain("text/plain");
+    failNext = true;
+    const failed = await get(open, "/api/v1/status");
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { message: string }).message).toMatch(/retry/);
+    const badEncoding = await get(open, "/api/v1/targets/%E0%A4%A");
+    expect(badEncoding.status).toBeGreaterThanOrEqual(400);
+    expect(badEncoding.status).toBeLessThan(500);
+    expect(metrics.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("requires the bearer token except on health probes", async () => {
+    expect((await get(secured, "/healthz")).status).toBe(200);
+    expect((await get(secured, "/readyz")).status).toBe(200);
+    expect((await get(secured, "/api/v1/status")).status).toBe(401);
+    expect((await get(secured, "/sd/prometheus", { authorization: "Bearer wrong" })).status).toBe(401);
+    expect((await get(secured, "/sd/prometheus", { authorization: "Bearer s3cret-token-longer" })).status).toBe(401);
+    expect((await get(secured, "/api/v1/status", { authorization: "Basic s3cret-token" })).status).toBe(401);
+    expect((await get(secured, "/api/v1/status", { authorization: "Bearer s3cret-token" })).status).toBe(200);
+  });
+});
