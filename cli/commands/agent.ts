@@ -1,11 +1,98 @@
 import type { Command } from "commander";
+import { startAgent } from "../../agents/agent.js";
+import { IdentityError } from "../../agents/identity/resolve-identity.js";
+import { defaultHandlers } from "../../agents/runtime/default-handlers.js";
+import { parseHostPort } from "../../lib/net.js";
+import { createCliContext, UsageError } from "../context.js";
 
-/** Placeholder until issue 5 delivers `ecsmon agent`. */
+interface AgentOptions {
+  cluster?: string;
+  nodeId?: string;
+  bind?: string;
+  pool?: boolean;
+  redisUrl?: string;
+}
+
+/** `ecsmon agent`: the per-node agent (scrape, stats, capacity), running until SIGINT/SIGTERM. */
 export function registerAgentCommand(program: Command): void {
   program
     .command("agent")
-    .description("(not yet implemented: issue 5)")
-    .action(() => {
-      throw new Error("`ecsmon agent` is not implemented yet (issue 5)");
+    .description(
+      "Run the node agent: consume this node's desired-state queue, scrape the assigned targets and serve one merged /metrics.",
+    )
+    .option(
+      "--cluster <name>",
+      "ECS cluster name (default: $ECSMON_CLUSTER, else from ECS agent introspection or task metadata)",
+    )
+    .option(
+      "--node-id <id>",
+      "node id = container instance id, or task id for a sidecar (default: $ECSMON_NODE_ID, else discovered)",
+    )
+    .option(
+      "--bind <host:port>",
+      "where /metrics, /healthz and /readyz listen (default: $ECSMON_AGENT_BIND or 127.0.0.1:9471)",
+    )
+    .option(
+      "--pool",
+      "consume the shared pool queue for Fargate tasks without a sidecar and Cloud Map targets (needs --cluster)",
+    )
+    .option(
+      "--redis-url <url>",
+      "redis:// or rediss:// URL (default: $REDIS_URL; the password may come from $REDIS_PASSWORD)",
+    )
+    .addHelpText(
+      "after",
+      `
+Node identity, in order: --pool (node "pool-<cluster>"); --cluster with --node-id; $ECS_CONTAINER_METADATA_URI_V4
+(sidecar: node = task id); ECS agent introspection at $ECS_AGENT_URI/v1/metadata (EC2 daemon: node = container
+instance id). Through a Redis outage the agent keeps scraping and serving its last assignment.
+
+Examples:
+  ecsmon agent                                   # on an ECS container instance (DAEMON service)
+  ecsmon agent --cluster demo --node-id i-0abc --bind 127.0.0.1:9471 --redis-url redis://127.0.0.1:6379
+  ecsmon agent --cluster demo --pool`,
+    )
+    .action(async (options: AgentOptions) => {
+      const ctx = createCliContext(program, "agent");
+      if (options.cluster) ctx.config.agent.cluster = options.cluster;
+      if (options.nodeId) ctx.config.agent.nodeId = options.nodeId;
+      if (options.redisUrl) ctx.config.redis.url = options.redisUrl;
+      if (options.bind) {
+        try {
+          parseHostPort(options.bind);
+        } catch (error) {
+          throw new UsageError(`--bind: ${(error as Error).message}`);
+        }
+        ctx.config.agent.bind = options.bind;
+      }
+      try {
+        new URL(ctx.config.redis.url);
+      } catch {
+        throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
+      }
+      if (options.pool && !ctx.config.agent.cluster) throw new UsageError("--pool needs --cluster (or ECSMON_CLUSTER)");
+      let agent: Awaited<ReturnType<typeof startAgent>>;
+      try {
+        agent = await startAgent({
+          config: ctx.config,
+          logger: ctx.logger,
+          pool: options.pool,
+          handlers: defaultHandlers,
+        });
+      } catch (error) {
+        if (error instanceof IdentityError) throw new UsageError(error.message);
+        throw error;
+      }
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          ctx.logger.info({ signal }, "stopping agent");
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          resolve();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      });
+      await agent.stop();
     });
 }

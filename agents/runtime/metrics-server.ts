@@ -1,0 +1,62 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { Counter, type Registry } from "prom-client";
+import { mergeSnapshots } from "../exposition/merge.js";
+import { parseBody } from "../exposition/parse-body.js";
+import type { Snapshot } from "../exposition/snapshot.js";
+import type { ScrapeHandler } from "../scrape/scrape-handler.js";
+
+export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface MetricsServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  scrape: ScrapeHandler;
+  /** Readiness: the reason the agent is not ready, or undefined when it is. */
+  notReadyReason: () => string | undefined;
+}
+
+/**
+ * Renders the merged exposition: the per-target synthetic series first (their gauge types win), then the
+ * agent's own prom-client metrics, then every fresh target snapshot sorted by target id. Each family
+ * appears once (see mergeSnapshots).
+ */
+export async function renderMergedMetrics(
+  registry: Registry,
+  scrape: ScrapeHandler,
+  conflicts?: Counter,
+): Promise<string> {
+  const own = parseBody(await registry.metrics(), "text", {});
+  const [synthetic, ...targets] = scrape.snapshots();
+  const sources: Snapshot[] = synthetic ? [synthetic, own, ...targets] : [own, ...targets];
+  const { text, stats } = mergeSnapshots(sources);
+  if (stats.typeConflicts > 0) conflicts?.inc(stats.typeConflicts);
+  return text;
+}
+
+/** The agent's HTTP server: `/metrics` (merged), `/healthz` (process alive), `/readyz` (identity + assignment source). */
+export async function startMetricsServer(
+  options: MetricsServerOptions,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const conflicts = new Counter({
+    name: "ecsmon_agent_merge_type_conflicts_total",
+    help: "Target metric families dropped from /metrics because an earlier source declared the name with another type.",
+    registers: [options.registry],
+  });
+  const app = Fastify({ logger: false, bodyLimit: 1024 });
+  app.get("/metrics", async (_req, reply) => {
+    const text = await renderMergedMetrics(options.registry, options.scrape, conflicts);
+    return reply.header("content-type", EXPOSITION_CONTENT_TYPE).send(text);
+  });
+  app.get("/healthz", async (_req, reply) => reply.send({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const reason = options.notReadyReason();
+    if (reason !== undefined) return reply.code(503).send({ status: "not ready", reason });
+    return reply.send({ status: "ready", generation: options.scrape.generation });
+  });
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return { app, url: `http://${host}:${port}/metrics` };
+}
