@@ -2,8 +2,10 @@ import type { Logger } from "../lib/logger.js";
 import { fromRoot } from "../lib/paths.js";
 import { type AwsServer, startAwsServer } from "./aws/server.js";
 import type { SimService } from "./aws/service.js";
+import { createCloudWatchService } from "./aws/services/cloudwatch.js";
 import { createEc2Service } from "./aws/services/ec2.js";
 import { createEcsService } from "./aws/services/ecs.js";
+import type { MetricStore } from "./aws/services/metric-store.js";
 import { createSsmService, type SsmParameterStore } from "./aws/services/ssm.js";
 import { createControlHandler } from "./control/control-api.js";
 import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
@@ -50,10 +52,15 @@ export interface RunningSim {
   /** What loading the scenario produced (counts, warnings, Cloud Map registrations). */
   loadReport: LoadReport;
   ssm: SsmParameterStore;
+  /** CloudWatch datums accepted by PutMetricData. */
+  metrics: MetricStore;
   /** Nodes with their surface URLs (surfaces still starting are awaited). */
   nodes(): Promise<SimNodeInfo[]>;
-  /** Forgets all state and reloads the scenario (as POST /_sim/reset). */
-  reset(): Promise<void>;
+  /**
+   * Reloads the scenario into a fresh cluster and clears fault rules and stored CloudWatch datums (as
+   * POST /_sim/reset). SSM parameters survive unless `clearSsm` is set (`?ssm=1`).
+   */
+  reset(options?: { clearSsm?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,13 +89,17 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
   let loadReport = loadScenario(store, effective);
 
   const ssm = createSsmService();
-  const services: SimService[] = [createEcsService(store), createEc2Service(store), ssm];
+  const cloudwatch = createCloudWatchService();
+  const services: SimService[] = [createEcsService(store), createEc2Service(store), ssm, cloudwatch];
   const fleet = new NodeFleet(store, options.nodeSurfaces ?? true, options.logger);
   let churn: ChurnHandle | undefined;
   let server: AwsServer | undefined;
 
-  const reset = async () => {
+  const reset = async (resetOptions: { clearSsm?: boolean } = {}) => {
     churn?.stop();
+    server?.faults.clear();
+    cloudwatch.store.clear();
+    if (resetOptions.clearSsm) ssm.store.clear();
     store.reset();
     await fleet.settled();
     loadReport = loadScenario(store, effective);
@@ -98,9 +109,11 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
 
   const control = createControlHandler({
     store,
+    defaultCluster: scenario.cluster,
     faults: () => server!.faults,
     counters: () => server!.counters,
     nodes: () => fleet.nodes(),
+    metrics: cloudwatch.store,
     scenario: () => ({
       name: scenario.name,
       seed: scenario.seed,
@@ -141,6 +154,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
       return loadReport;
     },
     ssm: ssm.store,
+    metrics: cloudwatch.store,
     nodes: () => fleet.nodes(),
     reset,
     async stop() {

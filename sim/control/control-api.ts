@@ -14,12 +14,14 @@ export interface DatumSource {
 /** What the control API operates on; supplied by startSim. */
 export interface ControlContext {
   store: ClusterStore;
+  /** Cluster used when a request names none (the scenario's). */
+  defaultCluster: string;
   faults: () => FaultInjector;
   counters: () => RequestCounters;
   nodes: () => Promise<SimNodeInfo[]>;
   metrics?: DatumSource | undefined;
   scenario: () => unknown;
-  reset: () => Promise<void>;
+  reset: (options: { clearSsm?: boolean }) => Promise<void>;
 }
 
 /** A bad control request: answered 400 with the message. */
@@ -181,7 +183,7 @@ async function route(
         throw new ControlRequestError("launchType must be EC2 or FARGATE");
       }
       const result = store.runTask({
-        cluster: optionalString(body, "cluster"),
+        cluster: optionalString(body, "cluster") ?? ctx.defaultCluster,
         taskDefinition,
         count: optionalNumber(body, "count", 1, 1000),
         launchType,
@@ -240,7 +242,7 @@ async function route(
       return { body: ctx.scenario() };
 
     case "POST reset":
-      await ctx.reset();
+      await ctx.reset({ clearSsm: url.searchParams.get("ssm") === "1" || url.searchParams.get("ssm") === "true" });
       return { body: { ok: true, generation: store.generation } };
 
     default:

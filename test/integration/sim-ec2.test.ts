@@ -1,0 +1,167 @@
+import {
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeNetworkInterfacesCommand,
+  paginateDescribeInstances,
+} from "@aws-sdk/client-ec2";
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+} from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+
+let sim: RunningSim;
+let aws: AwsClients;
+
+beforeAll(async () => {
+  sim = await startSim({
+    nodeSurfaces: false,
+    scenario: {
+      name: "ec2",
+      cluster: "ec2",
+      instances: [
+        { type: "m5.large", count: 4 },
+        { type: "c5.xlarge", count: 3 },
+        { type: "c6g.large", count: 1 },
+      ],
+      taskDefinitions: [
+        { family: "vpc", networkMode: "awsvpc", containers: [{ name: "a", memory: 32, portMappings: [8080] }] },
+        {
+          family: "fg",
+          networkMode: "awsvpc",
+          requiresCompatibilities: ["FARGATE"],
+          cpu: 256,
+          memory: 512,
+          containers: [{ name: "a" }],
+        },
+      ],
+      tasks: [
+        { taskDefinition: "vpc", count: 3 },
+        { taskDefinition: "fg", count: 2 },
+      ],
+    },
+  });
+  aws = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  aws?.destroy();
+  await sim?.stop();
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name: string; message: string };
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("simulated EC2 through @aws-sdk/client-ec2", () => {
+  it("describes instances matching the container instances, with private IPs and primary ENIs", async () => {
+    const res = await aws.ec2.send(new DescribeInstancesCommand({}));
+    const instances = (res.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    expect(instances).toHaveLength(8);
+    const cis = await aws.ecs.send(new ListContainerInstancesCommand({ cluster: "ec2" }));
+    const described = await aws.ecs.send(
+      new DescribeContainerInstancesCommand({ cluster: "ec2", containerInstances: cis.containerInstanceArns }),
+    );
+    const ids = new Set(described.containerInstances?.map((c) => c.ec2InstanceId));
+    for (const i of instances) {
+      expect(ids.has(i.InstanceId)).toBe(true);
+      expect(i.State?.Name).toBe("running");
+      expect(i.PrivateIpAddress).toMatch(/^127\.\d+\.\d+\.\d+$/);
+      expect(i.NetworkInterfaces?.[0]?.PrivateIpAddress).toBe(i.PrivateIpAddress);
+      expect(i.NetworkInterfaces?.[0]?.MacAddress).toMatch(/^0a(:[0-9a-f]{2}){5}$/);
+      expect(i.LaunchTime).toBeInstanceOf(Date);
+    }
+    expect(new Set(instances.map((i) => i.PrivateIpAddress)).size).toBe(8);
+  });
+
+  it("filters and paginates DescribeInstances", async () => {
+    const byType = await aws.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "instance-type", Values: ["c5.xlarge", "c6g.*"] }] }),
+    );
+    expect(
+      (byType.Reservations ?? [])
+        .flatMap((r) => r.Instances ?? [])
+        .map((i) => i.InstanceType)
+        .sort(),
+    ).toEqual(["c5.xlarge", "c5.xlarge", "c5.xlarge", "c6g.large"]);
+    const all = (await aws.ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
+    const ip = all[2]!.PrivateIpAddress!;
+    const byIp = await aws.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "private-ip-address", Values: [ip] }] }),
+    );
+    expect(byIp.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe(all[2]!.InstanceId);
+    const pages: number[] = [];
+    for await (const page of paginateDescribeInstances({ client: aws.ec2, pageSize: 5 }, {})) {
+      pages.push((page.Reservations ?? []).length);
+    }
+    expect(pages).toEqual([5, 3]);
+    const err = await errorOf(aws.ec2.send(new DescribeInstancesCommand({ MaxResults: 2 })));
+    expect(err.name).toBe("InvalidParameterValue");
+  });
+
+  it("maps unknown and malformed instance ids to their EC2 error codes", async () => {
+    const notFound = await errorOf(
+      aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })),
+    );
+    expect(notFound.name).toBe("InvalidInstanceID.NotFound");
+    expect(notFound.message).toContain("i-0123456789abcdef0");
+    const malformed = await errorOf(aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["bogus"] })));
+    expect(malformed.name).toBe("InvalidInstanceID.Malformed");
+  });
+
+  it("describes instance types with real network, vCPU and memory figures", async () => {
+    const res = await aws.ec2.send(
+      new DescribeInstanceTypesCommand({ InstanceTypes: ["m5.large", "c5.xlarge", "t3.micro", "c6g.xlarge"] }),
+    );
+    const byName = Object.fromEntries((res.InstanceTypes ?? []).map((t) => [t.InstanceType, t]));
+    expect(byName["m5.large"]).toMatchObject({
+      VCpuInfo: { DefaultVCpus: 2 },
+      MemoryInfo: { SizeInMiB: 8192 },
+      NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 10 },
+    });
+    expect(byName["c5.xlarge"]?.NetworkInfo).toMatchObject({
+      MaximumNetworkInterfaces: 4,
+      Ipv4AddressesPerInterface: 15,
+    });
+    expect(byName["t3.micro"]).toMatchObject({
+      MemoryInfo: { SizeInMiB: 1024 },
+      NetworkInfo: { MaximumNetworkInterfaces: 2 },
+    });
+    expect(byName["c6g.xlarge"]?.ProcessorInfo?.SupportedArchitectures).toEqual(["arm64"]);
+    const all = await aws.ec2.send(new DescribeInstanceTypesCommand({}));
+    expect((all.InstanceTypes ?? []).length).toBeGreaterThanOrEqual(20);
+    const err = await errorOf(aws.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ["x9.huge" as never] })));
+    expect(err.name).toBe("InvalidInstanceType");
+  });
+
+  it("describes task ENIs and primaries through DescribeNetworkInterfaces", async () => {
+    const arns = (await aws.ecs.send(new ListTasksCommand({ cluster: "ec2" }))).taskArns ?? [];
+    const tasks = (await aws.ecs.send(new DescribeTasksCommand({ cluster: "ec2", tasks: arns }))).tasks ?? [];
+    const eniIds = tasks.map((t) => t.attachments?.[0]?.details?.find((d) => d.name === "networkInterfaceId")?.value);
+    expect(eniIds).toHaveLength(5);
+    const res = await aws.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds as string[] }));
+    expect(res.NetworkInterfaces).toHaveLength(5);
+    const ips = new Set(res.NetworkInterfaces?.map((n) => n.PrivateIpAddress));
+    for (const t of tasks) expect(ips.has(t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address)).toBe(true);
+    const all = await aws.ec2.send(new DescribeNetworkInterfacesCommand({}));
+    expect(all.NetworkInterfaces).toHaveLength(8 + 5);
+    const instanceId = res.NetworkInterfaces?.find((n) => n.Attachment?.InstanceId)?.Attachment?.InstanceId;
+    const onInstance = await aws.ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [instanceId!] }] }),
+    );
+    expect(onInstance.NetworkInterfaces?.map((n) => n.Attachment?.DeviceIndex)).toContain(0);
+    const err = await errorOf(
+      aws.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ["eni-0123456789abcdef0"] })),
+    );
+    expect(err.name).toBe("InvalidNetworkInterfaceID.NotFound");
+  });
+});
