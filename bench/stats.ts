@@ -1,0 +1,261 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import Dockerode from "dockerode";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { createStatsHandler } from "../agents/stats/stats-handler.js";
+import { NODE_SYNC_CONTRACT, type NodeSyncJob, type StatsAssignment } from "../crds-like-schemas/index.js";
+import { benchQuick } from "../lib/config.js";
+import type { BenchResult } from "./types.js";
+
+/**
+ * Issue 6 bench: 50 containers on one node, 1 s period, against a loopback endpoint that speaks both the
+ * Docker stats API and CloudWatch PutMetricData (AWS JSON 1.0). The endpoint runs in a child process so that
+ * the agent's CPU figure is the agent's alone. Baseline, measured in the same run: seed 000 (ESP), one
+ * PutMetricData per container per second.
+ */
+
+const CONTAINERS = 50;
+
+/** The child: synthetic, monotonic Docker stats per container; counts PutMetricData calls and datums. */
+const ENDPOINT_SOURCE = `
+import http from "node:http";
+import { gunzipSync } from "node:zlib";
+let calls = 0, datums = 0;
+const boot = Date.now() - 3_600_000;
+function stats(id, now) {
+  const t = (now - boot) / 1000;
+  const n = Number(id.slice(1)) || 0;
+  return {
+    read: new Date(now).toISOString(), preread: "0001-01-01T00:00:00Z",
+    cpu_stats: { cpu_usage: { total_usage: Math.round(t * 1e9 * (0.05 + n / 500)) }, system_cpu_usage: Math.round(t * 2e9), online_cpus: 2 },
+    precpu_stats: { cpu_usage: { total_usage: 0 } },
+    memory_stats: { usage: 100e6 + n * 1e6, limit: 8e9, stats: { inactive_file: 10e6 } },
+    networks: { eth0: { rx_bytes: Math.round(t * 1000 * (n + 1)), tx_bytes: Math.round(t * 500 * (n + 1)) } },
+    blkio_stats: { io_service_bytes_recursive: [{ op: "read", value: Math.round(t * 4096) }, { op: "write", value: Math.round(t * 8192) }] },
+  };
+}
+const server = http.createServer((req, res) => {
+  const m = /^\\/containers\\/([^/]+)\\/stats/.exec(req.url);
+  if (m) { res.writeHead(200, { "content-type": "application/json" }); res.end(JSON.stringify(stats(m[1], Date.now()))); return; }
+  if (req.url === "/_count") { res.writeHead(200); res.end(JSON.stringify({ calls, datums })); return; }
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    calls++;
+    let body = Buffer.concat(chunks);
+    if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
+    try { datums += (JSON.parse(body.toString()).MetricData || []).length; } catch {}
+    res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+    res.end("{}");
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
+`;
+
+async function startEndpoint(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", ENDPOINT_SOURCE], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, "line")) as [string];
+  const { port } = JSON.parse(line) as { port: number };
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function counts(url: string): Promise<{ calls: number; datums: number }> {
+  return (await (await fetch(`${url}/_count`)).json()) as { calls: number; datums: number };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function cloudwatchFor(url: string): CloudWatchClient {
+  return new CloudWatchClient({
+    region: "us-east-1",
+    endpoint: url,
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    maxAttempts: 3,
+  });
+}
+
+const assignments: StatsAssignment[] = Array.from({ length: CONTAINERS }, (_, i) => ({
+  taskArn: `arn:aws:ecs:us-east-1:000000000000:task/bench/t${i}`,
+  taskId: `t${i}`,
+  family: "bench",
+  revision: 1,
+  serviceName: `svc-${i % 5}`,
+  taskCpuUnits: 256,
+  taskMemoryMiB: 512,
+  containers: [{ name: "app", runtimeId: `c${i}`, cpuUnits: 256, memoryLimitMiB: 512 }],
+}));
+
+function job(): NodeSyncJob {
+  return {
+    contract: NODE_SYNC_CONTRACT,
+    cluster: "bench",
+    nodeId: "bench-node",
+    generation: 1,
+    fencingToken: 1,
+    issuedAt: new Date().toISOString(),
+    scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
+    stats: {
+      enabled: true,
+      namespace: "Bench/Stats",
+      periodMs: 1_000,
+      metrics: [
+        "CPUUtilization",
+        "MemoryUtilization",
+        "NetworkRxBytes",
+        "NetworkTxBytes",
+        "BlockIoReadBytes",
+        "BlockIoWriteBytes",
+      ],
+      dimensions: ["ClusterName", "ServiceName", "TaskId", "ContainerName"],
+      cpuMode: "reserved",
+      containers: [],
+      assignments,
+    },
+    capacity: { enabled: false, periodMs: 60_000, trunking: false, awsvpcTasks: 0 },
+  };
+}
+
+/** ecsmon: one agent, all containers, folded into about one call per second. */
+async function runEcsmon(url: string, seconds: number) {
+  const latencies: number[] = [];
+  const cloudwatch = cloudwatchFor(url);
+  const handler = createStatsHandler({
+    cloudwatch,
+    docker: new Dockerode({ protocol: "http", host: "127.0.0.1", port: Number(new URL(url).port) }),
+    logger: pino({ level: "silent" }),
+    registry: new Registry(),
+    publisher: {
+      onPublished: (samples, at) => {
+        for (const s of samples) latencies.push(at - s.collectedAtMs);
+      },
+    },
+  });
+  await handler.apply(job());
+  // Warm-up: the first read of each container has no CPU/rate baseline.
+  await sleep(2_000);
+  const before = await counts(url);
+  latencies.length = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const elapsedS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const after = await counts(url);
+  await handler.stop();
+  cloudwatch.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    callsPerMinute: ((after.calls - before.calls) / elapsedS) * 60,
+    datumsPerCall: (after.datums - before.datums) / Math.max(1, after.calls - before.calls),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsedS * 1000)) * 100,
+  };
+}
+
+/** Seed 000: every container's sidecar sends its own PutMetricData every second. */
+async function runEspBaseline(url: string, seconds: number) {
+  const cloudwatch = cloudwatchFor(url);
+  let sent = 0;
+  const timers = assignments.map((a, i) =>
+    setInterval(() => {
+      sent++;
+      void cloudwatch
+        .send(
+          new PutMetricDataCommand({
+            Namespace: "ESP",
+            MetricData: [
+              {
+                MetricName: "CPUUtilization",
+                Value: i,
+                Unit: "Percent",
+                StorageResolution: 1,
+                Dimensions: [{ Name: "ContainerName", Value: a.taskId }],
+              },
+              {
+                MetricName: "MemoryUtilization",
+                Value: i,
+                Unit: "Percent",
+                StorageResolution: 1,
+                Dimensions: [{ Name: "ContainerName", Value: a.taskId }],
+              },
+            ],
+          }),
+        )
+        .catch(() => {});
+    }, 1_000),
+  );
+  // Same warm-up as ecsmon's run, then a steady-state window.
+  await sleep(2_000);
+  const sentBefore = sent;
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const elapsedS = (performance.now() - started) / 1000;
+  const calls = sent - sentBefore;
+  for (const t of timers) clearInterval(t);
+  cloudwatch.destroy();
+  return { callsPerMinute: (calls / elapsedS) * 60 };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const quick = benchQuick();
+  const seconds = quick ? 15 : 60;
+  const { child, url } = await startEndpoint();
+  try {
+    const ours = await runEcsmon(url, seconds);
+    const esp = await runEspBaseline(url, quick ? 5 : 10);
+    const note = `${CONTAINERS} containers × 6 metrics, 1 s period, ${seconds} s${quick ? " (BENCH_QUICK)" : ""}`;
+    return [
+      {
+        area: "stats",
+        name: "PutMetricData calls per minute (one node)",
+        value: Math.round(ours.callsPerMinute),
+        unit: "calls/min",
+        goal: "≤ 60",
+        note,
+      },
+      {
+        area: "stats",
+        name: "ESP baseline calls per minute (same run)",
+        value: Math.round(esp.callsPerMinute),
+        unit: "calls/min",
+        note: "seed 000: one call per container per second",
+      },
+      {
+        area: "stats",
+        name: "calls vs ESP baseline",
+        value: Number((ours.callsPerMinute / esp.callsPerMinute).toFixed(4)),
+        unit: "ratio",
+        note: `${(esp.callsPerMinute / Math.max(1, ours.callsPerMinute)).toFixed(0)}× fewer calls`,
+      },
+      {
+        area: "stats",
+        name: "datums per PutMetricData call",
+        value: Math.round(ours.datumsPerCall),
+        unit: "datums",
+        note: "≤ 1000 per call",
+      },
+      { area: "stats", name: "sample-to-publish latency p50", value: Math.round(ours.p50), unit: "ms" },
+      { area: "stats", name: "sample-to-publish latency p99", value: Math.round(ours.p99), unit: "ms", goal: "≤ 2000" },
+      {
+        area: "stats",
+        name: "agent CPU",
+        value: Number(ours.cpuPercent.toFixed(2)),
+        unit: "% of one core",
+        note: "stats handler + publisher only",
+      },
+    ];
+  } finally {
+    child.kill();
+  }
+}
