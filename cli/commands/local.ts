@@ -1,11 +1,92 @@
 import type { Command } from "commander";
+import { fromRoot } from "../../lib/paths.js";
+import { createCliContext, UsageError } from "../context.js";
 
-/** Placeholder until issue 8 delivers `ecsmon local`. */
+interface LocalOptions {
+  scenario: string;
+  spec: string;
+  stateDir: string;
+  agents: string;
+  prometheus: boolean;
+}
+
+/**
+ * `ecsmon local`: the whole local topology (redis, sim, spec apply, controller, agents, Prometheus) as plain
+ * processes, the same shape docker-compose.yml runs as containers. Ctrl-C stops everything.
+ */
 export function registerLocalCommand(program: Command): void {
   program
     .command("local")
-    .description("(not yet implemented: issue 8)")
-    .action(() => {
-      throw new Error("`ecsmon local` is not implemented yet (issue 8)");
+    .description(
+      "Run the whole stack locally: redis-server, the simulator (demo scenario), the controller, two agents, Prometheus",
+    )
+    .option("--scenario <file>", "simulator scenario", fromRoot("sim/scenarios/demo.yaml"))
+    .option(
+      "--spec <file>",
+      "MonitoringSpec applied to the simulator's SSM",
+      fromRoot("crds-like-schemas/examples/local.yaml"),
+    )
+    .option("--state-dir <dir>", "logs, Redis and Prometheus data, file_sd output", ".ecsmon-local")
+    .option("--agents <n>", "number of node agents (one per simulated node)", "2")
+    .option("--no-prometheus", "do not start Prometheus even when it is installed")
+    .addHelpText(
+      "after",
+      "\nUses REDIS_URL when set; otherwise starts redis-server (Debian package redis-server) on a free loopback port.\n" +
+        "Each process logs to <state-dir>/logs/<name>.log.",
+    )
+    .action(async (options: LocalOptions) => {
+      const agents = Number(options.agents);
+      if (!Number.isInteger(agents) || agents < 0 || agents > 50)
+        throw new UsageError(`--agents: expected 0-50, got ${options.agents}`);
+      const { config } = createCliContext(program, "local");
+      const { startLocalStack, LocalStackError } = await import("../local/local-stack.js");
+      const say = (line: string) => process.stdout.write(`ecsmon local: ${line}\n`);
+      let stack: Awaited<ReturnType<typeof startLocalStack>>;
+      try {
+        stack = await startLocalStack({
+          stateDir: options.stateDir,
+          scenario: options.scenario,
+          spec: options.spec,
+          agents,
+          prometheus: options.prometheus,
+          redisUrl: config.redis.urlConfigured ? config.redis.url : undefined,
+          region: config.aws.region,
+          logLevel: config.logLevel,
+          progress: say,
+        });
+      } catch (error) {
+        if (error instanceof LocalStackError) throw new UsageError(error.message);
+        throw error;
+      }
+      const { urls } = stack;
+      const lines = [
+        "",
+        "ecsmon is running:",
+        `  status API      ${urls.controller}/api/v1/status`,
+        `  targets         ${urls.controller}/api/v1/targets`,
+        `  http_sd         ${urls.controller}/sd/prometheus`,
+        `  controller      ${urls.controller}/metrics`,
+        ...urls.agents.map((a, i) => `  agent ${i + 1}         ${a.metrics}   (node ${a.nodeId})`),
+        `  Prometheus UI   ${urls.prometheus ?? "(not started)"}`,
+        `  AWS simulator   ${urls.aws}   (control API ${urls.aws}/_sim/)`,
+        `  file_sd         ${urls.fileSd}`,
+        `  logs            ${options.stateDir}/logs/`,
+        "",
+        "Try: ecsmon status --url " + urls.controller + "   |   Ctrl-C stops everything.",
+        "",
+      ];
+      process.stdout.write(lines.join("\n"));
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          resolve();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      });
+      say("stopping…");
+      await stack.stop();
+      say("stopped");
     });
 }

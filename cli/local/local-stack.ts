@@ -1,0 +1,239 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../lib/net.js";
+import { ManagedProcess, waitForHttp } from "./managed-process.js";
+import { prometheusConfig } from "./prometheus-config.js";
+
+/** Options of {@link startLocalStack}; every path is resolved against the working directory. */
+export interface LocalStackOptions {
+  /** Logs, Redis/Prometheus data, file_sd output. */
+  stateDir: string;
+  scenario: string;
+  spec: string;
+  /** Number of node agents (the first N simulated nodes). */
+  agents: number;
+  prometheus: boolean;
+  /** Use this Redis instead of starting a redis-server. */
+  redisUrl: string | undefined;
+  region: string;
+  logLevel: string;
+  /** Progress lines for the user. */
+  progress: (line: string) => void;
+}
+
+export interface LocalStackUrls {
+  redis: string;
+  aws: string;
+  controller: string;
+  agents: { nodeId: string; metrics: string }[];
+  prometheus: string | undefined;
+  fileSd: string;
+}
+
+export interface LocalStack {
+  urls: LocalStackUrls;
+  /** Processes in start order. */
+  processes: ManagedProcess[];
+  /** Stops every process, newest first. */
+  stop(): Promise<void>;
+}
+
+export class LocalStackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalStackError";
+  }
+}
+
+const ECSMON_BIN = fileURLToPath(new URL("../ecsmon.js", import.meta.url));
+const STARTUP_TIMEOUT_MS = 60_000;
+
+function binaryAvailable(binary: string): boolean {
+  const probe = spawnSync(binary, ["--version"], { stdio: "ignore" });
+  return probe.error === undefined && probe.status === 0;
+}
+
+interface SimNode {
+  id: string;
+  surfaces?: { dockerUrl: string; introspectionUrl: string; imdsUrl: string };
+}
+
+/**
+ * Starts the local topology as plain processes — redis-server, the simulator, a one-shot spec apply, the
+ * controller, N agents and (when installed) Prometheus — mirroring docker-compose.yml. On any failure the
+ * processes already started are stopped before the error is rethrown.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stateDir = resolve(options.stateDir);
+  const logDir = join(stateDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const process of [...processes].reverse()) await process.stop();
+  };
+  const credentials = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
+  const launch = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const child = new ManagedProcess(name, command, args, { env, logFile: join(logDir, `${name}.log`) });
+    child.start();
+    processes.push(child);
+    return child;
+  };
+
+  try {
+    let redisUrl = options.redisUrl;
+    if (!redisUrl) {
+      if (!binaryAvailable("redis-server")) {
+        throw new LocalStackError(
+          "redis-server was not found on PATH. Install the Debian/Ubuntu package `redis-server` " +
+            "(sudo apt-get install redis-server), or point REDIS_URL at an existing Redis.",
+        );
+      }
+      const port = await freePort();
+      options.progress(`starting redis-server on 127.0.0.1:${port}`);
+      const dataDir = join(stateDir, "redis");
+      mkdirSync(dataDir, { recursive: true });
+      launch(
+        "redis",
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dataDir],
+        process.env,
+      );
+      redisUrl = `redis://127.0.0.1:${port}`;
+      await waitForRedis(port, processes.at(-1));
+    } else {
+      options.progress("using Redis from REDIS_URL");
+    }
+
+    const simPort = await freePort();
+    const aws = `http://127.0.0.1:${simPort}`;
+    options.progress(`starting the simulator (${options.scenario}) on ${aws}`);
+    const sim = launch(
+      "sim",
+      process.execPath,
+      [ECSMON_BIN, "sim", "--scenario", options.scenario, "--port", String(simPort)],
+      {
+        ...process.env,
+        LOG_LEVEL: options.logLevel,
+      },
+    );
+    await waitForHttp(`${aws}/_sim/healthz`, sim, STARTUP_TIMEOUT_MS);
+
+    const awsEnv = {
+      ...process.env,
+      ...credentials,
+      AWS_ENDPOINT_URL: aws,
+      AWS_REGION: options.region,
+      LOG_LEVEL: options.logLevel,
+    };
+    options.progress(`applying the spec ${options.spec} to the simulator's SSM`);
+    const apply = spawnSync(process.execPath, [ECSMON_BIN, "spec", "apply", options.spec], {
+      env: awsEnv,
+      encoding: "utf8",
+    });
+    if (apply.status !== 0)
+      throw new LocalStackError(`spec apply failed (exit ${apply.status}): ${apply.stderr || apply.stdout}`);
+    options.progress(`  ${apply.stdout.trim().split("\n").at(-1) ?? "applied"}`);
+
+    const controllerPort = await freePort();
+    const controllerUrl = `http://127.0.0.1:${controllerPort}`;
+    const fileSd = join(stateDir, "file_sd.yml");
+    options.progress(`starting the controller on ${controllerUrl}`);
+    const controller = launch("controller", process.execPath, [ECSMON_BIN, "controller", "--file-sd", fileSd], {
+      ...awsEnv,
+      REDIS_URL: redisUrl,
+      ECSMON_API_BIND: `127.0.0.1:${controllerPort}`,
+      ECSMON_RECONCILE_INTERVAL: "5s",
+      ECSMON_SPEC_POLL_INTERVAL: "5s",
+    });
+    await waitForHttp(`${controllerUrl}/healthz`, controller, STARTUP_TIMEOUT_MS);
+
+    const nodes = (await (await fetch(`${aws}/_sim/nodes`)).json()) as SimNode[] | { nodes: SimNode[] };
+    const nodeList = (Array.isArray(nodes) ? nodes : nodes.nodes).filter((node) => node.surfaces);
+    const agents: LocalStackUrls["agents"] = [];
+    for (const node of nodeList.slice(0, options.agents)) {
+      const surfaces = node.surfaces!;
+      const port = await freePort();
+      const metrics = `http://127.0.0.1:${port}/metrics`;
+      options.progress(`starting agent for node ${node.id} on 127.0.0.1:${port}`);
+      const agent = launch(`agent-${agents.length + 1}`, process.execPath, [ECSMON_BIN, "agent"], {
+        ...awsEnv,
+        REDIS_URL: redisUrl,
+        ECSMON_AGENT_BIND: `127.0.0.1:${port}`,
+        ECS_AGENT_URI: surfaces.introspectionUrl,
+        DOCKER_HOST: surfaces.dockerUrl,
+        ECSMON_IMDS_ENDPOINT: surfaces.imdsUrl,
+        ECSMON_HEARTBEAT_INTERVAL: "2s",
+      });
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, agent, STARTUP_TIMEOUT_MS);
+      agents.push({ nodeId: node.id, metrics });
+    }
+
+    let prometheusUrl: string | undefined;
+    if (options.prometheus && binaryAvailable("prometheus")) {
+      const port = await freePort();
+      prometheusUrl = `http://127.0.0.1:${port}`;
+      const dir = join(stateDir, "prometheus");
+      mkdirSync(join(dir, "data"), { recursive: true });
+      const configFile = join(dir, "prometheus.yml");
+      writeFileSync(
+        configFile,
+        prometheusConfig({
+          controllerUrl,
+          agentAddresses: agents.map((a) => new URL(a.metrics).host),
+          fileSdPath: fileSd,
+        }),
+      );
+      options.progress(`starting Prometheus on ${prometheusUrl}`);
+      const prometheus = launch(
+        "prometheus",
+        "prometheus",
+        [
+          `--config.file=${configFile}`,
+          `--storage.tsdb.path=${join(dir, "data")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        process.env,
+      );
+      await waitForHttp(`${prometheusUrl}/-/ready`, prometheus, STARTUP_TIMEOUT_MS);
+    } else if (options.prometheus) {
+      options.progress("prometheus not found on PATH (Debian package `prometheus`): skipping it");
+    }
+
+    return {
+      urls: { redis: redisUrl, aws, controller: controllerUrl, agents, prometheus: prometheusUrl, fileSd },
+      processes,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitForRedis(port: number, child: ManagedProcess | undefined): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child?.exited) throw new LocalStackError(`redis-server ${child.exited}`);
+    const client = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new LocalStackError(`redis-server did not answer on port ${port}`);
+}
