@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimContainerInstance, SimTask } from "../state/model.js";
 import { type NodeSurfaces, startNodeSurfaces } from "./node-surfaces.js";
 import { createStatsGenerator, type StatsGenerator } from "./stats-generator.js";
+import { startTaskMetadataEndpoint } from "./task-metadata-server.js";
 import { FakeClusterStore } from "./testing/fake-cluster-store.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies under test are read loosely.
@@ -363,5 +364,35 @@ describe("IMDS", () => {
     ).toBe("0");
     const onlyPrimary = await text(`${surfacesB.imdsUrl}/latest/meta-data/network/interfaces/macs/`);
     expect(onlyPrimary.body.split("\n")).toHaveLength(1);
+  });
+});
+
+describe("task metadata for Fargate tasks", () => {
+  it("serves tasks without an instance from a standalone endpoint", async () => {
+    const def = store.addTaskDefinition(
+      "checkout",
+      "awsvpc",
+      [{ name: "checkout", portMappings: [{ containerPort: 8080, protocol: "tcp" }] }],
+      { cpu: 256, memory: 512, requiresCompatibilities: ["FARGATE"] },
+    );
+    const task = store.addTask(def, { launchType: "FARGATE", eniIp: "127.1.213.7" });
+    const endpoint = await startTaskMetadataEndpoint(store, { host: "127.0.213.1" });
+    try {
+      const doc = (await getJson(`${endpoint.metadataUrl(task.taskArn)}/task`)).body;
+      expect(doc).toMatchObject({
+        Cluster: store.cluster.clusterArn,
+        TaskARN: task.taskArn,
+        LaunchType: "FARGATE",
+        Limits: { CPU: 0.25, Memory: 512 },
+      });
+      expect(doc.EphemeralStorageMetrics).toBeDefined();
+      expect(doc.Containers[0].Networks[0].IPv4Addresses).toEqual(["127.1.213.7"]);
+      const own = (await getJson(`${endpoint.metadataUrl(task.taskArn, "checkout")}/stats`)).body;
+      expect(own.memory_stats.limit).toBe(512 * 1024 * 1024);
+      expect(own.network_rate_stats).toBeDefined();
+      expect((await getJson(`${endpoint.baseUrl}/v4/nope/task`)).status).toBe(404);
+    } finally {
+      await endpoint.close();
+    }
   });
 });
