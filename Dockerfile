@@ -26,7 +26,9 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/crds-like-schemas/examples ./crds-like-schemas/examples
 COPY --from=build /src/crds-like-schemas/generated ./crds-like-schemas/generated
 COPY --from=build /src/sim/scenarios ./sim/scenarios
-RUN ln -s /app/dist/cli/ecsmon.js /usr/local/bin/ecsmon
+RUN ln -s /app/dist/cli/ecsmon.js /usr/local/bin/ecsmon \
+ && mkdir -p /sd && chown node:node /sd
+# /sd is the controller's file_sd directory (a named volume in docker-compose.yml inherits this ownership).
 # The node image ships an unprivileged "node" user (uid 1000). The agent needs read access to the Docker socket:
 # run it with `group_add` / the socket's group rather than as root.
 USER node

@@ -8,6 +8,7 @@ interface LocalOptions {
   stateDir: string;
   agents: string;
   prometheus: boolean;
+  poolAgent: boolean;
 }
 
 /**
@@ -28,6 +29,7 @@ export function registerLocalCommand(program: Command): void {
     )
     .option("--state-dir <dir>", "logs, Redis and Prometheus data, file_sd output", ".ecsmon-local")
     .option("--agents <n>", "number of node agents (one per simulated node)", "2")
+    .option("--no-pool-agent", "do not run the pool agent (Fargate tasks without a sidecar, Cloud Map targets)")
     .option("--no-prometheus", "do not start Prometheus even when it is installed")
     .addHelpText(
       "after",
@@ -49,6 +51,7 @@ export function registerLocalCommand(program: Command): void {
           spec: options.spec,
           agents,
           prometheus: options.prometheus,
+          poolAgent: options.poolAgent,
           redisUrl: config.redis.urlConfigured ? config.redis.url : undefined,
           region: config.aws.region,
           logLevel: config.logLevel,
@@ -66,7 +69,7 @@ export function registerLocalCommand(program: Command): void {
         `  targets         ${urls.controller}/api/v1/targets`,
         `  http_sd         ${urls.controller}/sd/prometheus`,
         `  controller      ${urls.controller}/metrics`,
-        ...urls.agents.map((a, i) => `  agent ${i + 1}         ${a.metrics}   (node ${a.nodeId})`),
+        ...urls.agents.map((a) => `  agent           ${a.metrics}   (node ${a.nodeId})`),
         `  Prometheus UI   ${urls.prometheus ?? "(not started)"}`,
         `  AWS simulator   ${urls.aws}   (control API ${urls.aws}/_sim/)`,
         `  file_sd         ${urls.fileSd}`,

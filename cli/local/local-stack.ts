@@ -14,6 +14,8 @@ export interface LocalStackOptions {
   spec: string;
   /** Number of node agents (the first N simulated nodes). */
   agents: number;
+  /** Also run a pool agent for Fargate tasks without a sidecar and Cloud Map targets. */
+  poolAgent: boolean;
   prometheus: boolean;
   /** Use this Redis instead of starting a redis-server. */
   redisUrl: string | undefined;
@@ -57,6 +59,7 @@ function binaryAvailable(binary: string): boolean {
 
 interface SimNode {
   id: string;
+  cluster: string;
   surfaces?: { dockerUrl: string; introspectionUrl: string; imdsUrl: string };
 }
 
@@ -168,6 +171,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, agent, STARTUP_TIMEOUT_MS);
       agents.push({ nodeId: node.id, metrics });
+    }
+
+    const cluster = nodeList[0]?.cluster;
+    if (options.poolAgent && cluster) {
+      const port = await freePort();
+      options.progress(`starting the pool agent (Fargate tasks without a sidecar, Cloud Map) on 127.0.0.1:${port}`);
+      const pool = launch("agent-pool", process.execPath, [ECSMON_BIN, "agent", "--pool", "--cluster", cluster], {
+        ...awsEnv,
+        REDIS_URL: redisUrl,
+        ECSMON_AGENT_BIND: `127.0.0.1:${port}`,
+        ECSMON_HEARTBEAT_INTERVAL: "2s",
+      });
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, pool, STARTUP_TIMEOUT_MS);
+      agents.push({ nodeId: `pool-${cluster}`, metrics: `http://127.0.0.1:${port}/metrics` });
     }
 
     let prometheusUrl: string | undefined;
