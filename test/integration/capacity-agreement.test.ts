@@ -1,0 +1,206 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { computeClusterCapacity } from "../../controller/capacity/compute-capacity.js";
+import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
+import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import { ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+
+/**
+ * Issue 7 acceptance: capacity figures against the simulator with mixed instance types (real ENI limits) and
+ * mixed awsvpc + bridge tasks. Expected figures are computed here from the scenario's numbers; then, for each
+ * task size, exactly SchedulableTasks RunTasks succeed and the next one fails with a RESOURCE:* reason.
+ */
+
+/** Real EC2 figures: maximum network interfaces per type. */
+const MAX_ENIS: Record<string, number> = { "t3.medium": 3, "c5.xlarge": 4, "m5.2xlarge": 4 };
+
+const VPC = { family: "vpc", cpu: 256, memory: 512 };
+const BRIDGE = { family: "bridge", cpu: 512, memory: 1024 };
+
+const scenario = {
+  name: "capacity-mixed",
+  cluster: "cap",
+  seed: 11,
+  instances: [{ type: "t3.medium" }, { type: "c5.xlarge" }, { type: "m5.2xlarge" }],
+  taskDefinitions: [
+    {
+      family: VPC.family,
+      networkMode: "awsvpc" as const,
+      cpu: VPC.cpu,
+      memory: VPC.memory,
+      containers: [{ name: "app" }],
+    },
+    {
+      family: BRIDGE.family,
+      networkMode: "bridge" as const,
+      containers: [{ name: "app", cpu: BRIDGE.cpu, memory: BRIDGE.memory }],
+    },
+  ],
+  tasks: [
+    { taskDefinition: "vpc", count: 4 },
+    { taskDefinition: "bridge", count: 5 },
+  ],
+};
+
+const SIZES: TaskSize[] = [
+  { name: "vpc-small", cpu: 256, memory: 512, awsvpc: true },
+  { name: "bridge-medium", cpu: 1024, memory: 2048, awsvpc: false },
+  { name: "huge", cpu: 8192, memory: 30_000, awsvpc: false },
+];
+
+let sim: RunningSim;
+let ecs: ECSClient;
+let ec2: EC2Client;
+let observer: ClusterObserver;
+const spec = ClusterSpec.parse({ name: "cap", capacity: { enabled: true, taskSizes: SIZES } });
+
+beforeAll(async () => {
+  sim = await startSim({ scenario, nodeSurfaces: false, transitionDelayMs: 0 });
+  const client = {
+    region: sim.region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+    maxAttempts: 1,
+  };
+  ecs = new ECSClient(client);
+  ec2 = new EC2Client(client);
+  observer = new ClusterObserver({ spec, region: sim.region, ecs: ecsApiFromClient(ecs), ec2: ec2ApiFromClient(ec2) });
+});
+
+afterAll(async () => {
+  ecs?.destroy();
+  ec2?.destroy();
+  await sim?.stop();
+});
+
+async function observeNow() {
+  observer.requestFullRefresh();
+  return observer.observe();
+}
+
+/** Per instance: registered resources (DescribeContainerInstances) and the tasks the simulator placed on it. */
+async function expectedFromScenario() {
+  const taskArns = (await ecs.send(new ListTasksCommand({ cluster: "cap" }))).taskArns ?? [];
+  const tasks = taskArns.length
+    ? ((await ecs.send(new DescribeTasksCommand({ cluster: "cap", tasks: taskArns }))).tasks ?? [])
+    : [];
+  const all = await ecs.send(
+    new DescribeContainerInstancesCommand({
+      cluster: "cap",
+      containerInstances: sim.store.instances().map((i) => i.containerInstanceArn),
+    }),
+  );
+  return (all.containerInstances ?? []).map((ci) => {
+    const registered = (name: string) => ci.registeredResources?.find((r) => r.name === name)?.integerValue ?? 0;
+    const mine = tasks.filter((t) => t.containerInstanceArn === ci.containerInstanceArn && t.lastStatus !== "STOPPED");
+    const family = (t: (typeof mine)[number]) =>
+      t.taskDefinitionArn?.includes(":task-definition/vpc:")
+        ? VPC
+        : t.taskDefinitionArn?.includes(":task-definition/bridge:")
+          ? BRIDGE
+          : undefined;
+    const known = mine.map(family);
+    const type = sim.store.instance(ci.containerInstanceArn!)!.instanceType;
+    const awsvpc = known.filter((f) => f === VPC).length;
+    return {
+      arn: ci.containerInstanceArn!,
+      type,
+      cpu: registered("CPU") - known.reduce((n, f) => n + (f?.cpu ?? 0), 0),
+      memory: registered("MEMORY") - known.reduce((n, f) => n + (f?.memory ?? 0), 0),
+      eniRemaining: Math.max(0, (MAX_ENIS[type] ?? 0) - 1 - awsvpc),
+      unknownTasks: known.filter((f) => f === undefined).length,
+    };
+  });
+}
+
+const fitsOn = (size: TaskSize, n: { cpu: number; memory: number; eniRemaining: number }) =>
+  Math.max(
+    0,
+    Math.min(
+      Math.floor(n.cpu / size.cpu),
+      Math.floor(n.memory / size.memory),
+      size.awsvpc ? n.eniRemaining : Number.POSITIVE_INFINITY,
+    ),
+  );
+
+describe("capacity against the simulator", () => {
+  it("computes per-node and per-cluster figures equal to the scenario arithmetic", async () => {
+    const observed = await observeNow();
+    const capacity = computeClusterCapacity(observed, spec.capacity);
+    const expected = await expectedFromScenario();
+    expect(expected.every((e) => e.unknownTasks === 0)).toBe(true);
+    expect(capacity.nodes).toHaveLength(3);
+    for (const e of expected) {
+      const node = capacity.nodes.find((n) => n.containerInstanceArn === e.arn);
+      expect(node, e.arn).toMatchObject({
+        instanceType: e.type,
+        remainingCpu: e.cpu,
+        remainingMemory: e.memory,
+        eniMax: MAX_ENIS[e.type]! - 1,
+        eniRemaining: e.eniRemaining,
+      });
+    }
+    expect(capacity.remainingCpu).toBe(expected.reduce((n, e) => n + e.cpu, 0));
+    expect(capacity.remainingMemory).toBe(expected.reduce((n, e) => n + e.memory, 0));
+    expect(capacity.remainingEnis).toBe(expected.reduce((n, e) => n + e.eniRemaining, 0));
+    for (const size of SIZES) {
+      expect(capacity.schedulable[size.name], size.name).toBe(expected.reduce((n, e) => n + fitsOn(size, e), 0));
+    }
+  });
+
+  it.each(SIZES.map((s) => [s.name, s] as const))("agrees with RunTask for size %s", async (_name, size) => {
+    const family = `size-${size.name}`;
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family,
+        networkMode: size.awsvpc ? "awsvpc" : "bridge",
+        cpu: String(size.cpu),
+        memory: String(size.memory),
+        containerDefinitions: [{ name: "app", image: "public.ecr.aws/ecsmon/sim-workload:latest", essential: true }],
+      }),
+    );
+    const run = () =>
+      ecs.send(
+        new RunTaskCommand({
+          cluster: "cap",
+          taskDefinition: family,
+          launchType: "EC2",
+          ...(size.awsvpc ? { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0sim"] } } } : {}),
+        }),
+      );
+    const before = computeClusterCapacity(await observeNow(), spec.capacity);
+    const k = before.schedulable[size.name] ?? -1;
+    expect(k).toBeGreaterThanOrEqual(0);
+    for (let i = 0; i < k; i++) {
+      const out = await run();
+      expect(out.tasks, `RunTask ${i + 1} of ${k}`).toHaveLength(1);
+    }
+    const last = await run();
+    expect(last.tasks ?? []).toHaveLength(0);
+    const reasons = (last.failures ?? []).map((f) => f.reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    // The reason each node gives is the binding constraint the capacity figures predict for it.
+    const after = computeClusterCapacity(await observeNow(), spec.capacity);
+    expect(after.schedulable[size.name]).toBe(0);
+    for (const failure of last.failures ?? []) {
+      const node = after.nodes.find((n) => n.containerInstanceArn === failure.arn);
+      expect(node, failure.arn).toBeDefined();
+      const predicted =
+        node!.remainingCpu < size.cpu
+          ? "RESOURCE:CPU"
+          : node!.remainingMemory < size.memory
+            ? "RESOURCE:MEMORY"
+            : "RESOURCE:ENI";
+      expect(failure.reason).toBe(predicted);
+    }
+  });
+});
