@@ -88,7 +88,10 @@ describe("startEventDelivery", () => {
     const prod = drain(sqs, "prod-events");
     expect(drain(sqs, "other-events")).toEqual([]);
     const task = prod.find((e) => e["detail-type"] === "ECS Task State Change" && e.detail.lastStatus === "RUNNING");
-    const attachment = (task?.detail.attachments as { type: string; details: { name: string; value: string }[] }[])[0];
+    const attachments = task?.detail.attachments as
+      | { type: string; details: { name: string; value: string }[] }[]
+      | undefined;
+    const attachment = attachments?.[0];
     expect(attachment?.type).toBe("ElasticNetworkInterface");
     expect(attachment?.details.find((d) => d.name === "privateIPv4Address")?.value).toMatch(/^127\./);
     const inst = prod.find((e) => e["detail-type"] === "ECS Container Instance State Change");
