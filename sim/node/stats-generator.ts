@@ -81,7 +81,11 @@ export function createStatsGenerator(store: ClusterStoreView): StatsGenerator {
     for (const c of containersOfTask(store, task, 0)) taskByRuntimeId.set(c.runtimeId, task.taskArn);
   };
   const unsubscribe = store.subscribe((event) => {
-    if (indexed && event.type === "taskChanged") indexTask(event.task);
+    try {
+      if (indexed && event.type === "taskChanged") indexTask(event.task);
+    } catch {
+      indexed = false;
+    }
   });
   let lastScanMs = 0;
   const scan = () => {

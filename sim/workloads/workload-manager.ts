@@ -1,7 +1,7 @@
 import type { Logger } from "../../lib/logger.js";
 import { type LoopbackServer, listenLoopback, sendText } from "../node/http-server.js";
 import { networkModeOf } from "../node/node-containers.js";
-import type { ClusterStoreView, SimContainer, SimTask, WorkloadFailure } from "../state/model.js";
+import type { ClusterStoreView, SimContainer, SimStateEvent, SimTask, WorkloadFailure } from "../state/model.js";
 import { type MetricsRoute, respond } from "./metrics-responder.js";
 import {
   DEFAULT_SCRAPE_LABELS,
@@ -260,7 +260,7 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
     else byTask.delete(task.taskArn);
   };
 
-  const unsubscribe = store.subscribe((event) => {
+  const onEvent = (event: SimStateEvent) => {
     if (event.type === "taskChanged") reconcile(event.task);
     else if (event.instance.ec2State === "terminated" || event.instance.status === "INACTIVE") {
       for (const task of store.tasksOnInstance(event.instance.containerInstanceArn)) {
@@ -270,8 +270,22 @@ export function startWorkloads(store: ClusterStoreView, options: WorkloadOptions
         byTask.delete(task.taskArn);
       }
     }
+  };
+  // The store calls listeners synchronously inside its mutations: a workload problem must never escape into it.
+  const unsubscribe = store.subscribe((event) => {
+    try {
+      onEvent(event);
+    } catch (error) {
+      log?.error({ err: error, event: event.type }, "sim workloads: failed to apply a state event");
+    }
   });
-  for (const task of store.tasks()) if (task.lastStatus === "RUNNING") reconcile(task);
+  for (const task of store.tasks()) {
+    try {
+      if (task.lastStatus === "RUNNING") reconcile(task);
+    } catch (error) {
+      log?.error({ err: error, taskArn: task.taskArn }, "sim workloads: failed to start a task's workloads");
+    }
+  }
 
   return {
     endpoints: () =>
