@@ -396,3 +396,22 @@ describe("task metadata for Fargate tasks", () => {
     }
   });
 });
+
+describe("IMDS with awsvpc trunking", () => {
+  it("lists the primary and the trunk ENI, not the branch ENIs of tasks", async () => {
+    const trunked = store.addInstance(214, { trunking: true });
+    const def = store.addTaskDefinition("branch", "awsvpc", [{ name: "b" }]);
+    store.addTask(def, { instance: trunked, eniIp: "127.1.214.9" });
+    const surfaces = await startNodeSurfaces(store, trunked);
+    try {
+      const base = `${surfaces.imdsUrl}/latest/meta-data/network/interfaces/macs/`;
+      const macs = (await (await fetch(base)).text()).split("\n");
+      expect(macs).toHaveLength(2);
+      const ips = await Promise.all(macs.map(async (m) => (await fetch(`${base}${m}local-ipv4s`)).text()));
+      expect(ips).not.toContain("127.1.214.9");
+      expect(ips).toContain(trunked.privateIp);
+    } finally {
+      await surfaces.close();
+    }
+  });
+});

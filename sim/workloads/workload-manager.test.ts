@@ -228,3 +228,28 @@ describe("lifecycle", () => {
     await manager.ready();
   });
 });
+
+describe("the host option", () => {
+  it("binds every workload to one address on ephemeral ports and reports the real URLs", async () => {
+    const other = new FakeClusterStore("workloads-host");
+    const node = other.addInstance(225);
+    const def = other.addTaskDefinition("api", "awsvpc", [
+      { name: "api", dockerLabels: { PROMETHEUS_SCRAPES: "9100" } },
+    ]);
+    const tasks = [1, 2, 3].map((i) => other.addTask(def, { instance: node, eniIp: `127.0.226.${i}` }));
+    const hosted = startWorkloads(other, { host: "127.0.224.1" });
+    try {
+      await hosted.ready();
+      const urls = hosted.endpoints().map((e) => new URL(e.url));
+      expect(urls).toHaveLength(3);
+      expect(new Set(urls.map((u) => u.hostname))).toEqual(new Set(["127.0.224.1"]));
+      expect(new Set(urls.map((u) => u.port)).size).toBe(3);
+      for (const task of tasks) {
+        const endpoint = hosted.endpoints().find((e) => e.taskArn === task.taskArn)!;
+        expect(await (await fetch(endpoint.url)).text()).toContain(`sim_task_id="${task.id}"`);
+      }
+    } finally {
+      await hosted.close();
+    }
+  });
+});
