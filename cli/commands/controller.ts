@@ -1,11 +1,105 @@
 import type { Command } from "commander";
+import { redactUrl } from "../../lib/logger.js";
+import { parseHostPort } from "../../lib/net.js";
+import { createRedisConnection } from "../../lib/redis.js";
+import { createCliContext, UsageError } from "../context.js";
 
-/** Placeholder until issue 4 delivers `ecsmon controller`. */
+interface ControllerOptions {
+  bind?: string;
+  parameter?: string;
+  redisUrl?: string;
+  fileSd?: string;
+  api?: boolean;
+}
+
+/** `ecsmon controller`: one controller replica, running until SIGINT/SIGTERM. */
 export function registerControllerCommand(program: Command): void {
   program
     .command("controller")
-    .description("(not yet implemented: issue 4)")
-    .action(() => {
-      throw new Error("`ecsmon controller` is not implemented yet (issue 4)");
+    .description(
+      "Run a controller replica: watch the spec in SSM, take cluster leases, observe → plan → dispatch, serve the status API.",
+    )
+    .option("--bind <host:port>", "status API address (default: $ECSMON_API_BIND or 127.0.0.1:9470)")
+    .option(
+      "--parameter <name>",
+      "SSM parameter holding the MonitoringSpec (default: $ECSMON_SPEC_PARAMETER or /ecsmon/spec)",
+    )
+    .option(
+      "--redis-url <url>",
+      "redis:// or rediss:// URL (default: $REDIS_URL; password may come from $REDIS_PASSWORD)",
+    )
+    .option("--file-sd <path>", "write Prometheus file_sd YAML here (overrides the spec's outputs.fileSd.path)")
+    .option("--no-api", "do not serve the status API")
+    .addHelpText(
+      "after",
+      `
+Replicas split the spec's clusters through Redis leases (TTL $ECSMON_LEASE_TTL, default 15s); run two for
+failover. $ECSMON_API_TOKEN makes the status API require "Authorization: Bearer <token>".
+
+Examples:
+  ecsmon controller
+  ecsmon controller --bind 127.0.0.1:9470 --file-sd /etc/prometheus/ecs.yml --redis-url redis://127.0.0.1:6379`,
+    )
+    .action(async (options: ControllerOptions) => {
+      const ctx = createCliContext(program, "controller");
+      if (options.bind) {
+        try {
+          parseHostPort(options.bind);
+        } catch (error) {
+          throw new UsageError(`--bind: ${(error as Error).message}`);
+        }
+        ctx.config.controller.apiBind = options.bind;
+      }
+      if (options.parameter) ctx.config.controller.specParameter = options.parameter;
+      if (options.redisUrl) ctx.config.redis.url = options.redisUrl;
+      try {
+        const url = new URL(ctx.config.redis.url);
+        if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new Error("protocol");
+      } catch {
+        throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
+      }
+      const { startControllerFromConfig } = await import("../../controller/wiring.js");
+      const redis = createRedisConnection(ctx.config.redis, "worker");
+      redis.on("error", (error) => ctx.logger.warn({ err: { message: error.message } }, "redis connection error"));
+      ctx.logger.info(
+        {
+          id: ctx.config.controller.id,
+          redis: redactUrl(ctx.config.redis.url),
+          parameter: ctx.config.controller.specParameter,
+        },
+        "starting controller",
+      );
+      let controller: Awaited<ReturnType<typeof startControllerFromConfig>>;
+      try {
+        controller = await startControllerFromConfig({
+          config: ctx.config,
+          logger: ctx.logger,
+          redis,
+          apiBind: options.api === false ? false : undefined,
+          fileSdPath: options.fileSd,
+        });
+      } catch (error) {
+        redis.disconnect();
+        throw error;
+      }
+      if (controller.apiUrl)
+        process.stderr.write(`ecsmon controller ${controller.id}: status API at ${controller.apiUrl}\n`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          ctx.logger.info({ signal }, "stopping controller");
+          controller
+            .stop()
+            .catch((error: unknown) => ctx.logger.error({ err: error }, "error while stopping"))
+            .finally(() => {
+              redis.disconnect();
+              resolve();
+            });
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
     });
 }

@@ -46,6 +46,7 @@ export class LeaseManager {
   /** Clusters whose acquisition was reported and whose loss was not yet. */
   private readonly holding = new Set<string>();
   private clusters: string[] = [];
+  private tickCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly options: LeaseManagerOptions;
@@ -114,8 +115,29 @@ export class LeaseManager {
     await this.redis.zrem(this.replicasKey, this.holderId).catch(() => {});
   }
 
+  /** Completed ticks since start (readiness: the first round of acquisitions has happened). */
+  ticks(): number {
+    return this.tickCount;
+  }
+
+  /** Gives up one cluster's lease now (its runtime cannot run); it may be taken again on a later tick. */
+  async releaseCluster(cluster: string): Promise<void> {
+    const lease = this.leases.get(cluster);
+    if (!lease) return;
+    this.lose(cluster, lease);
+    await lease.release().catch(() => {});
+  }
+
   /** One round of renew / register / rebalance / acquire. Public for tests. */
   async tick(): Promise<void> {
+    try {
+      await this.round();
+    } finally {
+      this.tickCount++;
+    }
+  }
+
+  private async round(): Promise<void> {
     for (const cluster of [...this.holding]) {
       const lease = this.leases.get(cluster);
       if (!lease) {
@@ -170,7 +192,7 @@ export class LeaseManager {
       if (token !== undefined) {
         count++;
         this.holding.add(cluster);
-        this.logger.info({ cluster, token }, "lease acquired");
+        this.logger.info({ cluster, fencingToken: token }, "lease acquired");
         this.options.onAcquired?.(cluster, lease);
       }
     }

@@ -165,6 +165,11 @@ export class ClusterReconciler {
     return explain(this.clusterSpec(), observed, this.lastCurrent, task);
   }
 
+  /** Node ids of the last plan (for queue-depth metrics). */
+  nodeIds(): string[] {
+    return this.lastPlan ? [...this.lastPlan.nodes.keys()] : [];
+  }
+
   lastCapacity(): ClusterCapacity | undefined {
     return this.capacity;
   }

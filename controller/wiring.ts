@@ -1,0 +1,133 @@
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { RegionBudgets } from "../lib/aws/budget.js";
+import { type AwsClients, createAwsClients } from "../lib/aws/clients.js";
+import { createAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
+import type { Config } from "../lib/config.js";
+import type { Logger } from "../lib/logger.js";
+import { createCapacityGauges, publishCapacity } from "./capacity/capacity-publisher.js";
+import { computeClusterCapacity } from "./capacity/compute-capacity.js";
+import { type RunningController, startController } from "./controller.js";
+import { ClusterObserver } from "./observe/cluster-observer.js";
+import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
+import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
+import { SpecWatcher } from "./spec/spec-watcher.js";
+
+export interface ControllerFromConfigOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  /** Overrides config `controller.apiBind`; `false` disables the API. */
+  apiBind?: string | false | undefined;
+  fileSdPath?: string | undefined;
+  /** @defaultValue "ecsmon" */
+  keyPrefix?: string | undefined;
+  /** @defaultValue "bull" */
+  bullPrefix?: string | undefined;
+}
+
+export interface WiredController extends RunningController {
+  readonly specWatcher: SpecWatcher;
+}
+
+/**
+ * Builds the real collaborators from the typed config and starts the controller: instrumented AWS clients per
+ * region behind one request budget per region (`ecsmon_aws_requests_total`), the SSM {@link SpecWatcher}, a
+ * {@link ClusterObserver} per held cluster, and the capacity arithmetic and publisher.
+ */
+export async function startControllerFromConfig(options: ControllerFromConfigOptions): Promise<WiredController> {
+  const { config, logger } = options;
+  const registry = new Registry();
+  const counter = createAwsRequestCounter(registry);
+  const budgets = new RegionBudgets({ requestsPerSecond: config.aws.requestsPerSecond, burst: config.aws.burst });
+  const clientsByRegion = new Map<string, AwsClients>();
+  const clients = (region: string): AwsClients => {
+    let c = clientsByRegion.get(region);
+    if (!c) {
+      c = instrumentAwsClients(
+        createAwsClients({
+          region,
+          endpointUrl: config.aws.endpointUrl,
+          maxAttempts: config.aws.maxAttempts,
+          credentials: config.aws.credentials,
+        }),
+        { budget: budgets.get(region), counter },
+      );
+      clientsByRegion.set(region, c);
+    }
+    return c;
+  };
+  const home = clients(config.aws.region);
+
+  const specWatcher = new SpecWatcher({
+    ssm: home.ssm,
+    parameterName: config.controller.specParameter,
+    pollIntervalMs: config.controller.specPollIntervalMs,
+    logger: logger.child({ part: "spec" }),
+  });
+
+  const observerFactory: ObserverFactory = (spec) => {
+    const region = spec.region ?? config.aws.region;
+    const c = clients(region);
+    return new ClusterObserver({
+      spec,
+      region,
+      ecs: ecsApiFromClient(c.ecs),
+      ec2: ec2ApiFromClient(c.ec2),
+      cloudMap: cloudMapApiFromClient(c.serviceDiscovery),
+      logger: logger.child({ part: "observe" }),
+    });
+  };
+
+  const gauges = createCapacityGauges(registry);
+  const regionOf = (cluster: string) =>
+    specWatcher.current()?.spec.spec.clusters.find((c) => c.name === cluster)?.region ?? config.aws.region;
+  const capacity: CapacityPort = {
+    compute: (observed, spec, reports) => computeClusterCapacity(observed, spec.capacity, reports),
+    publish: (namespace, cluster, figures) =>
+      publishCapacity(clients(regionOf(cluster)).cloudwatch, namespace, cluster, figures),
+    update: (cluster, figures) => gauges.update(cluster, figures),
+    remove: (cluster) => gauges.remove(cluster),
+  };
+
+  specWatcher.start();
+  let controller: RunningController;
+  try {
+    controller = await startController({
+      id: config.controller.id,
+      logger,
+      redis: options.redis,
+      specSource: specWatcher,
+      observerFactory,
+      capacity,
+      registry,
+      reconcileIntervalMs: config.controller.reconcileIntervalMs,
+      leaseTtlMs: config.controller.leaseTtlMs,
+      apiBind: options.apiBind === false ? undefined : (options.apiBind ?? config.controller.apiBind),
+      apiToken: config.controller.apiToken,
+      fileSdPath: options.fileSdPath,
+      keyPrefix: options.keyPrefix,
+      bullPrefix: options.bullPrefix,
+    });
+  } catch (error) {
+    await specWatcher.stop();
+    budgets.close();
+    for (const c of clientsByRegion.values()) c.destroy();
+    throw error;
+  }
+  return {
+    ...controller,
+    id: controller.id,
+    apiUrl: controller.apiUrl,
+    metrics: controller.metrics,
+    view: controller.view,
+    heldClusters: () => controller.heldClusters(),
+    specWatcher,
+    async stop() {
+      await specWatcher.stop();
+      await controller.stop();
+      budgets.close();
+      for (const c of clientsByRegion.values()) c.destroy();
+    },
+  };
+}
