@@ -1,0 +1,189 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fromRoot } from "../../lib/paths.js";
+import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { createSsmService } from "../../sim/aws/services/ssm.js";
+import { main } from "../program.js";
+
+/** `ecsmon spec` and `ecsmon schema` run in-process through main(), against the simulator's SSM over HTTP. */
+
+const FULL = fromRoot("crds-like-schemas", "examples", "full.yaml");
+const HEADER = "apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: prod\n";
+
+let server: AwsServer;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startAwsServer({ services: [createSsmService()] });
+  dir = mkdtempSync(join(tmpdir(), "ecsmon-spec-cmd-"));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Runs `ecsmon <args>` in-process; returns the exit code and what went to stdout/stderr. */
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await main([
+      "node",
+      "ecsmon",
+      "--log-level",
+      "silent",
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      server.url,
+      ...args,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    process.exitCode = undefined;
+    vi.restoreAllMocks();
+  }
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("ecsmon spec validate", () => {
+  it.each([
+    { name: "valid", text: HEADER, code: 0, out: "valid (1 cluster, " },
+    {
+      name: "invalid",
+      text: `${HEADER}      scheme: http\n`,
+      code: 1,
+      err: 'spec.clusters[0].scheme: unknown field "scheme"',
+    },
+    { name: "garbage", text: "][", code: 1, err: "invalid YAML" },
+    {
+      name: "too large for any tier",
+      text: `${HEADER}${"#".repeat(9_000)}\n`,
+      code: 1,
+      err: "exceeds the Advanced tier limit",
+    },
+  ])("$name → exit $code", async ({ name, text, code, out, err }) => {
+    const path = file(`${name.replaceAll(" ", "-")}.yaml`, text);
+    const result = await run("spec", "validate", path);
+    expect(result.code).toBe(code);
+    if (out) expect(result.stdout).toContain(out);
+    if (err) expect(result.stderr).toContain(err);
+  });
+
+  it("is a usage error (exit 2) without a file or with a missing one", async () => {
+    expect((await run("spec", "validate")).code).toBe(2);
+    expect((await run("spec", "validate", join(dir, "nope.yaml"))).code).toBe(2);
+  });
+
+  it("--json reports errors with positions", async () => {
+    const path = file("json.yaml", `${HEADER}      stats: { period: 2m }\n`);
+    const result = await run("spec", "validate", "--json", path);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: false,
+      requiredTier: "Standard",
+      errors: [
+        { path: "spec.clusters[0].stats.period", line: 6, column: 24, message: 'must be between 1s and 60s, got "2m"' },
+      ],
+    });
+  });
+});
+
+describe("ecsmon spec apply/get/diff", () => {
+  it("--dry-run writes nothing", async () => {
+    const dry = await run("spec", "apply", "--dry-run", "--parameter", "/t/dry", FULL);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("dry run: would write /t/dry");
+    expect((await run("spec", "get", "--parameter", "/t/dry")).code).toBe(1);
+  });
+
+  it("stores large specs only in the Advanced tier, and SecureString round-trips", async () => {
+    const large = file("large.yaml", `${"# padding\n".repeat(450)}${readFileSync(FULL, "utf8")}`);
+    const refused = await run("spec", "apply", "--parameter", "/t/large", large);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("store it with --tier Advanced (up to 8 KB)");
+
+    const stored = await run(
+      "spec",
+      "apply",
+      "--parameter",
+      "/t/large",
+      "--tier",
+      "Advanced",
+      "--type",
+      "SecureString",
+      large,
+    );
+    expect(stored.code).toBe(0);
+    expect(stored.stdout).toContain("/t/large: version 1 (2 clusters, ");
+    const got = await run("spec", "get", "--json", "--parameter", "/t/large");
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      parameter: "/t/large",
+      version: 1,
+      type: "SecureString",
+      valid: true,
+    });
+  });
+
+  it("diff shows additions, removals and changes, stored → file", async () => {
+    const base = file("base.yaml", `${HEADER}      region: eu-west-1\n    - name: second\n`);
+    expect((await run("spec", "apply", "--parameter", "/t/diff", base)).code).toBe(0);
+    const next = file("next.yaml", `${HEADER}      scrape: { scheme: https }\n      cloudMap: { namespaces: [a] }\n`);
+    const diff = await run("spec", "diff", "--parameter", "/t/diff", next);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout.split("\n").slice(2)).toEqual([
+      '- spec.clusters[0].region: "eu-west-1"',
+      '~ spec.clusters[0].scrape.scheme: "http" → "https"',
+      '+ spec.clusters[0].cloudMap.namespaces[0]: "a"',
+      expect.stringMatching(/^- spec\.clusters\[1\]: \{"name":"second",/),
+      "",
+    ]);
+  });
+
+  it("diff exits 2 for an invalid spec file", async () => {
+    const invalid = file("invalid.yaml", `${HEADER}      stats: { period: x }\n`);
+    const local = await run("spec", "diff", "--parameter", "/t/diff", invalid);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain("spec.clusters[0].stats.period");
+  });
+
+  it("get reports a missing parameter with exit 1", async () => {
+    const result = await run("spec", "get", "--parameter", "/t/none");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("parameter /t/none not found");
+  });
+});
+
+describe("ecsmon schema", () => {
+  it.each(["monitoring-spec", "node-sync", "target-health", "capacity", "heartbeat"])("--contract %s", async (name) => {
+    const result = await run("schema", "--contract", name);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(readFileSync(fromRoot("crds-like-schemas", "generated", `${name}.schema.json`), "utf8"));
+  });
+
+  it("rejects an unknown contract with exit 2", async () => {
+    expect((await run("schema", "--contract", "nope")).code).toBe(2);
+  });
+});
