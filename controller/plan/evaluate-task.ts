@@ -1,10 +1,11 @@
 import type { ClusterSpec, ScrapeTarget } from "../../crds-like-schemas/index.js";
-import { formatLabelError, readContainerScrapes } from "../labels/index.js";
+import { type ContainerScrapes, formatLabelError, readContainerScrapes } from "../labels/index.js";
 import type {
   CurrentState,
   DesiredTarget,
   InvalidTarget,
   ObservedCluster,
+  ObservedContainerDefinition,
   ObservedInstance,
   ObservedTask,
   ObservedTaskDefinition,
@@ -66,8 +67,49 @@ export function nodeForTask(ctx: PlanContext, task: ObservedTask): string | unde
   return ctx.instancesByArn.get(task.containerInstanceArn)?.nodeId;
 }
 
+interface MemoEntry {
+  spec: ClusterSpec;
+  td: ObservedTaskDefinition | undefined;
+  instance: ObservedInstance | undefined;
+  nodeId: string | undefined;
+  cluster: string;
+  clusterArn: string;
+  region: string;
+  outcomes: ContainerOutcome[];
+}
+
+/**
+ * The observer keeps settled tasks, definitions and instances as the same objects from cycle to cycle, so a
+ * task's outcomes are memoized by object identity together with everything else they depend on: a steady
+ * plan over 10,000 tasks allocates almost nothing. Outcomes are shared between plans and must not be mutated.
+ */
+const memo = new WeakMap<ObservedTask, MemoEntry>();
+
 /** Evaluates every container definition of one task. Never throws. */
 export function evaluateTask(ctx: PlanContext, task: ObservedTask): ContainerOutcome[] {
+  const td = ctx.observed.taskDefinitions.get(task.taskDefinitionArn);
+  const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
+  const nodeId = nodeForTask(ctx, task);
+  const { cluster, clusterArn, region } = ctx.observed;
+  const hit = memo.get(task);
+  if (
+    hit &&
+    hit.spec === ctx.spec &&
+    hit.td === td &&
+    hit.instance === instance &&
+    hit.nodeId === nodeId &&
+    hit.cluster === cluster &&
+    hit.clusterArn === clusterArn &&
+    hit.region === region
+  ) {
+    return hit.outcomes;
+  }
+  const outcomes = evaluateUncached(ctx, task);
+  memo.set(task, { spec: ctx.spec, td, instance, nodeId, cluster, clusterArn, region, outcomes });
+  return outcomes;
+}
+
+function evaluateUncached(ctx: PlanContext, task: ObservedTask): ContainerOutcome[] {
   const td = ctx.observed.taskDefinitions.get(task.taskDefinitionArn);
   if (!td) {
     const names = task.containers.map((c) => c.name);
@@ -95,7 +137,7 @@ function evaluateContainer(
   index: number,
 ): ContainerOutcome {
   const cd = td.containerDefinitions[index]!;
-  const scrapes = readContainerScrapes(cd.dockerLabels, ctx.spec.scrape);
+  const scrapes = cachedScrapes(cd, ctx.spec.scrape);
   const configured = ctx.spec.scrape.labels;
   if (scrapes.kind === "none") {
     const names = [configured.scrapes, configured.portPath].filter(Boolean).join(" or ");
@@ -187,14 +229,35 @@ function targetLabels(
   containerName: string,
   user: Record<string, string>,
 ): Record<string, string> {
-  const labels: Record<string, string> = { ...user, cluster: ctx.observed.cluster };
-  if (task.serviceName) labels.service = task.serviceName;
-  else delete labels.service;
-  labels.task_family = td.family;
-  labels.task_revision = String(td.revision);
-  labels.task_id = task.taskId;
-  labels.container_name = containerName;
-  return labels;
+  const { service: _ignored, ...rest } = user;
+  const identity = {
+    cluster: ctx.observed.cluster,
+    task_family: td.family,
+    task_revision: String(td.revision),
+    task_id: task.taskId,
+    container_name: containerName,
+  };
+  return task.serviceName ? { ...rest, ...identity, service: task.serviceName } : { ...rest, ...identity };
+}
+
+/**
+ * Label parsing is pure and container definitions are immutable (cached by task definition ARN), so the
+ * result is memoized per definition object and scrape config object: a steady plan parses nothing.
+ */
+const scrapesCache = new WeakMap<object, WeakMap<object, ContainerScrapes>>();
+
+function cachedScrapes(cd: ObservedContainerDefinition, config: ClusterSpec["scrape"]): ContainerScrapes {
+  let perConfig = scrapesCache.get(cd);
+  if (!perConfig) {
+    perConfig = new WeakMap();
+    scrapesCache.set(cd, perConfig);
+  }
+  let result = perConfig.get(config);
+  if (!result) {
+    result = readContainerScrapes(cd.dockerLabels, config);
+    perConfig.set(config, result);
+  }
+  return result;
 }
 
 function skip(containerName: string, verdict: ContainerVerdict, message: string): ContainerOutcome {

@@ -86,7 +86,6 @@ export function sanitizeLabelName(name: string): string {
 }
 
 function compact(record: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record)) if (value !== undefined && value !== "") out[key] = value;
-  return out;
+  for (const key in record) if (record[key] === undefined || record[key] === "") delete record[key];
+  return record as Record<string, string>;
 }
