@@ -23,8 +23,10 @@ export interface StatsHandlerDeps {
   logger: Logger;
   registry: Registry;
   now?: () => number;
-  /** Per-read timeout. @defaultValue min(5000, period) ms */
+  /** Per-read timeout. @defaultValue 5000 ms */
   readTimeoutMs?: number;
+  /** HTTP client for the task metadata endpoint (tests record what was served). @defaultValue global fetch */
+  fetch?: typeof fetch;
   /** Publisher tuning (flush cadence, buffer bound, retry delays); cloudwatch/logger/registry/now come from here. */
   publisher?: Omit<StatsPublisherOptions, "cloudwatch" | "logger" | "registry" | "now">;
 }
@@ -123,7 +125,12 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
     : undefined;
   const metadata =
     !deps.docker && deps.metadataUri
-      ? createMetadataCollector({ metadataUri: deps.metadataUri, now, timeoutMs: deps.readTimeoutMs })
+      ? createMetadataCollector({
+          metadataUri: deps.metadataUri,
+          now,
+          timeoutMs: deps.readTimeoutMs,
+          fetch: deps.fetch,
+        })
       : undefined;
 
   let publisher: StatsPublisher | undefined;

@@ -28,6 +28,7 @@ const MIB = 1024 * 1024;
 interface RawStats {
   read: string;
   cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number; online_cpus: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats: { usage: number; limit: number; stats?: Record<string, number> };
   networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
   blkio_stats?: { io_service_bytes_recursive?: { op: string; value: number }[] | null };
@@ -179,11 +180,15 @@ function expectedFigures(
   const denomMiB = c.memoryLimitMiB || c.memoryReservationMiB || a.taskMemoryMiB;
   out.MemoryUtilization =
     ((cur.memory_stats.usage - reclaim) / (denomMiB ? denomMiB * MIB : cur.memory_stats.limit)) * 100;
+  // Baseline: Docker's own precpu_stats when filled in, else the previous read.
+  const pre = cur.precpu_stats?.system_cpu_usage ? cur.precpu_stats : prev?.cpu_stats;
+  if (pre) {
+    const cpuDelta = cur.cpu_stats.cpu_usage.total_usage - (pre.cpu_usage?.total_usage ?? 0);
+    const sysDelta = cur.cpu_stats.system_cpu_usage - (pre.system_cpu_usage ?? 0);
+    const reserved = c.cpuUnits || a.taskCpuUnits || 1024;
+    out.CPUUtilization = (cpuDelta / sysDelta) * cur.cpu_stats.online_cpus * 100 * (1024 / reserved);
+  }
   if (!prev) return out;
-  const cpuDelta = cur.cpu_stats.cpu_usage.total_usage - prev.cpu_stats.cpu_usage.total_usage;
-  const sysDelta = cur.cpu_stats.system_cpu_usage - prev.cpu_stats.system_cpu_usage;
-  const reserved = c.cpuUnits || a.taskCpuUnits || 1024;
-  out.CPUUtilization = (cpuDelta / sysDelta) * cur.cpu_stats.online_cpus * 100 * (1024 / reserved);
   const seconds = (Date.parse(cur.read) - Date.parse(prev.read)) / 1000;
   const sum = (p: RawStats, key: "rx_bytes" | "tx_bytes") =>
     Object.values(p.networks ?? {}).reduce((n, i) => n + i[key], 0);
@@ -352,6 +357,59 @@ describe("stats → simulator CloudWatch", () => {
     } finally {
       sim.server.faults.remove("monitoring", "PutMetricData");
       await handler.stop();
+    }
+  });
+
+  it("sidecar mode reads the simulated task metadata v4 endpoint and publishes the same formulas", async () => {
+    const job = [...jobs.values()].find((j) => j.stats.assignments.some((a) => a.family === "api"))!;
+    const assignment = job.stats.assignments.find((a) => a.family === "api")!;
+    const node = nodes.find((n) => n.id === job.nodeId)!;
+    const served: RawStats[][] = [];
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith("/task/stats")) return response;
+      const body = (await response.json()) as Record<string, RawStats | null>;
+      served.push(assignment.containers.map((c) => body[c.runtimeId!]!).filter(Boolean));
+      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    };
+    const namespace = `${NAMESPACE}/Sidecar`;
+    const handler = createStatsHandler({
+      cloudwatch,
+      metadataUri: `${node.surfaces!.metadataBaseUrl}/v4/${assignment.taskId}`,
+      fetch: recordingFetch,
+      logger: pino({ level: "silent" }),
+      registry: new Registry(),
+    });
+    try {
+      await handler.apply({ ...job, stats: { ...job.stats, namespace, assignments: [] } });
+      await until(
+        () => sim.metrics.datums({ namespace, metricName: "NetworkRxBytes" }).length >= assignment.containers.length,
+      );
+    } finally {
+      await handler.stop();
+    }
+    const datums = sim.metrics.datums({ namespace });
+    expect(new Set(datums.map((d) => d.dimensions.find((x) => x.Name === "TaskId")?.Value))).toEqual(
+      new Set([assignment.taskId]),
+    );
+    for (const [index, c] of assignment.containers.entries()) {
+      const reads = served.map((round) => round[index]!).filter(Boolean);
+      const expected = new Map<string, number[]>();
+      reads.forEach((r, i) => {
+        // Sidecar reservations come from /task: task CPU in vCPU × 1024, container limits as ECS set them.
+        for (const [m, v] of Object.entries(expectedFigures(reads[i - 1], r, assignment, c)))
+          expected.set(m, [...(expected.get(m) ?? []), v]);
+      });
+      const mine = datums.filter((d) => d.dimensions.some((x) => x.Name === "ContainerName" && x.Value === c.name));
+      expect(mine.length, c.name).toBeGreaterThan(0);
+      for (const d of mine.filter((x) => x.metricName === "CPUUtilization" || x.metricName === "NetworkRxBytes")) {
+        for (const v of d.values) {
+          expect(
+            (expected.get(d.metricName) ?? []).some((e) => Math.abs(e - v) <= 1e-6 * Math.max(1, Math.abs(e))),
+            `${d.metricName} ${v} of ${c.name} not in ${expected.get(d.metricName)?.join(", ")}`,
+          ).toBe(true);
+        }
+      }
     }
   });
 });
