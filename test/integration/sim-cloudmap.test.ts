@@ -26,6 +26,7 @@ import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
 import { CloudMapRegistry } from "../../sim/aws/services/cloud-map-registry.js";
 import { createServiceDiscoveryService } from "../../sim/aws/services/servicediscovery.js";
+import type { CloudMapSink } from "../../sim/scenario/load.js";
 
 let server: AwsServer;
 let aws: AwsClients;
@@ -188,6 +189,28 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery", () => {
     }
     const ok = await aws.serviceDiscovery.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" }));
     expect(ok.Instances).toEqual([]);
+  });
+
+  it("serves as the scenario loader's CloudMapSink (record tags, ids as the API returns them)", async () => {
+    const sink: CloudMapSink = registry;
+    const ns = sink.createNamespace({ name: "scenario-ns", type: "DNS_PRIVATE" });
+    const svc = sink.createService({ namespaceId: ns.id, name: "api", tags: { "ecsmon.io/scrape": "true" } });
+    sink.registerInstance({
+      serviceId: svc.id,
+      instanceId: "task-1",
+      attributes: { AWS_INSTANCE_IPV4: "127.0.5.9", AWS_INSTANCE_PORT: "8080" },
+    });
+    const sd = aws.serviceDiscovery;
+    const arn = (
+      await sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [ns.id], Condition: "EQ" }] }))
+    ).Services?.[0]?.Arn;
+    expect((await sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual([
+      { Key: "ecsmon.io/scrape", Value: "true" },
+    ]);
+    const listed = await sd.send(new ListInstancesCommand({ ServiceId: svc.id }));
+    expect(listed.Instances).toEqual([
+      { Id: "task-1", Attributes: { AWS_INSTANCE_IPV4: "127.0.5.9", AWS_INSTANCE_PORT: "8080" } },
+    ]);
   });
 
   it("throttles the data plane with RequestLimitExceeded", async () => {

@@ -58,6 +58,15 @@ export interface CloudMapOperation {
 
 const MAX_ATTRIBUTES = 30;
 
+/** Tags as the API lists them or as a plain record (scenario files). */
+export type TagsInput = { Key: string; Value: string }[] | Record<string, string> | undefined;
+
+function tagList(tags: TagsInput): { Key: string; Value: string }[] {
+  if (!tags) return [];
+  if (Array.isArray(tags)) return tags.map((t) => ({ Key: t.Key, Value: t.Value }));
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
 /** Cloud Map errors (all 400, typed in @aws-sdk/client-servicediscovery). */
 export const cloudMapError = (code: string, message: string, fields?: Record<string, unknown>) =>
   new AwsError(code, message, 400, true, fields);
@@ -97,8 +106,8 @@ export class CloudMapRegistry {
     description?: string | undefined;
     vpc?: string | undefined;
     creatorRequestId?: string | undefined;
-    tags?: { Key: string; Value: string }[] | undefined;
-  }): { namespace: CloudMapNamespace; operationId: string } {
+    tags?: TagsInput;
+  }): { id: string; namespace: CloudMapNamespace; operationId: string } {
     for (const ns of this.namespaces.values()) {
       if (ns.name !== input.name) continue;
       if (input.creatorRequestId !== undefined && ns.creatorRequestId === input.creatorRequestId) {
@@ -125,10 +134,10 @@ export class CloudMapRegistry {
       vpc: input.vpc,
       creatorRequestId: input.creatorRequestId,
       createDate: new Date(),
-      tags: input.tags ?? [],
+      tags: tagList(input.tags),
     };
     this.namespaces.set(id, namespace);
-    return { namespace, operationId: this.operation("CREATE_NAMESPACE", { NAMESPACE: id }) };
+    return { id, namespace, operationId: this.operation("CREATE_NAMESPACE", { NAMESPACE: id }) };
   }
 
   namespace(id: string): CloudMapNamespace {
@@ -160,7 +169,7 @@ export class CloudMapRegistry {
     healthCheckConfig?: unknown;
     healthCheckCustomConfig?: unknown;
     creatorRequestId?: string | undefined;
-    tags?: { Key: string; Value: string }[] | undefined;
+    tags?: TagsInput;
   }): CloudMapService {
     const ns = this.namespace(input.namespaceId);
     for (const s of this.services.values()) {
@@ -185,7 +194,7 @@ export class CloudMapRegistry {
       healthCheckCustomConfig: input.healthCheckCustomConfig,
       creatorRequestId: input.creatorRequestId,
       createDate: new Date(),
-      tags: input.tags ?? [],
+      tags: tagList(input.tags),
       instances: new Map(),
       revision: 1,
     };
