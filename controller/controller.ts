@@ -161,8 +161,11 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
   const refreshOutputs = async () => {
     const clusters = specClusters();
     const groups = await sd.all(clusters);
-    sdGroups = groups;
-    if (fileSd && ctx.specSource.current() && (await fileSd.write(groups))) metrics.sdWrites.labels("file_sd").inc();
+    try {
+      if (fileSd && ctx.specSource.current() && (await fileSd.write(groups))) metrics.sdWrites.labels("file_sd").inc();
+    } finally {
+      sdGroups = groups;
+    }
   };
 
   let ticks = 0;

@@ -1,0 +1,93 @@
+import type { StatusDocument } from "../../controller/api/status-view.js";
+import type { AgentView, TargetView } from "../../controller/machines/views.js";
+import type { TaskExplanation } from "../../controller/plan/index.js";
+
+/** Renders rows as an aligned plain-text table (no colours, safe to pipe). */
+export function table(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (c === undefined || c === "" ? "-" : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...cells.map(line)].join("\n");
+}
+
+const counts = (record: Record<string, number> | undefined) =>
+  Object.entries(record ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(" ");
+
+export function renderStatus(doc: StatusDocument): string {
+  const out: string[] = [];
+  out.push(`replica   ${doc.replica} (${doc.ready ? "ready" : "not ready"})`);
+  const s = doc.spec;
+  out.push(s.loaded ? `spec      ${s.name} version ${s.version} generation ${s.generation}` : "spec      not loaded");
+  if (s.conditions.length > 0) {
+    out.push("");
+    out.push(
+      table(
+        ["CONDITION", "STATUS", "REASON", "MESSAGE"],
+        s.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+      ),
+    );
+  }
+  out.push("");
+  out.push(
+    table(
+      ["CLUSTER", "HOLDER", "TOKEN", "TARGETS", "AGENTS", "INVALID", "OBSERVED"],
+      doc.clusters.map((c) =>
+        "pending" in c
+          ? [c.cluster, c.holder, undefined, "(no summary yet)", undefined, undefined, undefined]
+          : [c.cluster, c.holder, c.fencingToken, counts(c.targets), counts(c.agents), c.invalidTargets, c.observedAt],
+      ),
+    ),
+  );
+  for (const c of doc.clusters) {
+    if ("pending" in c) continue;
+    const bad = c.conditions.filter((x) => x.status !== "True");
+    for (const x of bad) out.push(`! ${c.cluster}: ${x.type}=${x.status} ${x.reason}: ${x.message}`);
+  }
+  return out.join("\n");
+}
+
+export function renderTargets(body: { count: number; targets: TargetView[] }): string {
+  if (body.targets.length === 0) return "no targets";
+  const rows = body.targets.map((t) => [
+    t.cluster,
+    t.serviceName,
+    t.containerName,
+    t.state,
+    t.address ? `${t.scheme ?? "http"}://${t.address}${t.metricsPath ?? ""}` : undefined,
+    t.nodeId ?? (t.state === "invalid" ? undefined : "pool"),
+    t.reason ?? t.lastError,
+  ]);
+  return `${table(["CLUSTER", "SERVICE", "CONTAINER", "STATE", "ENDPOINT", "NODE", "REASON"], rows)}\n\n${body.count} target(s)`;
+}
+
+export function renderAgents(agents: AgentView[]): string {
+  return table(
+    ["CLUSTER", "NODE", "STATE", "MODE", "GENERATION", "LAST SEEN"],
+    agents.map((a) => [a.cluster, a.nodeId, a.state, a.mode, a.generation, a.lastSeen]),
+  );
+}
+
+export function renderExplain(e: TaskExplanation): string {
+  const out = [
+    `task      ${e.taskArn ?? e.query}`,
+    `cluster   ${e.cluster}`,
+    `status    ${e.lastStatus ?? "-"}${e.serviceName ? `   service ${e.serviceName}` : ""}${e.nodeId ? `   node ${e.nodeId}` : ""}`,
+    e.message,
+    "",
+  ];
+  out.push(
+    table(
+      ["CONTAINER", "TARGET", "REASON", "DETAIL"],
+      e.containers.map((c) => [c.containerName, c.isTarget ? "yes" : "no", c.reason, c.message]),
+    ),
+  );
+  for (const c of e.containers) for (const i of c.invalid) out.push(`  invalid ${i.id}: ${i.reason}`);
+  return out.join("\n");
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import type { StatusDocument } from "../../controller/api/status-view.js";
+import type { TargetView } from "../../controller/machines/views.js";
+import type { TargetGroup } from "../../controller/outputs/target-groups.js";
+import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
+import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { loadConfig } from "../../lib/config.js";
+import { createLogger } from "../../lib/logger.js";
+import { createRedisConnection } from "../../lib/redis.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+
+/**
+ * The whole controller in-process against the simulator over HTTP (real SDK clients, real SpecWatcher on the
+ * simulator's SSM) and a real redis-server: discovery on demo.yaml, churn, invalid spec, throttling.
+ */
+
+const logger = createLogger({ level: "silent", name: "test" });
+const PARAMETER = "/ecsmon/spec";
+const spec = `apiVersion: ecsmon.dev/v1alpha1
+kind: MonitoringSpec
+spec:
+  clusters:
+    - name: demo
+      scrape:
+        labels: { portPath: ${PORT_PATH_LABEL} }
+`;
+
+let sim: RunningSim;
+let redisServer: RedisServer;
+let redis: Redis;
+let ssm: SSMClient;
+let controller: WiredController;
+let dir: string;
+const keyPrefix = `it-${randomUUID()}`;
+const bullPrefix = `bull-${randomUUID()}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
+const sd = () => api<TargetGroup[]>("/sd/prometheus");
+const key = (g: TargetGroup) => `${g.labels.__scheme__}://${g.targets[0]}${g.labels.__metrics_path__}`;
+const expectedKeys = () =>
+  expectedDemoEndpoints(sim)
+    .map((e) => `${e.scheme}://${e.address}${e.path}`)
+    .sort();
+
+async function putSpec(value: string): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: value, Type: "String", Overwrite: true }));
+}
+
+beforeAll(async () => {
+  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
+  redisServer = await startRedisServer();
+  dir = await mkdtemp(join(tmpdir(), "ecsmon-ctl-"));
+  ssm = new SSMClient({
+    region: sim.region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  });
+  await putSpec(spec);
+  const config = loadConfig({
+    AWS_ENDPOINT_URL: sim.endpoint,
+    AWS_REGION: sim.region,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_MAX_ATTEMPTS: "1",
+    REDIS_URL: redisServer.url,
+    ECSMON_SPEC_PARAMETER: PARAMETER,
+    ECSMON_SPEC_POLL_INTERVAL: "200ms",
+    ECSMON_RECONCILE_INTERVAL: "400ms",
+    ECSMON_LEASE_TTL: "3s",
+    ECSMON_AWS_RPS: "500",
+    ECSMON_AWS_BURST: "500",
+    ECSMON_CONTROLLER_ID: "it-a",
+    ECSMON_API_BIND: "127.0.0.1:0",
+  });
+  redis = createRedisConnection(config.redis, "worker");
+  controller = await startControllerFromConfig({
+    config,
+    logger,
+    redis,
+    fileSdPath: join(dir, "file_sd.yml"),
+    keyPrefix,
+    bullPrefix,
+  });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  redis?.disconnect();
+  ssm?.destroy();
+  await sim?.stop();
+  await redisServer?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("controller against the simulator", () => {
+  it("discovers every demo.yaml target with the right address, path and labels", async () => {
+    const want = expectedDemoEndpoints(sim);
+    expect(want.length).toBeGreaterThan(10);
+    const groups = await until("http_sd to list every target", async () => {
+      const got = await sd();
+      return got.length === want.length ? got : undefined;
+    });
+    expect(groups.map(key).sort()).toEqual(expectedKeys());
+    for (const e of want) {
+      const group = groups.find((g) => g.targets[0] === e.address && g.labels.__metrics_path__ === e.path);
+      expect(group?.labels).toMatchObject({
+        __meta_ecs_cluster: "demo",
+        __meta_ecs_task_arn: e.taskArn,
+        cluster: "demo",
+        task_id: e.taskId,
+        container_name: e.container,
+        ...(e.service ? { service: e.service, __meta_ecs_service: e.service } : {}),
+      });
+    }
+    const fileSd = parseYaml(await readFile(join(dir, "file_sd.yml"), "utf8")) as TargetGroup[];
+    expect(fileSd.map(key).sort()).toEqual(expectedKeys());
+
+    const targets = await api<{ count: number; targets: TargetView[] }>("/api/v1/targets?cluster=demo&state=active");
+    expect(targets.count).toBe(want.length);
+
+    // Every node's queue holds a sync job with exactly the node's targets; the latest-key contract holds.
+    for (const nodeId of new Set(want.map((e) => e.nodeId).filter((n): n is string => n !== undefined))) {
+      const latestId = await redis.get(`${keyPrefix}:node:${nodeId}:latest`);
+      expect(latestId).toMatch(new RegExp(`^sync-${nodeId}-g\\d+$`));
+      const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis, prefix: bullPrefix });
+      const job = await queue.getJob(latestId ?? "");
+      await queue.close();
+      const data = NodeSyncJob.parse(job?.data);
+      expect(data.scrape.targets.map((t) => t.address).sort()).toEqual(
+        want
+          .filter((e) => e.nodeId === nodeId)
+          .map((e) => e.address)
+          .sort(),
+      );
+    }
+  });
+
+  it("drains and removes a stopped task's targets and adds its replacement's within a cycle", async () => {
+    const before = expectedDemoEndpoints(sim);
+    const victim = before.find((e) => e.service === "web");
+    expect(victim).toBeDefined();
+    sim.store.stopTask(victim?.taskArn ?? "", "churn test", "UserInitiated", true);
+    await until("the stopped task's targets to leave http_sd and its replacement to appear", async () => {
+      const now = expectedKeys();
+      const got = (await sd()).map(key).sort();
+      return (
+        !expectedDemoEndpoints(sim).some((e) => e.taskArn === victim?.taskArn) &&
+        got.join("\n") === now.join("\n") &&
+        !got.includes(`${victim?.scheme}://${victim?.address}${victim?.path}`)
+      );
+    });
+    const gone = await api<TargetView[] | { message: string }>(
+      `/api/v1/targets/${encodeURIComponent(`${victim?.taskArn}/${victim?.container}/8080/internal/metrics`)}`,
+    );
+    expect("message" in gone || (gone as unknown as TargetView).state === "draining").toBe(true);
+  });
+
+  it("keeps the last good spec when the parameter turns into garbage, with a condition saying why", async () => {
+    const before = (await sd()).map(key).sort();
+    await putSpec("apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters: []\n");
+    const status = await until("SpecValid=False", async () => {
+      const s = await api<StatusDocument>("/api/v1/status");
+      return s.spec.conditions.find((c) => c.type === "SpecValid" && c.status === "False") ? s : undefined;
+    });
+    expect(status.spec.loaded).toBe(true);
+    expect(status.clusters.map((c) => c.cluster)).toEqual(["demo"]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await sd()).map(key).sort()).toEqual(before);
+    await putSpec(spec);
+    await until("SpecValid=True", async () => {
+      const s = await api<StatusDocument>("/api/v1/status");
+      return s.spec.conditions.some((c) => c.type === "SpecValid" && c.status === "True");
+    });
+  });
+
+  it("never publishes a partial target list while ECS throttles half the calls", async () => {
+    const full = (await sd()).map(key).sort();
+    expect(full).toEqual(expectedKeys());
+    sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
+    try {
+      const seen = new Set<number>();
+      const deadline = Date.now() + 4_000;
+      while (Date.now() < deadline) {
+        const got = (await sd()).map(key).sort();
+        seen.add(got.length);
+        expect(got).toEqual(full);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const status = await api<StatusDocument>("/api/v1/status");
+      const cluster = status.clusters[0] as { conditions?: { type: string; status: string; reason: string }[] };
+      expect(cluster.conditions?.length).toBeGreaterThan(0);
+      const metrics = await (await fetch(`${controller.apiUrl}/metrics`)).text();
+      expect(metrics).toMatch(
+        /ecsmon_aws_requests_total\{service="ecs",operation="ListTasks",outcome="throttled"\} [1-9]/,
+      );
+      expect(metrics).toMatch(/ecsmon_reconcile_total\{controller="cluster",result="error"\} [1-9]/);
+    } finally {
+      sim.server.faults.remove("ecs", "*");
+    }
+  });
+});
