@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fromRoot } from "../lib/paths.js";
 import { contractJsonSchema, renderJsonSchema, SCHEMA_CONTRACT_NAMES, schemaFileName } from "./json-schemas.js";
+import { renderSpecReference } from "./spec-reference.js";
 
 const committed = (file: string) => readFileSync(fromRoot("crds-like-schemas", "generated", file), "utf8");
 
@@ -14,6 +15,10 @@ describe("generated JSON Schema files", () => {
       expect(committed(schemaFileName(name))).toBe(renderJsonSchema(name));
     },
   );
+
+  it("docs/spec-reference.md matches the schema", () => {
+    expect(readFileSync(fromRoot("docs", "spec-reference.md"), "utf8")).toBe(renderSpecReference());
+  });
 
   it("the MonitoringSpec schema accepts both examples and rejects unknown fields", () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });

@@ -222,7 +222,8 @@ export const MonitoringSpec = z
       .describe('Always "MonitoringSpec".'),
     metadata: z
       .strictObject({ name: z.string().min(1).default("default").describe("Name of this spec, shown in status.") })
-      .default({ name: "default" }),
+      .default({ name: "default" })
+      .describe("Identifies this spec."),
     spec: z
       .strictObject({
         clusters: z.array(ClusterSpec).min(1, "at least one cluster is required").describe("The clusters to monitor."),
