@@ -9,6 +9,7 @@ export function decodeQueryParams(params: URLSearchParams): Record<string, unkno
   const root: Node = new Map();
   for (const [key, value] of params) {
     if (key === "Action" || key === "Version") continue;
+    if (key.includes("__proto__") || key.includes("constructor") || key.includes("prototype")) continue;
     insert(root, key.split("."), value);
   }
   return materialize(root) as Record<string, unknown>;

@@ -33,7 +33,8 @@ type Filter = { Name: string; Values: string[]; Condition: string };
 
 function parseFilters(input: Record<string, unknown>, allowed: string[]): Filter[] {
   const raw = reader(input).list<Record<string, unknown>>("Filters") ?? [];
-  return raw.map((f) => {
+  return raw.map((entry) => {
+    const f = (entry ?? {}) as Record<string, unknown>;
     const name = String(f.Name ?? "");
     if (!allowed.includes(name))
       throw cloudMapError("InvalidInput", `Filter name ${name} is not valid; valid names: ${allowed.join(", ")}.`);

@@ -90,6 +90,7 @@ function parseMessageAttributes(raw: unknown): Record<string, SqsMessageAttribut
   if (entries.length > 10)
     throw invalidParam("Number of message attributes [" + entries.length + "] exceeds the allowed maximum [10].");
   for (const [name, a] of entries) {
+    if (!a || typeof a !== "object") throw invalidParam(`The message attribute '${name}' must be a structure.`);
     const dataType = typeof a?.DataType === "string" ? a.DataType : "";
     if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) {
       throw invalidParam(
@@ -223,6 +224,7 @@ export function createSqsService(store = new SqsStore()): SimService & { store: 
     }
     const ids = new Set<string>();
     for (const e of entries) {
+      if (!e || typeof e !== "object") throw invalidParam("Each batch entry must be a structure with an Id.");
       const id = String(e.Id ?? "");
       if (!BATCH_ID.test(id))
         throw sqsError(
