@@ -25,7 +25,7 @@ export interface SpecWatcherOptions {
   backoff?: {
     /** @defaultValue pollIntervalMs */
     initialMs?: number;
-    /** @defaultValue max(pollIntervalMs, 300000) */
+    /** @defaultValue max(pollIntervalMs, 120000) */
     maxMs?: number;
   };
   /** Bound on one GetParameter call including SDK retries, in ms. @defaultValue 10000 */
@@ -241,7 +241,7 @@ export class SpecWatcher {
 
   private backoffDelay(): number {
     const initial = this.options.backoff?.initialMs ?? this.options.pollIntervalMs;
-    const max = this.options.backoff?.maxMs ?? Math.max(this.options.pollIntervalMs, 300_000);
+    const max = this.options.backoff?.maxMs ?? Math.max(this.options.pollIntervalMs, 120_000);
     const exponential = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 30));
     // Equal jitter: half fixed, half random, so that replicas do not retry in lockstep.
     return Math.round(exponential / 2 + (exponential / 2) * this.random());
