@@ -2,18 +2,24 @@ import type { Logger } from "../lib/logger.js";
 import { fromRoot } from "../lib/paths.js";
 import { type AwsServer, startAwsServer } from "./aws/server.js";
 import type { SimService } from "./aws/service.js";
+import { CloudMapRegistry } from "./aws/services/cloud-map-registry.js";
 import { createCloudWatchService } from "./aws/services/cloudwatch.js";
 import { createEc2Service } from "./aws/services/ec2.js";
 import { createEcsService } from "./aws/services/ecs.js";
 import type { MetricStore } from "./aws/services/metric-store.js";
+import { createServiceDiscoveryService } from "./aws/services/servicediscovery.js";
+import { createSqsService } from "./aws/services/sqs.js";
+import type { SqsStore } from "./aws/services/sqs-store.js";
 import { createSsmService, type SsmParameterStore } from "./aws/services/ssm.js";
 import { createControlHandler } from "./control/control-api.js";
 import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
+import { type EventDelivery, startEventDelivery } from "./events/event-bridge.js";
 import { type ChurnHandle, startChurn } from "./scenario/churn.js";
-import { type LoadReport, loadScenario } from "./scenario/load.js";
+import { type CloudMapSink, type LoadReport, loadScenario } from "./scenario/load.js";
 import { parseScenario, readScenario, scenarioFromObject } from "./scenario/parse.js";
 import type { Scenario, ScenarioInput } from "./scenario/schema.js";
 import { ClusterStore } from "./state/cluster-store.js";
+import { startWorkloads, type WorkloadManager } from "./workloads/workload-manager.js";
 
 export type { SimNodeInfo } from "./control/node-fleet.js";
 export type { Scenario, ScenarioInput } from "./scenario/schema.js";
@@ -30,7 +36,10 @@ export interface StartSimOptions {
   host?: string;
   /** Port of the AWS endpoint; 0 picks a free one. @defaultValue 0 */
   port?: number;
-  /** Start each node's Docker API / introspection / metadata / IMDS servers. @defaultValue true */
+  /**
+   * Start each node's Docker API / introspection / metadata / IMDS servers and the workloads' metrics
+   * endpoints. @defaultValue true
+   */
   nodeSurfaces?: boolean;
   /** Run the scenario's churn (tasks started/stopped per minute). @defaultValue false */
   churn?: boolean;
@@ -54,6 +63,13 @@ export interface RunningSim {
   ssm: SsmParameterStore;
   /** CloudWatch datums accepted by PutMetricData. */
   metrics: MetricStore;
+  /** Cloud Map namespaces, services and instances (scenario registrations plus API calls). */
+  cloudMap: CloudMapRegistry;
+  sqs: SqsStore;
+  /** ECS events → SQS (EventBridge-shaped); `events.configure({ queueUrl })` to subscribe a queue. */
+  events: EventDelivery;
+  /** The workloads' metrics endpoints; undefined with `nodeSurfaces: false`. */
+  workloads: WorkloadManager | undefined;
   /** Nodes with their surface URLs (surfaces still starting are awaited). */
   nodes(): Promise<SimNodeInfo[]>;
   /**
@@ -86,12 +102,29 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
   });
   const effective: Scenario =
     options.transitionDelayMs === undefined ? scenario : { ...scenario, transitionDelayMs: options.transitionDelayMs };
-  let loadReport = loadScenario(store, effective);
+  const cloudMap = new CloudMapRegistry(scenario.region);
+  const sink = cloudMapSink(cloudMap);
+  let loadReport = loadScenario(store, effective, { cloudMap: sink });
 
   const ssm = createSsmService();
   const cloudwatch = createCloudWatchService();
-  const services: SimService[] = [createEcsService(store), createEc2Service(store), ssm, cloudwatch];
-  const fleet = new NodeFleet(store, options.nodeSurfaces ?? true, options.logger);
+  const sqs = createSqsService();
+  const services: SimService[] = [
+    createEcsService(store),
+    createEc2Service(store),
+    ssm,
+    cloudwatch,
+    createServiceDiscoveryService(cloudMap),
+    sqs,
+  ];
+  const events = startEventDelivery(store, sqs.store, {
+    region: scenario.region,
+    seed: scenario.seed,
+    logger: options.logger,
+  });
+  const nodeSurfaces = options.nodeSurfaces ?? true;
+  const workloads = nodeSurfaces ? startWorkloads(store, { logger: options.logger }) : undefined;
+  const fleet = new NodeFleet(store, nodeSurfaces, options.logger);
   let churn: ChurnHandle | undefined;
   let server: AwsServer | undefined;
 
@@ -101,9 +134,14 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
     cloudwatch.store.clear();
     if (resetOptions.clearSsm) ssm.store.clear();
     store.reset();
+    cloudMap.namespaces.clear();
+    cloudMap.services.clear();
+    cloudMap.operations.clear();
     await fleet.settled();
-    loadReport = loadScenario(store, effective);
+    await workloads?.ready();
+    loadReport = loadScenario(store, effective, { cloudMap: sink });
     await fleet.settled();
+    await workloads?.ready();
     if (options.churn && scenario.churn) churn = startChurn(store, scenario.churn, scenario);
   };
 
@@ -136,7 +174,9 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
   });
   try {
     await fleet.start();
+    await workloads?.ready();
   } catch (error) {
+    await workloads?.close();
     await server.close();
     throw error;
   }
@@ -155,15 +195,34 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
     },
     ssm: ssm.store,
     metrics: cloudwatch.store,
+    cloudMap,
+    sqs: sqs.store,
+    events,
+    workloads,
     nodes: () => fleet.nodes(),
     reset,
     async stop() {
       if (stopped) return;
       stopped = true;
       churn?.stop();
+      events.stop();
       store.close();
+      await workloads?.close();
       await fleet.close();
       await running.close();
+    },
+  };
+}
+
+/** Scenario Cloud Map registrations go through the simulated Cloud Map's registry. */
+function cloudMapSink(registry: CloudMapRegistry): CloudMapSink {
+  return {
+    createNamespace: (input) => ({ id: registry.createNamespace({ name: input.name, type: input.type }).id }),
+    createService: (input) => ({
+      id: registry.createService({ namespaceId: input.namespaceId, name: input.name, tags: input.tags }).id,
+    }),
+    registerInstance: (input) => {
+      registry.registerInstance(input);
     },
   };
 }

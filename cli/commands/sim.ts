@@ -89,5 +89,6 @@ export function registerSimCommand(program: Command): void {
         process.on("SIGTERM", onTerm);
       });
       await sim.stop();
+      logger.info("simulator stopped");
     });
 }

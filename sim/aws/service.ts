@@ -71,3 +71,11 @@ export class AwsError extends Error {
     this.name = "AwsError";
   }
 }
+
+/**
+ * A JSON protocol response body that is already serialized (timestamps as epoch seconds). Handlers use it
+ * for large, cacheable outputs (DescribeTasks); the JSON codec sends `text` as is.
+ */
+export class RawJsonBody {
+  constructor(readonly text: string) {}
+}

@@ -10,13 +10,19 @@ import type {
   UpdateServiceInput,
 } from "./inputs.js";
 import type { LaunchType, SimCluster, SimContainerInstance, SimService, SimTask, SimTaskDefinition } from "./model.js";
-import { type PlacementReason, placementFailure, type TaskRequirements, taskRequirements } from "./placement.js";
+import { type InstanceCapacity, placementFailure, type TaskRequirements, taskRequirements } from "./placement.js";
 import { reconcileService } from "./service-scheduler.js";
 import { type InstanceBook, StoreState } from "./store-state.js";
 import { validateTaskDefinition } from "./task-definition-validation.js";
 import { buildTask, releaseTask } from "./task-factory.js";
 
 export type { ClusterStoreOptions } from "./store-state.js";
+
+interface Candidate {
+  instance: SimContainerInstance;
+  book: InstanceBook;
+  capacity: InstanceCapacity;
+}
 
 /**
  * The simulated ECS control plane: clusters, container instances, task definitions, tasks with placement
@@ -25,6 +31,10 @@ export type { ClusterStoreOptions } from "./store-state.js";
  */
 export class ClusterStore extends StoreState {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly capacities = new WeakMap<SimContainerInstance, InstanceCapacity>();
+  private readonly candidateCache = new Map<string, { version: number; list: Candidate[] }>();
+  /** Moves whenever an instance registers, leaves, or changes status or agent connection. */
+  private instanceSetVersion = 0;
   private readonly reconcileQueue = new Set<string>();
   private reconciling = false;
   private closed = false;
@@ -155,6 +165,7 @@ export class ClusterStore extends StoreState {
     list.push(instance);
     this.instancesByCluster.set(cluster.clusterArn, list);
     this.books.set(instance.containerInstanceArn, book);
+    this.instanceSetVersion++;
     this.touchInstance(instance);
     this.requestReconcile(cluster.clusterArn);
     return instance;
@@ -169,6 +180,7 @@ export class ClusterStore extends StoreState {
     const instance = this.instance(arnOrId);
     if (!instance) throw new AwsError("InvalidParameterException", `Container instance not found: ${arnOrId}`);
     instance.agentConnected = false;
+    this.instanceSetVersion++;
     if (mode === "terminate") {
       instance.status = "INACTIVE";
       instance.ec2State = "terminated";
@@ -193,6 +205,7 @@ export class ClusterStore extends StoreState {
       throw new AwsError("InvalidParameterException", `Container instance not found: ${arnOrId}`);
     }
     instance.status = status;
+    this.instanceSetVersion++;
     this.touchInstance(instance);
     this.requestReconcile(this.clusterOfInstance(instance));
     return instance;
@@ -251,24 +264,19 @@ export class ClusterStore extends StoreState {
       }
       return result;
     }
-    const candidates = this.instances(cluster.clusterArn).filter((i) => i.status === "ACTIVE" && i.agentConnected);
+    const candidates = this.candidates(cluster.clusterArn);
     if (candidates.length === 0) {
       result.failures.push({ reason: "No Container Instances were found in your cluster." });
       return result;
     }
     const strategy = input.placementStrategy?.[0]?.type ?? "spread";
     for (let n = 0; n < count; n++) {
-      const reasons = new Map<string, PlacementReason>();
-      const fitting: { instance: SimContainerInstance; book: InstanceBook }[] = [];
-      for (const instance of candidates) {
-        const book = this.books.get(instance.containerInstanceArn)!;
-        const reason = placementFailure(req, this.capacity(instance), book, this.portsFree(req, book));
-        if (reason) reasons.set(instance.containerInstanceArn, reason);
-        else fitting.push({ instance, book });
-      }
-      const chosen = this.choose(fitting, strategy);
+      const chosen = this.choose(candidates, req, strategy);
       if (!chosen) {
-        for (const [arn, reason] of reasons) result.failures.push({ arn, reason });
+        for (const c of candidates) {
+          const reason = placementFailure(req, c.capacity, c.book, this.portsFree(req, c.book));
+          if (reason) result.failures.push({ arn: c.instance.containerInstanceArn, reason });
+        }
         break;
       }
       result.tasks.push(
@@ -422,6 +430,8 @@ export class ClusterStore extends StoreState {
       this.touchInstance(instance);
     }
     this.clearIndexes();
+    this.candidateCache.clear();
+    this.instanceSetVersion++;
   }
 
   /** Cancels pending lifecycle timers; the store stays readable. */
@@ -437,27 +447,50 @@ export class ClusterStore extends StoreState {
     return req.dynamicTcpPorts + req.dynamicUdpPorts > 0 ? this.ephemeralFree(book) : Number.POSITIVE_INFINITY;
   }
 
-  private capacity(instance: SimContainerInstance) {
-    return {
-      cpu: instance.registeredCpu,
-      memory: instance.registeredMemory,
-      type: this.instanceType(instance.instanceType),
-      trunking: instance.trunking,
-    };
+  private capacity(instance: SimContainerInstance): InstanceCapacity {
+    let capacity = this.capacities.get(instance);
+    if (!capacity) {
+      capacity = {
+        cpu: instance.registeredCpu,
+        memory: instance.registeredMemory,
+        type: this.instanceType(instance.instanceType),
+        trunking: instance.trunking,
+      };
+      this.capacities.set(instance, capacity);
+    }
+    return capacity;
   }
 
-  private choose(
-    fitting: { instance: SimContainerInstance; book: InstanceBook }[],
-    strategy: "random" | "spread" | "binpack",
-  ): { instance: SimContainerInstance; book: InstanceBook } | undefined {
-    if (fitting.length <= 1) return fitting[0];
-    if (strategy === "random") return this.rng.pick(fitting);
-    let best = fitting[0]!;
-    for (const f of fitting) {
-      if (strategy === "binpack" ? f.book.memory > best.book.memory : f.book.tasks.size < best.book.tasks.size)
-        best = f;
+  /** ACTIVE, connected instances of a cluster; rebuilt only when the instance set or a status changes. */
+  private candidates(clusterArn: string): Candidate[] {
+    const cached = this.candidateCache.get(clusterArn);
+    if (cached && cached.version === this.instanceSetVersion) return cached.list;
+    const list: Candidate[] = [];
+    for (const instance of this.instancesByCluster.get(clusterArn) ?? []) {
+      if (instance.status !== "ACTIVE" || !instance.agentConnected) continue;
+      list.push({ instance, book: this.books.get(instance.containerInstanceArn)!, capacity: this.capacity(instance) });
     }
-    return best;
+    this.candidateCache.set(clusterArn, { version: this.instanceSetVersion, list });
+    return list;
+  }
+
+  /** The instance a task goes to under the strategy (spread: fewest tasks; binpack: least memory left), or none. */
+  private choose(
+    candidates: Candidate[],
+    req: TaskRequirements,
+    strategy: "random" | "spread" | "binpack",
+  ): Candidate | undefined {
+    let best: Candidate | undefined;
+    const fitting: Candidate[] = [];
+    for (const c of candidates) {
+      if (placementFailure(req, c.capacity, c.book, this.portsFree(req, c.book))) continue;
+      if (strategy === "random") fitting.push(c);
+      else if (!best) best = c;
+      else if (strategy === "binpack") {
+        if (c.capacity.memory - c.book.memory < best.capacity.memory - best.book.memory) best = c;
+      } else if (c.book.tasks.size < best.book.tasks.size) best = c;
+    }
+    return strategy === "random" ? this.rng.pick(fitting) : best;
   }
 
   private launch(

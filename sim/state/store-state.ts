@@ -1,5 +1,5 @@
 import { instanceTypeInfo } from "../aws/services/instance-types.js";
-import { AddressAllocator, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN } from "./addresses.js";
+import { AddressAllocator, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN, RESERVED_PORTS } from "./addresses.js";
 import { ArnBuilder, clusterNameOf, lastSegment } from "./arns.js";
 import type {
   ClusterStoreView,
@@ -173,11 +173,12 @@ export class StoreState implements ClusterStoreView {
     return this.books.get(containerInstanceArn);
   }
 
-  /** Free ephemeral ports left on an instance. */
+  /**
+   * Free ephemeral ports left on an instance. Counts every used TCP host port against the range (static
+   * ports outside it make this slightly conservative), which keeps placement O(1) per instance.
+   */
   ephemeralFree(book: InstanceBook): number {
-    let used = 0;
-    for (const p of book.tcpPorts) if (p >= EPHEMERAL_PORT_MIN && p <= EPHEMERAL_PORT_MAX) used++;
-    return EPHEMERAL_PORT_MAX - EPHEMERAL_PORT_MIN + 1 - used;
+    return EPHEMERAL_PORT_MAX - EPHEMERAL_PORT_MIN + 1 - Math.max(0, book.tcpPorts.size - RESERVED_PORTS.length);
   }
 
   /** The `startedBy` given to RunTask/StartTask for a task. */

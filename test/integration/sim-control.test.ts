@@ -1,5 +1,6 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -35,6 +36,23 @@ describe("/_sim control API", () => {
     expect((await call("GET", "/_sim/healthz")).json).toMatchObject({ ok: true, instances: 3 });
     const scenario = await call("GET", "/_sim/scenario");
     expect(scenario.json).toMatchObject({ name: "demo", cluster: "demo", seed: 42 });
+  });
+
+  it("registers the scenario's Cloud Map instances and serves the workloads' metrics", async () => {
+    const { Namespaces = [] } = await aws.serviceDiscovery.send(new ListNamespacesCommand({}));
+    expect(Namespaces.map((n) => n.Name)).toEqual(["demo.local"]);
+    const { Services = [] } = await aws.serviceDiscovery.send(new ListServicesCommand({}));
+    const checkout = Services.find((svc) => svc.Name === "checkout")!;
+    const { Instances = [] } = await aws.serviceDiscovery.send(new ListInstancesCommand({ ServiceId: checkout.Id }));
+    expect(Instances).toHaveLength(2);
+    const ip = Instances[0]!.Attributes?.AWS_INSTANCE_IPV4;
+    expect(ip).toMatch(/^127\./);
+    const res = await fetch(`http://${ip}:8080/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("# TYPE");
+    const endpoints = sim.workloads?.endpoints() ?? [];
+    expect(endpoints.some((e) => e.url.endsWith("/internal/metrics"))).toBe(true);
+    expect(endpoints.some((e) => e.failure === "http500")).toBe(true);
   });
 
   it("counts requests per service and operation, and resets them", async () => {

@@ -1,4 +1,4 @@
-import type { AwsError, SimService } from "../service.js";
+import { type AwsError, RawJsonBody, type SimService } from "../service.js";
 
 function epochSecondsToJSON(this: Date): number {
   return this.getTime() / 1000;
@@ -11,6 +11,7 @@ function epochSecondsToJSON(this: Date): number {
  */
 export function encodeJsonBody(output: unknown): string {
   if (output === undefined || output === null) return "{}";
+  if (output instanceof RawJsonBody) return output.text;
   const original = Date.prototype.toJSON;
   Date.prototype.toJSON = epochSecondsToJSON as unknown as typeof original;
   try {

@@ -6,6 +6,7 @@ import type {
   SimTask,
   SimTaskDefinition,
 } from "../../state/model.js";
+import { encodeJsonBody } from "../codecs/json.js";
 
 /** The API's `Resource` shape. */
 function intResource(name: string, value: number) {
@@ -188,6 +189,17 @@ export function shapeTask(store: ClusterStore, task: SimTask) {
   const shape = shapeTaskUncached(store, task);
   taskShapeCache.set(task, { version: task.version, shape });
   return shape;
+}
+
+const taskJsonCache = new WeakMap<SimTask, { version: number; json: string }>();
+
+/** The task's DescribeTasks JSON (timestamps as epoch seconds), cached per task version. */
+export function taskJson(store: ClusterStore, task: SimTask): string {
+  const cached = taskJsonCache.get(task);
+  if (cached && cached.version === task.version) return cached.json;
+  const json = encodeJsonBody(shapeTask(store, task));
+  taskJsonCache.set(task, { version: task.version, json });
+  return json;
 }
 
 export function privateDnsName(ip: string, region: string): string {

@@ -1,8 +1,8 @@
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type { LaunchType, SimTask } from "../../state/model.js";
-import { AwsError, type OperationHandler, type OperationInput } from "../service.js";
+import { AwsError, type OperationHandler, type OperationInput, RawJsonBody } from "../service.js";
 import { ecsReader, invalid, paginate } from "./ecs-input.js";
-import { shapeTask } from "./ecs-shapes.js";
+import { shapeTask, taskJson } from "./ecs-shapes.js";
 
 const TASK_STATUSES = ["RUNNING", "PENDING", "STOPPED"] as const;
 const LAUNCH_TYPES = ["EC2", "FARGATE", "EXTERNAL"] as const;
@@ -149,20 +149,23 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     return { taskArns: page, nextToken };
   };
 
-  const DescribeTasks: OperationHandler = (input) => {
+  const DescribeTasks: OperationHandler = (input, ctx) => {
     const r = ecsReader(input);
     const refs = r.list<string>("tasks") ?? r.missing("tasks");
     if (refs.length === 0) throw invalid("Tasks cannot be empty.");
     if (refs.length > 100) throw invalid("Tasks cannot be longer than 100.");
     const cluster = store.requireCluster(r.str("cluster"));
-    const tasks: unknown[] = [];
+    const tasks: string[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of refs) {
       const task = typeof ref === "string" ? store.task(ref) : undefined;
-      if (task && task.clusterArn === cluster.clusterArn) tasks.push(shapeTask(store, task));
+      if (task && task.clusterArn === cluster.clusterArn) tasks.push(taskJson(store, task));
       else failures.push({ arn: String(ref), reason: "MISSING" });
     }
-    return { tasks, failures };
+    if (ctx.protocol !== "json1.1") {
+      return { tasks: tasks.map((t) => JSON.parse(t) as unknown), failures };
+    }
+    return new RawJsonBody(`{"tasks":[${tasks.join(",")}],"failures":${JSON.stringify(failures)}}`);
   };
 
   return { RunTask, StartTask, StopTask, ListTasks, DescribeTasks };
