@@ -1,0 +1,175 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StatusDocument } from "../../controller/api/status-view.js";
+import type { TargetGroup } from "../../controller/outputs/target-groups.js";
+import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { freePort } from "../../lib/net.js";
+import { fromRoot } from "../../lib/paths.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+
+/**
+ * Two real `ecsmon controller` processes (dist/) share one Redis and the simulator. The leader is killed with
+ * SIGKILL; the standby must take the cluster over within the lease TTL plus a tick, keep serving every target,
+ * and nothing may be written twice: no sync job repeats the previous payload of its node, and no CloudWatch
+ * capacity datum is published twice for the same timestamp.
+ */
+
+const LEASE_TTL_MS = 2_000;
+const spec = `apiVersion: ecsmon.dev/v1alpha1
+kind: MonitoringSpec
+spec:
+  clusters:
+    - name: demo
+      scrape:
+        labels: { portPath: ${PORT_PATH_LABEL} }
+      capacity:
+        enabled: true
+        period: 1s
+        taskSizes: [{ name: small, cpu: 256, memory: 512 }]
+`;
+
+interface Replica {
+  id: string;
+  url: string;
+  child: ChildProcess;
+  stderr: string[];
+}
+
+let sim: RunningSim;
+let redisServer: RedisServer;
+let redis: Redis;
+const replicas: Replica[] = [];
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startReplica(id: string): Promise<Replica> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
+    env: {
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL: sim.endpoint,
+      AWS_REGION: sim.region,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      REDIS_URL: redisServer.url,
+      ECSMON_CONTROLLER_ID: id,
+      ECSMON_API_BIND: `127.0.0.1:${port}`,
+      ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
+      ECSMON_RECONCILE_INTERVAL: "500ms",
+      ECSMON_SPEC_POLL_INTERVAL: "500ms",
+      ECSMON_AWS_RPS: "200",
+      ECSMON_AWS_BURST: "200",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+  const replica = { id, url: `http://127.0.0.1:${port}`, child, stderr };
+  replicas.push(replica);
+  await until(`replica ${id} to serve /healthz`, async () => (await fetch(`${replica.url}/healthz`)).ok);
+  return replica;
+}
+
+const status = async (r: Replica) => (await (await fetch(`${r.url}/api/v1/status`)).json()) as StatusDocument;
+const sdKeys = async (r: Replica) =>
+  ((await (await fetch(`${r.url}/sd/prometheus`)).json()) as TargetGroup[])
+    .map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`)
+    .sort();
+const expectedKeys = () =>
+  expectedDemoEndpoints(sim)
+    .map((e) => `${e.address}${e.path}`)
+    .sort();
+
+beforeAll(async () => {
+  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
+  redisServer = await startRedisServer();
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const ssm = new SSMClient({
+    region: sim.region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  });
+  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
+  ssm.destroy();
+  await Promise.all([startReplica("replica-a"), startReplica("replica-b")]);
+});
+
+afterAll(async () => {
+  for (const r of replicas) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+  redis?.disconnect();
+  await sim?.stop();
+  await redisServer?.stop();
+});
+
+describe("failover between two controller processes", () => {
+  it("the standby takes over within the TTL after kill -9, and nothing is written twice", async () => {
+    const leaderId = await until("a leader", async () => (await status(replicas[0] as Replica)).leases[0]?.holder);
+    const leader = replicas.find((r) => r.id === leaderId) as Replica;
+    const standby = replicas.find((r) => r.id !== leaderId) as Replica;
+    for (const r of replicas) {
+      await until(`${r.id} to serve every target`, async () => (await sdKeys(r)).join() === expectedKeys().join());
+    }
+    await until("a capacity publish", async () => sim.metrics.datums({ metricName: "RemainingCPU" }).length > 0);
+
+    leader.child.kill("SIGKILL");
+    const killedAt = Date.now();
+    await until("the standby to hold the lease", async () => {
+      const s = await status(standby);
+      return s.leases[0]?.holder === standby.id && s.clusters[0] && "fencingToken" in s.clusters[0] ? s : undefined;
+    });
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + LEASE_TTL_MS / 3 + 2_000);
+    expect(await sdKeys(standby)).toEqual(expectedKeys());
+
+    // The new leader keeps reconciling: a stopped task's replacement shows up.
+    const victim = expectedDemoEndpoints(sim).find((e) => e.service === "web");
+    sim.store.stopTask(victim?.taskArn ?? "", "failover test", "UserInitiated", true);
+    await until("the standby to publish the churned target set", async () => {
+      const keys = await sdKeys(standby);
+      return keys.join() === expectedKeys().join() && !keys.includes(`${victim?.address}${victim?.path}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    for (const nodeId of sim.store.instances().map((i) => i.id)) {
+      const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis });
+      const jobs = (await queue.getJobs(["wait", "active", "completed", "failed", "delayed"]))
+        .map((j) => NodeSyncJob.parse(j.data))
+        .sort((a, b) => a.generation - b.generation);
+      await queue.close();
+      expect(jobs.length).toBeGreaterThan(0);
+      const hashes = jobs.map(({ generation: _g, issuedAt: _i, fencingToken: _f, ...rest }) =>
+        createHash("sha256").update(JSON.stringify(rest)).digest("hex"),
+      );
+      for (let i = 1; i < jobs.length; i++) {
+        expect(hashes[i], `node ${nodeId} generation ${jobs[i]?.generation} repeats its predecessor`).not.toBe(
+          hashes[i - 1],
+        );
+        expect(jobs[i]?.fencingToken).toBeGreaterThanOrEqual(jobs[i - 1]?.fencingToken ?? 0);
+      }
+    }
+    const datums = sim.metrics.datums({ namespace: "ECS/Capacity", metricName: "RemainingCPU" });
+    const stamps = datums.map((d) => d.timestamp.toISOString());
+    expect(new Set(stamps).size).toBe(stamps.length);
+    expect(standby.stderr.join("")).not.toMatch(/"level":(50|60)/);
+  });
+});
