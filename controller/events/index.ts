@@ -2,6 +2,7 @@ import type { ClusterObserver } from "../observe/cluster-observer.js";
 import type { EcsEventSink } from "./sqs-event-consumer.js";
 
 export { type EcsEvent, type ParseResult, parseEcsEvent } from "./ecs-events.js";
+export { EventDrivenObserver, type EventDrivenObserverOptions } from "./event-driven-observer.js";
 export {
   type EcsEventSink,
   type EventConsumerOptions,
