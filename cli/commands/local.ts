@@ -43,6 +43,18 @@ export function registerLocalCommand(program: Command): void {
       const { config } = createCliContext(program, "local");
       const { startLocalStack, LocalStackError } = await import("../local/local-stack.js");
       const say = (line: string) => process.stdout.write(`ecsmon local: ${line}\n`);
+      // Installed before start-up so that Ctrl-C at any moment stops what has started.
+      const interrupted = new AbortController();
+      const stopRequested = new Promise<void>((resolve) => {
+        const onSignal = () => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          interrupted.abort();
+          resolve();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      });
       let stack: Awaited<ReturnType<typeof startLocalStack>>;
       try {
         stack = await startLocalStack({
@@ -56,8 +68,13 @@ export function registerLocalCommand(program: Command): void {
           region: config.aws.region,
           logLevel: config.logLevel,
           progress: say,
+          signal: interrupted.signal,
         });
       } catch (error) {
+        if (interrupted.signal.aborted) {
+          say("interrupted during start-up; everything started was stopped");
+          return;
+        }
         if (error instanceof LocalStackError) throw new UsageError(error.message);
         throw error;
       }
@@ -79,15 +96,7 @@ export function registerLocalCommand(program: Command): void {
         "",
       ];
       process.stdout.write(lines.join("\n"));
-      await new Promise<void>((resolve) => {
-        const onSignal = () => {
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
-          resolve();
-        };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-      });
+      await stopRequested;
       say("stopping…");
       await stack.stop();
       say("stopped");

@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   logLevel: string;
   /** Progress lines for the user. */
   progress: (line: string) => void;
+  /** Aborts start-up (Ctrl-C while starting): the processes already started are stopped. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface LocalStackUrls {
@@ -78,6 +80,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const credentials = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
   const launch = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
+    if (options.signal?.aborted) throw new LocalStackError("start-up interrupted");
     const child = new ManagedProcess(name, command, args, { env, logFile: join(logDir, `${name}.log`) });
     child.start();
     processes.push(child);
@@ -121,7 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         LOG_LEVEL: options.logLevel,
       },
     );
-    await waitForHttp(`${aws}/_sim/healthz`, sim, STARTUP_TIMEOUT_MS);
+    await waitForHttp(`${aws}/_sim/healthz`, sim, STARTUP_TIMEOUT_MS, options.signal);
 
     const awsEnv = {
       ...process.env,
@@ -150,42 +153,48 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ECSMON_RECONCILE_INTERVAL: "5s",
       ECSMON_SPEC_POLL_INTERVAL: "5s",
     });
-    await waitForHttp(`${controllerUrl}/healthz`, controller, STARTUP_TIMEOUT_MS);
+    await waitForHttp(`${controllerUrl}/healthz`, controller, STARTUP_TIMEOUT_MS, options.signal);
 
     const nodes = (await (await fetch(`${aws}/_sim/nodes`)).json()) as SimNode[] | { nodes: SimNode[] };
     const nodeList = (Array.isArray(nodes) ? nodes : nodes.nodes).filter((node) => node.surfaces);
-    const agents: LocalStackUrls["agents"] = [];
-    for (const node of nodeList.slice(0, options.agents)) {
-      const surfaces = node.surfaces!;
-      const port = await freePort();
-      const metrics = `http://127.0.0.1:${port}/metrics`;
-      options.progress(`starting agent for node ${node.id} on 127.0.0.1:${port}`);
-      const agent = launch(`agent-${agents.length + 1}`, process.execPath, [ECSMON_BIN, "agent"], {
-        ...awsEnv,
-        REDIS_URL: redisUrl,
-        ECSMON_AGENT_BIND: `127.0.0.1:${port}`,
-        ECS_AGENT_URI: surfaces.introspectionUrl,
-        DOCKER_HOST: surfaces.dockerUrl,
-        ECSMON_IMDS_ENDPOINT: surfaces.imdsUrl,
-        ECSMON_HEARTBEAT_INTERVAL: "2s",
-      });
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, agent, STARTUP_TIMEOUT_MS);
-      agents.push({ nodeId: node.id, metrics });
-    }
-
+    // Agents start in parallel: each is an independent process that only needs Redis and its node's surfaces.
     const cluster = nodeList[0]?.cluster;
+    const agentSpecs: { name: string; nodeId: string; args: string[]; env: NodeJS.ProcessEnv }[] = nodeList
+      .slice(0, options.agents)
+      .map((node, index) => ({
+        name: `agent-${index + 1}`,
+        nodeId: node.id,
+        args: ["agent"],
+        env: {
+          ECS_AGENT_URI: node.surfaces!.introspectionUrl,
+          DOCKER_HOST: node.surfaces!.dockerUrl,
+          ECSMON_IMDS_ENDPOINT: node.surfaces!.imdsUrl,
+        },
+      }));
     if (options.poolAgent && cluster) {
+      agentSpecs.push({
+        name: "agent-pool",
+        nodeId: `pool-${cluster}`,
+        args: ["agent", "--pool", "--cluster", cluster],
+        env: {},
+      });
+    }
+    const agents: LocalStackUrls["agents"] = [];
+    const starting: Promise<void>[] = [];
+    for (const spec of agentSpecs) {
       const port = await freePort();
-      options.progress(`starting the pool agent (Fargate tasks without a sidecar, Cloud Map) on 127.0.0.1:${port}`);
-      const pool = launch("agent-pool", process.execPath, [ECSMON_BIN, "agent", "--pool", "--cluster", cluster], {
+      options.progress(`starting ${spec.name} for node ${spec.nodeId} on 127.0.0.1:${port}`);
+      const agent = launch(spec.name, process.execPath, [ECSMON_BIN, ...spec.args], {
         ...awsEnv,
+        ...spec.env,
         REDIS_URL: redisUrl,
         ECSMON_AGENT_BIND: `127.0.0.1:${port}`,
         ECSMON_HEARTBEAT_INTERVAL: "2s",
       });
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, pool, STARTUP_TIMEOUT_MS);
-      agents.push({ nodeId: `pool-${cluster}`, metrics: `http://127.0.0.1:${port}/metrics` });
+      agents.push({ nodeId: spec.nodeId, metrics: `http://127.0.0.1:${port}/metrics` });
+      starting.push(waitForHttp(`http://127.0.0.1:${port}/healthz`, agent, STARTUP_TIMEOUT_MS, options.signal));
     }
+    await Promise.all(starting);
 
     let prometheusUrl: string | undefined;
     if (options.prometheus && binaryAvailable("prometheus")) {
@@ -213,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ],
         process.env,
       );
-      await waitForHttp(`${prometheusUrl}/-/ready`, prometheus, STARTUP_TIMEOUT_MS);
+      await waitForHttp(`${prometheusUrl}/-/ready`, prometheus, STARTUP_TIMEOUT_MS, options.signal);
     } else if (options.prometheus) {
       options.progress("prometheus not found on PATH (Debian package `prometheus`): skipping it");
     }

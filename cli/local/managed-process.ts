@@ -62,11 +62,17 @@ export class ManagedProcess {
   }
 }
 
-/** Polls `url` until it answers 2xx, the process dies, or `timeoutMs` passes. */
-export async function waitForHttp(url: string, process: ManagedProcess | undefined, timeoutMs: number): Promise<void> {
+/** Polls `url` until it answers 2xx, the process dies, `signal` aborts, or `timeoutMs` passes. */
+export async function waitForHttp(
+  url: string,
+  process: ManagedProcess | undefined,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Error("start-up interrupted");
     if (process?.exited) throw new Error(`${process.name} ${process.exited} before ${url} answered`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
