@@ -47,9 +47,28 @@ function serveMetrics(req: IncomingMessage, res: ServerResponse, route: MetricsR
   sendBody(req, res, 200, format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE, Buffer.from(body));
 }
 
-/** Streams `total` bytes of distinct, well-formed sample lines, honouring backpressure and client aborts. */
+let oversizedBody: { size: number; body: Buffer } | undefined;
+
+/** At least `total` bytes of distinct, well-formed sample lines; built once and shared by every oversized target. */
+function oversizedBodyOf(total: number): Buffer {
+  if (oversizedBody && oversizedBody.size === total) return oversizedBody.body;
+  const parts = [
+    "# HELP sim_oversized_padding Padding that makes the body oversized.\n# TYPE sim_oversized_padding gauge\n",
+  ];
+  let written = parts[0]!.length;
+  for (let series = 0; written < total; series++) {
+    const line = `sim_oversized_padding{series="${series}"} ${series % 97}\n`;
+    parts.push(line);
+    written += line.length;
+  }
+  oversizedBody = { size: total, body: Buffer.from(parts.join("")) };
+  return oversizedBody.body;
+}
+
+/** Streams the oversized body in 1 MiB slices, honouring backpressure and client aborts. */
 async function streamOversized(req: IncomingMessage, res: ServerResponse, total: number): Promise<void> {
   const gzip = wantsGzip(req);
+  const body = oversizedBodyOf(total);
   res.writeHead(200, {
     "content-type": TEXT_CONTENT_TYPE,
     ...(gzip ? { "content-encoding": "gzip" } : {}),
@@ -60,21 +79,20 @@ async function streamOversized(req: IncomingMessage, res: ServerResponse, total:
   res.on("close", () => {
     aborted = true;
   });
-  const head =
-    "# HELP sim_oversized_padding Padding that makes the body oversized.\n# TYPE sim_oversized_padding gauge\n";
-  let written = 0;
-  let series = 0;
-  const write = (chunk: string) =>
-    new Promise<void>((resolve) => {
-      written += chunk.length;
-      if (sink.write(chunk)) resolve();
-      else sink.once("drain", resolve);
-    });
-  await write(head);
-  while (written < total && !aborted) {
-    const lines: string[] = [];
-    for (let i = 0; i < 2_000; i++, series++) lines.push(`sim_oversized_padding{series="${series}"} ${series % 97}`);
-    await write(`${lines.join("\n")}\n`);
+  const slice = 1024 * 1024;
+  for (let offset = 0; offset < body.length && !aborted; offset += slice) {
+    const chunk = body.subarray(offset, offset + slice);
+    if (!sink.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          sink.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        sink.once("drain", done);
+        res.once("close", done);
+      });
+    }
   }
   sink.end();
 }

@@ -94,7 +94,8 @@ describe("a real Prometheus scraping the workloads", () => {
       expect(seen.get(failure)?.health, failure).toBe("down");
     }
     expect(seen.get("http500")?.lastError).toContain("500");
-    expect(seen.get("oversized")?.lastError).toMatch(/body size limit/i);
+    // Past the 10 MB limit Prometheus aborts; on a loaded machine the 2 s deadline may strike first.
+    expect(seen.get("oversized")?.lastError).toMatch(/body size limit|deadline/i);
     expect(seen.get("refused")?.lastError).toMatch(/connection refused/i);
     expect(seen.get("slow")?.lastError).toMatch(/deadline|timeout|context/i);
     const query = await fetch(
