@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import Dockerode from "dockerode";
 import { pino } from "pino";
@@ -20,11 +22,32 @@ import type { BenchResult } from "./types.js";
 
 const CONTAINERS = 50;
 
-/** The child: synthetic, monotonic Docker stats per container; counts PutMetricData calls and datums. */
+/**
+ * The child: synthetic, monotonic Docker stats per container on one port, and CloudWatch on another: the
+ * simulator's (sim/aws/server.ts + services/cloudwatch.ts, which validates every datum like AWS) when it is
+ * built next to this file, else a bare endpoint that accepts PutMetricData. GET /_count on the Docker port
+ * reports PutMetricData calls and accepted datums.
+ */
 const ENDPOINT_SOURCE = `
 import http from "node:http";
 import { gunzipSync } from "node:zlib";
-let calls = 0, datums = 0;
+const [serverModule, cloudwatchModule] = JSON.parse(process.argv[1] || "[]");
+let calls = 0, datums = 0, rejected = 0;
+let count = () => ({ calls, datums, rejected });
+let cloudwatchUrl;
+if (serverModule) {
+  const { startAwsServer } = await import(serverModule);
+  const { createCloudWatchService } = await import(cloudwatchModule);
+  const cw = createCloudWatchService();
+  const aws = await startAwsServer({ services: [cw], host: "127.0.0.1", port: 0 });
+  cloudwatchUrl = aws.url;
+  count = () => ({
+    calls: aws.counters.total({ service: "monitoring", operation: "PutMetricData" }),
+    datums: cw.store.acceptedCount(),
+    rejected: aws.counters.total({ service: "monitoring", operation: "PutMetricData", outcome: "client_error" }),
+    simulator: true,
+  });
+}
 const boot = Date.now() - 3_600_000;
 function stats(id, now) {
   const t = (now - boot) / 1000;
@@ -41,7 +64,7 @@ function stats(id, now) {
 const server = http.createServer((req, res) => {
   const m = /^\\/containers\\/([^/]+)\\/stats/.exec(req.url);
   if (m) { res.writeHead(200, { "content-type": "application/json" }); res.end(JSON.stringify(stats(m[1], Date.now()))); return; }
-  if (req.url === "/_count") { res.writeHead(200); res.end(JSON.stringify({ calls, datums })); return; }
+  if (req.url === "/_count") { res.writeHead(200); res.end(JSON.stringify(count())); return; }
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
@@ -53,21 +76,44 @@ const server = http.createServer((req, res) => {
     res.end("{}");
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
+server.listen(0, "127.0.0.1", () => {
+  const docker = "http://127.0.0.1:" + server.address().port;
+  console.log(JSON.stringify({ docker, cloudwatch: cloudwatchUrl || docker }));
+});
 `;
 
-async function startEndpoint(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", ENDPOINT_SOURCE], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await once(lines, "line")) as [string];
-  const { port } = JSON.parse(line) as { port: number };
-  return { child, url: `http://127.0.0.1:${port}` };
+/** The simulator's CloudWatch modules next to this (compiled) file, when present. */
+function simulatorModules(): string[] {
+  const server = new URL("../sim/aws/server.js", import.meta.url);
+  const cloudwatch = new URL("../sim/aws/services/cloudwatch.js", import.meta.url);
+  return existsSync(fileURLToPath(server)) && existsSync(fileURLToPath(cloudwatch))
+    ? [server.href, cloudwatch.href]
+    : [];
 }
 
-async function counts(url: string): Promise<{ calls: number; datums: number }> {
-  return (await (await fetch(`${url}/_count`)).json()) as { calls: number; datums: number };
+async function startEndpoint(): Promise<{ child: ChildProcess; docker: string; cloudwatch: string }> {
+  const child = spawn(
+    process.execPath,
+    ["--input-type=module", "-e", ENDPOINT_SOURCE, JSON.stringify(simulatorModules())],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, "line")) as [string];
+  const urls = JSON.parse(line) as { docker: string; cloudwatch: string };
+  return { child, ...urls };
+}
+
+interface Counts {
+  calls: number;
+  datums: number;
+  rejected: number;
+  simulator?: boolean;
+}
+
+async function counts(dockerUrl: string): Promise<Counts> {
+  return (await (await fetch(`${dockerUrl}/_count`)).json()) as Counts;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -126,12 +172,12 @@ function job(): NodeSyncJob {
 }
 
 /** ecsmon: one agent, all containers, folded into about one call per second. */
-async function runEcsmon(url: string, seconds: number) {
+async function runEcsmon(endpoint: { docker: string; cloudwatch: string }, seconds: number) {
   const latencies: number[] = [];
-  const cloudwatch = cloudwatchFor(url);
+  const cloudwatch = cloudwatchFor(endpoint.cloudwatch);
   const handler = createStatsHandler({
     cloudwatch,
-    docker: new Dockerode({ protocol: "http", host: "127.0.0.1", port: Number(new URL(url).port) }),
+    docker: new Dockerode({ protocol: "http", host: "127.0.0.1", port: Number(new URL(endpoint.docker).port) }),
     logger: pino({ level: "silent" }),
     registry: new Registry(),
     publisher: {
@@ -143,20 +189,22 @@ async function runEcsmon(url: string, seconds: number) {
   await handler.apply(job());
   // Warm-up: the first read of each container has no CPU/rate baseline.
   await sleep(2_000);
-  const before = await counts(url);
+  const before = await counts(endpoint.docker);
   latencies.length = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await sleep(seconds * 1000);
   const elapsedS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const after = await counts(url);
+  const after = await counts(endpoint.docker);
   await handler.stop();
   cloudwatch.destroy();
   latencies.sort((a, b) => a - b);
   return {
     callsPerMinute: ((after.calls - before.calls) / elapsedS) * 60,
     datumsPerCall: (after.datums - before.datums) / Math.max(1, after.calls - before.calls),
+    rejected: after.rejected - before.rejected,
+    simulator: after.simulator === true,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsedS * 1000)) * 100,
@@ -210,11 +258,12 @@ async function runEspBaseline(url: string, seconds: number) {
 export async function run(): Promise<BenchResult[]> {
   const quick = benchQuick();
   const seconds = quick ? 15 : 60;
-  const { child, url } = await startEndpoint();
+  const { child, ...endpoint } = await startEndpoint();
   try {
-    const ours = await runEcsmon(url, seconds);
-    const esp = await runEspBaseline(url, quick ? 5 : 10);
-    const note = `${CONTAINERS} containers × 6 metrics, 1 s period, ${seconds} s${quick ? " (BENCH_QUICK)" : ""}`;
+    const ours = await runEcsmon(endpoint, seconds);
+    const esp = await runEspBaseline(endpoint.cloudwatch, quick ? 5 : 10);
+    const target = ours.simulator ? "simulator CloudWatch" : "loopback PutMetricData endpoint";
+    const note = `${CONTAINERS} containers × 6 metrics, 1 s period, ${seconds} s, ${target}${quick ? " (BENCH_QUICK)" : ""}`;
     return [
       {
         area: "stats",

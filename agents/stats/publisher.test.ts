@@ -144,7 +144,7 @@ describe("createStatsPublisher", () => {
       cloudwatch: cloudwatch.asClient(),
       logger,
       registry,
-      flushIntervalMs: 3_600_000,
+      autoFlush: false,
       retryBaseMs: 100,
       retryMaxMs: 1_000,
       stopTimeoutMs: 100,

@@ -8,8 +8,13 @@ export interface StatsPublisherOptions {
   cloudwatch: CloudWatchClient;
   logger: Logger;
   registry: Registry;
-  /** Flush cadence. @defaultValue 1000 (ms) */
+  /**
+   * Shortest gap between two flushes: samples are published as soon as they arrive, but at most once per
+   * interval, so a node makes about one call per interval however many containers it runs. @defaultValue 1000 (ms)
+   */
   flushIntervalMs?: number;
+  /** Schedule flushes automatically when samples arrive (tests drive `flush()` by hand). @defaultValue true */
+  autoFlush?: boolean;
   /** Samples kept while CloudWatch is slow or down; the oldest are dropped beyond this. @defaultValue 60000 */
   maxBufferedSamples?: number;
   /** Samples taken per flush (a flush may make several calls when a backlog is drained). @defaultValue 20000 */
@@ -37,7 +42,7 @@ export interface StatsPublisher {
   flush(): Promise<void>;
   /** Samples waiting to be published. */
   buffered(): number;
-  /** Stops the timer and makes one last flush attempt. */
+  /** Stops scheduling and makes one last flush attempt. */
   stop(): Promise<void>;
 }
 
@@ -115,6 +120,9 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   let retryAttempt = 0;
   let notBeforeMs = 0;
   let stopped = false;
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
+  let scheduled: NodeJS.Timeout | undefined;
+  const autoFlush = options.autoFlush ?? true;
 
   const size = () => queue.length - head;
   const compact = () => {
@@ -136,6 +144,7 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   const add = (samples: readonly StatsSample[]) => {
     for (const sample of samples) if (Number.isFinite(sample.value)) queue.push(sample);
     enforceBound();
+    schedule();
   };
 
   const requeueFront = (samples: StatsSample[]) => {
@@ -155,6 +164,7 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
 
   const runFlush = async () => {
     if (size() === 0 || now() < notBeforeMs) return;
+    lastFlushAt = now();
     const taken = queue.slice(head, head + maxPerFlush);
     head += taken.length;
     compact();
@@ -199,15 +209,22 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
         .catch((error: unknown) => logger.error({ err: error }, "stats flush failed"))
         .finally(() => {
           inflight = undefined;
+          if (size() > 0) schedule();
         });
     }
     return inflight;
   };
 
-  const timer = setInterval(() => {
-    if (!stopped) void flush();
-  }, flushIntervalMs);
-  timer.unref();
+  /** Arms one timer for the earliest allowed flush: not before the interval since the last one, nor the retry delay. */
+  function schedule(): void {
+    if (!autoFlush || stopped || scheduled || inflight || size() === 0) return;
+    const delay = Math.max(0, lastFlushAt + flushIntervalMs - now(), notBeforeMs - now());
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
+      void flush();
+    }, delay);
+    scheduled.unref();
+  }
 
   return {
     add,
@@ -215,7 +232,8 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
     buffered: size,
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(scheduled);
+      scheduled = undefined;
       if (inflight) await inflight;
       notBeforeMs = 0;
       let timeout: NodeJS.Timeout | undefined;
