@@ -11,6 +11,7 @@ import { createServiceDiscoveryService } from "./aws/services/servicediscovery.j
 import { createSqsService } from "./aws/services/sqs.js";
 import type { SqsStore } from "./aws/services/sqs-store.js";
 import { createSsmService, type SsmParameterStore } from "./aws/services/ssm.js";
+import { type AddressClaim, claimAddressBlock } from "./control/address-claim.js";
 import { createControlHandler } from "./control/control-api.js";
 import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
 import { type EventDelivery, startEventDelivery } from "./events/event-bridge.js";
@@ -43,7 +44,10 @@ export interface StartSimOptions {
   nodeSurfaces?: boolean;
   /** Run the scenario's churn (tasks started/stopped per minute). @defaultValue false */
   churn?: boolean;
-  /** Second octet of the simulator's 127.x.0.0/16 address block. @defaultValue random */
+  /**
+   * Second octet of the simulator's 127.x.0.0/16 address block. @defaultValue a random block no other
+   * running simulator holds (claimed through a listener on 127.x.254.254:32000)
+   */
   addressBase?: number;
   /** Overrides the scenario's lifecycle step delay (0 = instantaneous). */
   transitionDelayMs?: number | [number, number];
@@ -93,10 +97,20 @@ function resolveScenario(input: StartSimOptions["scenario"]): Scenario {
  */
 export async function startSim(options: StartSimOptions = {}): Promise<RunningSim> {
   const scenario = resolveScenario(options.scenario);
+  const claim = await claimAddressBlock(options.addressBase);
+  try {
+    return await start(options, scenario, claim);
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+}
+
+async function start(options: StartSimOptions, scenario: Scenario, claim: AddressClaim): Promise<RunningSim> {
   const store = new ClusterStore({
     region: scenario.region,
     seed: scenario.seed,
-    addressBase: options.addressBase,
+    addressBase: claim.base,
     trunking: scenario.trunking,
     transitionDelayMs: 0,
   });
@@ -210,6 +224,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<RunningSi
       await workloads?.close();
       await fleet.close();
       await running.close();
+      await claim.release();
     },
   };
 }
