@@ -8,7 +8,7 @@ import type { ControllerMetrics } from "./outputs/controller-metrics.js";
 import type { SdStore } from "./outputs/sd-store.js";
 import { ClusterLoop } from "./reconcile/cluster-loop.js";
 import { ClusterReconciler } from "./reconcile/cluster-reconciler.js";
-import type { CapacityPort, ObserverFactory, SpecSource } from "./reconcile/ports.js";
+import type { CapacityPort, ObserverFactory, ObserverPort, SpecSource } from "./reconcile/ports.js";
 
 export interface ClusterRuntimeDeps {
   cluster: string;
@@ -38,6 +38,7 @@ export class ClusterRuntime {
   readonly registry: TargetRegistry;
   readonly reconciler: ClusterReconciler;
   readonly loop: ClusterLoop;
+  private readonly observer: ObserverPort;
   private stopped = false;
 
   private constructor(deps: ClusterRuntimeDeps) {
@@ -51,10 +52,11 @@ export class ClusterRuntime {
       keyPrefix: deps.keyPrefix,
       drainDelayMs: deps.drainDelayMs,
     });
+    this.observer = deps.observerFactory(spec);
     this.reconciler = new ClusterReconciler({
       cluster: deps.cluster,
       specSource: deps.specSource,
-      observer: deps.observerFactory(spec),
+      observer: this.observer,
       lease: deps.lease,
       registry: this.registry,
       dispatcher: deps.dispatcher,
@@ -83,7 +85,10 @@ export class ClusterRuntime {
     const runtime = new ClusterRuntime(deps);
     const restored = await runtime.registry.restore();
     deps.logger.info({ cluster: deps.cluster, ...restored }, "cluster machines restored");
-    if (!runtime.stopped) runtime.loop.start();
+    if (!runtime.stopped) {
+      runtime.loop.start();
+      runtime.observer.start?.(() => runtime.loop.trigger());
+    }
     return runtime;
   }
 
@@ -95,6 +100,7 @@ export class ClusterRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.observer.stop?.();
     await this.loop.stop();
     this.registry.stop();
   }

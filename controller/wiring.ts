@@ -8,6 +8,8 @@ import type { Logger } from "../lib/logger.js";
 import { createCapacityGauges, publishCapacity } from "./capacity/capacity-publisher.js";
 import { computeClusterCapacity } from "./capacity/compute-capacity.js";
 import { type RunningController, startController } from "./controller.js";
+import { EventDrivenObserver } from "./events/event-driven-observer.js";
+import { sqsApiFromClient } from "./events/sqs-event-consumer.js";
 import { ClusterObserver } from "./observe/cluster-observer.js";
 import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
 import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
@@ -69,13 +71,20 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   const observerFactory: ObserverFactory = (spec) => {
     const region = spec.region ?? config.aws.region;
     const c = clients(region);
-    return new ClusterObserver({
+    const observer = new ClusterObserver({
       spec,
       region,
       ecs: ecsApiFromClient(c.ecs),
       ec2: ec2ApiFromClient(c.ec2),
       cloudMap: cloudMapApiFromClient(c.serviceDiscovery),
       logger: logger.child({ part: "observe" }),
+    });
+    // Issue 10: ECS events from the cluster's SQS queue (spec.events), with a periodic full resync.
+    return new EventDrivenObserver({
+      observer,
+      spec,
+      sqs: sqsApiFromClient(c.sqs),
+      logger: logger.child({ part: "events" }),
     });
   };
 

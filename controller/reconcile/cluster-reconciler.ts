@@ -119,6 +119,7 @@ export class ClusterReconciler {
       "Observed",
       `observed ${observed.tasks.length} tasks on ${observed.instances.length} instances`,
     );
+    for (const c of this.deps.observer.conditions?.() ?? []) this.setCondition(c.type, c.status, c.reason, c.message);
     const heartbeats = await this.deps.reports.heartbeats(this.cluster);
     const current = this.currentState(observed, heartbeats);
     const planned = plan(spec, observed, current);

@@ -21,6 +21,12 @@ export interface ObserverPort {
   updateSpec?(spec: ClusterSpec): void;
   /** Call counts of the last cycle, for the status API. */
   lastCycle?(): unknown;
+  /** Starts background work (the ECS event consumer, issue 10); `onChange` asks for a reconcile now. */
+  start?(onChange: () => void): void;
+  /** Stops background work when the cluster's lease is released. */
+  stop?(): Promise<void>;
+  /** Observer conditions merged into the cluster's status, e.g. `EventsFlowing`. */
+  conditions?(): Condition[];
 }
 
 /** Builds the observer of a cluster when this replica takes its lease. */
