@@ -5,13 +5,14 @@ import { join } from "node:path";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { buildProgram } from "../../cli/program.js";
 import type { StatusDocument } from "../../controller/api/status-view.js";
-import type { TargetView } from "../../controller/machines/views.js";
+import type { AgentView, TargetView } from "../../controller/machines/views.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
-import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { NodeSyncJob, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
 import { createRedisConnection } from "../../lib/redis.js";
@@ -222,5 +223,83 @@ describe("controller against the simulator", () => {
     } finally {
       sim.server.faults.remove("ecs", "*");
     }
+  });
+});
+
+describe("agents and reports", () => {
+  it("turns heartbeats into agent machines, orphans targets when the agent is lost and reassigns them when it returns", async () => {
+    const want = expectedDemoEndpoints(sim);
+    const nodeId = want.find((e) => e.nodeId)?.nodeId as string;
+    const nodeTargets = want.filter((e) => e.nodeId === nodeId).length;
+    const reports = new Queue(REPORTS_QUEUE, { connection: redis, prefix: bullPrefix });
+    const heartbeat = (generation: number) =>
+      reports.add("heartbeat", {
+        contract: "ecsmon.dev/heartbeat/v1",
+        cluster: "demo",
+        nodeId,
+        agentId: "agent-1",
+        mode: "daemon",
+        generation,
+        ttlMs: 1_500,
+        at: new Date().toISOString(),
+      });
+    await reports.add("report", { contract: "ecsmon.dev/heartbeat/v1", cluster: "demo" });
+    await heartbeat(3);
+    await until("the agent to be ready", async () => {
+      const agents = await api<{ agents: AgentView[] }>("/api/v1/agents?cluster=demo");
+      return agents.agents.find((a) => a.nodeId === nodeId && a.state === "ready");
+    });
+    const lastBeat = Date.now();
+    await until("the agent's targets to be orphaned", async () => {
+      const orphaned = await api<{ count: number; targets: TargetView[] }>("/api/v1/targets?state=orphaned");
+      return orphaned.count === nodeTargets && orphaned.targets.every((t) => t.nodeId === nodeId);
+    });
+    const lostAfter = Date.now() - lastBeat;
+    expect(lostAfter).toBeLessThan(1_500 + 1_000 + 1_500);
+    const agents = await api<{ agents: AgentView[] }>("/api/v1/agents");
+    expect(agents.agents.find((a) => a.nodeId === nodeId)?.state).toBe("lost");
+    expect((await sd()).length).toBe(want.length);
+
+    await heartbeat(4);
+    await until("the targets to be active again", async () => {
+      const active = await api<{ count: number }>("/api/v1/targets?state=active");
+      return active.count === want.length;
+    });
+    const metrics = await (await fetch(`${controller.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/ecsmon_reports_total\{kind="invalid"\} [1-9]/);
+    expect(metrics).toMatch(/ecsmon_reports_total\{kind="heartbeat"\} [2-9]/);
+    await reports.close();
+  });
+});
+
+describe("status CLI against the running controller", () => {
+  async function cli(...args: string[]): Promise<string> {
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    try {
+      await buildProgram().parseAsync(["node", "ecsmon", ...args, "--url", controller.apiUrl ?? ""]);
+    } finally {
+      spy.mockRestore();
+    }
+    return chunks.join("");
+  }
+
+  it("prints status, targets and explain tables, and JSON with --json", async () => {
+    const status = await cli("status");
+    expect(status).toMatch(/CLUSTER\s+HOLDER/);
+    expect(status).toContain("demo");
+    const targets = await cli("targets", "--cluster", "demo", "--service", "web");
+    const web = expectedDemoEndpoints(sim).filter((e) => e.service === "web");
+    expect(targets).toContain(`${web.length} target(s)`);
+    for (const e of web) expect(targets).toContain(`${e.scheme}://${e.address}${e.path}`);
+    const json = JSON.parse(await cli("targets", "--json", "--state", "active")) as { count: number };
+    expect(json.count).toBe(expectedDemoEndpoints(sim).length);
+    const explained = await cli("explain", web[0]?.taskId ?? "");
+    expect(explained).toMatch(/CONTAINER\s+TARGET\s+REASON/);
+    expect(explained).toContain("app");
+    expect(explained).toContain("log-router");
   });
 });
