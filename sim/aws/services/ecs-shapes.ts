@@ -99,6 +99,11 @@ export function shapeContainerInstance(store: ClusterStore, instance: SimContain
   };
 }
 
+function architectureOf(store: ClusterStore, task: SimTask): string {
+  const instance = task.containerInstanceArn ? store.instance(task.containerInstanceArn) : undefined;
+  return instance?.attributes.find((a) => a.name === "ecs.cpu-architecture")?.value ?? "x86_64";
+}
+
 const TRANSITIONAL_PRE_RUN = new Set(["PROVISIONING", "PENDING", "ACTIVATING"]);
 
 function shapeTaskUncached(store: ClusterStore, task: SimTask) {
@@ -124,7 +129,7 @@ function shapeTaskUncached(store: ClusterStore, task: SimTask) {
           },
         ]
       : [],
-    attributes: [{ name: "ecs.cpu-architecture", value: "x86_64" }],
+    attributes: [{ name: "ecs.cpu-architecture", value: architectureOf(store, task) }],
     availabilityZone: task.availabilityZone,
     clusterArn: task.clusterArn,
     connectivity: task.connectivity,

@@ -12,10 +12,17 @@ function num(value: unknown): number | undefined {
 }
 
 /** Decodes one API `ContainerDefinition` into the store's input shape. */
-function containerInput(raw: Record<string, unknown>): ContainerDefinitionInput {
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function containerInput(raw: unknown, index: number): ContainerDefinitionInput {
+  if (!isRecord(raw)) throw invalid(`containerDefinitions[${index}] must be a structure.`);
   const labels = raw.dockerLabels;
-  const env = Array.isArray(raw.environment) ? (raw.environment as { name?: unknown; value?: unknown }[]) : [];
-  const mappings = Array.isArray(raw.portMappings) ? (raw.portMappings as Record<string, unknown>[]) : [];
+  const env = Array.isArray(raw.environment) ? raw.environment.filter(isRecord) : [];
+  const mappings = Array.isArray(raw.portMappings) ? raw.portMappings : [];
+  if (!mappings.every(isRecord))
+    throw invalid(`containerDefinitions[${index}].portMappings must be a list of structures.`);
   return {
     name: raw.name as string,
     image: raw.image as string,
@@ -41,7 +48,7 @@ export function taskDefinitionOperations(store: ClusterStore): Record<string, Op
   const RegisterTaskDefinition: OperationHandler = (input) => {
     const r = ecsReader(input);
     const family = r.reqStr("family");
-    const containers = r.list<Record<string, unknown>>("containerDefinitions") ?? r.missing("containerDefinitions");
+    const containers = r.list<unknown>("containerDefinitions") ?? r.missing("containerDefinitions");
     const def = store.registerTaskDefinition({
       family,
       networkMode: r.oneOf("networkMode", ["bridge", "host", "awsvpc", "none"] as const) as NetworkMode | undefined,
