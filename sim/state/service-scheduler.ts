@@ -1,5 +1,14 @@
-import type { ClusterStore } from "./cluster-store.js";
-import type { SimService, SimTask } from "./model.js";
+import type { RunTaskInput, RunTaskResult } from "./inputs.js";
+import type { SimContainerInstance, SimService, SimTask } from "./model.js";
+
+/** What the scheduler needs from the store (ClusterStore implements it). */
+export interface SchedulerStore {
+  liveServiceTasks(serviceArn: string): SimTask[];
+  stopTask(taskArnOrId: string, reason?: string, stopCode?: SimTask["stopCode"]): SimTask;
+  runTask(input: RunTaskInput): RunTaskResult;
+  serviceEvent(service: SimService, message: string): void;
+  instances(clusterArn?: string): SimContainerInstance[];
+}
 
 const REASON_TEXT: Record<string, string> = {
   "RESOURCE:CPU": "insufficient CPU units available",
@@ -14,7 +23,7 @@ const REASON_TEXT: Record<string, string> = {
  * `desiredCount` tasks of the current task definition (replacing outdated ones); DAEMON services keep one
  * task on every ACTIVE, connected instance. Placement failures become service events, as in ECS.
  */
-export function reconcileService(store: ClusterStore, service: SimService): void {
+export function reconcileService(store: SchedulerStore, service: SimService): void {
   const live = store.liveServiceTasks(service.serviceArn);
   if (service.status !== "ACTIVE") {
     for (const task of live) store.stopTask(task.taskArn, "Service deleted", "ServiceSchedulerInitiated");
@@ -63,7 +72,7 @@ export function reconcileService(store: ClusterStore, service: SimService): void
   }
 }
 
-function reconcileDaemon(store: ClusterStore, service: SimService, current: SimTask[]): void {
+function reconcileDaemon(store: SchedulerStore, service: SimService, current: SimTask[]): void {
   const covered = new Set(current.map((t) => t.containerInstanceArn));
   const eligible = store.instances(service.clusterArn).filter((i) => i.status === "ACTIVE" && i.agentConnected);
   service.desiredCount = eligible.length;
@@ -81,7 +90,7 @@ function reconcileDaemon(store: ClusterStore, service: SimService, current: SimT
 }
 
 function report(
-  store: ClusterStore,
+  store: SchedulerStore,
   service: SimService,
   started: SimTask[],
   failures: { arn?: string | undefined; reason: string }[],
