@@ -1,3 +1,4 @@
+import { AwsError } from "../aws/service.js";
 import { instanceTypeInfo } from "../aws/services/instance-types.js";
 import { AddressAllocator, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN, RESERVED_PORTS } from "./addresses.js";
 import { ArnBuilder, clusterNameOf, lastSegment } from "./arns.js";
@@ -200,6 +201,26 @@ export class StoreState implements ClusterStoreView {
 
   clusterName(clusterArn: string): string {
     return clusterNameOf(clusterArn);
+  }
+
+  /** The cluster by name or ARN; ClusterNotFoundException otherwise. `undefined` means "default". */
+  requireCluster(nameOrArn: string | undefined): SimCluster {
+    const cluster = this.cluster(nameOrArn || "default");
+    if (cluster?.status !== "ACTIVE") throw new AwsError("ClusterNotFoundException", "Cluster not found.");
+    return cluster;
+  }
+
+  /** Resolves `family`, `family:revision` or an ARN; latest ACTIVE revision for a bare family. */
+  resolveTaskDefinition(ref: string): SimTaskDefinition | undefined {
+    if (ref.startsWith("arn:")) return this.taskDefMap.get(ref);
+    const colon = ref.lastIndexOf(":");
+    if (colon > 0) {
+      const revision = Number(ref.slice(colon + 1));
+      return this.familyMap.get(ref.slice(0, colon))?.[revision - 1];
+    }
+    const revisions = this.familyMap.get(ref) ?? [];
+    for (let i = revisions.length - 1; i >= 0; i--) if (revisions[i]?.status === "ACTIVE") return revisions[i];
+    return undefined;
   }
 
   /** The simulated subnet of an availability zone (stable per seed). */
