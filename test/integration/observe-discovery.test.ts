@@ -26,7 +26,12 @@ interface YamlTaskDef {
   requiresCompatibilities?: string[];
   containers: YamlContainer[];
 }
+interface YamlCloudMapService {
+  name: string;
+  fromService?: { service: string; attributes?: Record<string, string> };
+}
 interface YamlScenario {
+  cloudMap?: { namespaces: { name: string; services: YamlCloudMapService[] }[] };
   cluster: string;
   instances: { type: string; count?: number }[];
   taskDefinitions: YamlTaskDef[];
@@ -187,5 +192,36 @@ describe("discovery on demo.yaml", () => {
     expect(result.nodes.size).toBe(scenario.instances.length);
     expect(result.services?.map((s) => s.service).sort()).toEqual(scenario.services.map((s) => s.name).sort());
     for (const figures of result.services ?? []) expect(figures.running).toBeGreaterThan(0);
+  });
+});
+
+describe("Cloud Map discovery on demo.yaml", () => {
+  it("every registered instance of the spec's namespaces becomes a pool target at its IPv4 and METRICS_PORT/PATH", async () => {
+    const namespaces = scenario.cloudMap?.namespaces ?? [];
+    expect(namespaces.length).toBeGreaterThan(0);
+    const spec = ClusterSpec.parse({ name: scenario.cluster, cloudMap: { namespaces: namespaces.map((n) => n.name) } });
+    const view = await observer(spec).observe();
+    const expected: string[] = [];
+    for (const ns of namespaces) {
+      for (const service of ns.services) {
+        const from = service.fromService;
+        if (!from) continue;
+        const port = from.attributes?.METRICS_PORT;
+        const path = from.attributes?.METRICS_PATH ?? "/metrics";
+        for (const task of sim.store.tasks()) {
+          if (task.serviceName !== from.service || task.lastStatus !== "RUNNING") continue;
+          expected.push(`${ns.name}/${service.name} ${task.eni!.privateIpv4Address}:${port}${path}`);
+        }
+      }
+    }
+    const result = plan(spec, view, { liveAgents: new Set(), sidecarTasks: new Set() });
+    const got = result.pool
+      .filter((t) => t.target.id.startsWith("cloudmap/"))
+      .map(
+        (t) =>
+          `${t.meta.__meta_ecs_cloudmap_namespace}/${t.meta.__meta_ecs_cloudmap_service} ${t.target.address}${t.target.metricsPath}`,
+      );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(got.sort()).toEqual(expected.sort());
   });
 });
