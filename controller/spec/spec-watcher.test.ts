@@ -101,6 +101,7 @@ describe("SpecWatcher against the simulator's SSM", () => {
     await w.pollOnce();
     expect(w.current()).toMatchObject({ version: v1, generation: 1 });
     expect(w.current()?.spec.spec.clusters[0]?.name).toBe("good");
+    expect(w.state()).toBe("invalid");
     const invalid = condition(w, "SpecValid");
     expect(invalid).toMatchObject({ status: "False", reason: "ValidationFailed" });
     expect(invalid?.message).toContain(`version ${v2} is invalid`);
@@ -134,6 +135,7 @@ describe("SpecWatcher against the simulator's SSM", () => {
     expect(condition(w, "SpecAvailable")).toMatchObject({ status: "False", reason: "ParameterNotFound" });
     expect(condition(w, "SpecAvailable")?.message).toContain(parameter);
     expect(condition(w, "SpecValid")?.status).toBe("Unknown");
+    expect(w.state()).toBe("waiting");
     expect(w.nextPollDelayMs()).toBe(1_000);
 
     await put(spec("late"));

@@ -1,6 +1,8 @@
+import { initialTransition, type SnapshotFrom, transition } from "xstate";
 import { formatSpecError, type MonitoringSpec, parseSpec } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { Condition } from "../model.js";
+import { type SpecMachineEvent, type SpecStateName, specMachine } from "./spec-machine.js";
 import { fetchSpecParameter, type SpecFetchResult, type SsmGetParameterApi } from "./ssm-spec-source.js";
 
 /** The spec in force. `generation` increments each time a new, different valid spec is applied. */
@@ -59,8 +61,7 @@ export class SpecWatcher {
   private readonly random: () => number;
   private readonly listeners = new Set<SpecListener>();
   private readonly conditionMap = new Map<string, Condition>();
-  private applied: AppliedSpec | undefined;
-  private appliedJson: string | undefined;
+  private snapshot: SnapshotFrom<typeof specMachine>;
   private lastSeen: { version: number; text: string } | undefined;
   private failures = 0;
   private nextDelayMs: number;
@@ -73,6 +74,7 @@ export class SpecWatcher {
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.nextDelayMs = options.pollIntervalMs;
+    [this.snapshot] = initialTransition(specMachine, { at: this.now().getTime() });
     this.setCondition(
       SPEC_CONDITIONS.available,
       "Unknown",
@@ -105,7 +107,13 @@ export class SpecWatcher {
 
   /** The spec in force, or `undefined` before the first valid spec. */
   current(): AppliedSpec | undefined {
-    return this.applied;
+    const lastGood = this.snapshot.context.lastGood;
+    return lastGood ? { spec: lastGood.spec, version: lastGood.version, generation: lastGood.generation } : undefined;
+  }
+
+  /** The spec machine's state: `loading`, `waiting` (no parameter yet), `valid` or `invalid` (see spec-machine.ts). */
+  state(): SpecStateName {
+    return this.snapshot.value as SpecStateName;
   }
 
   /** `SpecAvailable` and `SpecValid`, copied. */
@@ -147,9 +155,8 @@ export class SpecWatcher {
 
   private handle(result: SpecFetchResult): void {
     const name = this.options.parameterName;
-    const keeping = this.applied
-      ? `; keeping version ${this.applied.version} (generation ${this.applied.generation})`
-      : "";
+    const applied = this.current();
+    const keeping = applied ? `; keeping version ${applied.version} (generation ${applied.generation})` : "";
     switch (result.kind) {
       case "found":
         this.failures = 0;
@@ -166,6 +173,7 @@ export class SpecWatcher {
         this.failures = 0;
         this.lastSeen = undefined;
         this.nextDelayMs = this.options.pollIntervalMs;
+        this.send({ type: "MISSING", at: this.now().getTime() });
         if (this.condition(SPEC_CONDITIONS.available)?.reason !== "ParameterNotFound") {
           this.options.logger.warn({ parameter: name }, "spec parameter not found; waiting for it");
         }
@@ -181,6 +189,7 @@ export class SpecWatcher {
         this.failures++;
         this.nextDelayMs = this.backoffDelay();
         const reason = result.kind === "unreachable" ? "SsmUnreachable" : result.reason;
+        this.send({ type: "UNREACHABLE", reason, at: this.now().getTime() });
         this.options.logger.warn(
           { parameter: name, reason, failures: this.failures, retryInMs: this.nextDelayMs, error: result.message },
           "cannot read the spec parameter; backing off",
@@ -199,6 +208,7 @@ export class SpecWatcher {
   private evaluate(text: string, version: number): void {
     if (this.lastSeen && this.lastSeen.version === version && this.lastSeen.text === text) return;
     this.lastSeen = { version, text };
+    const at = this.now().getTime();
     const parsed = parseSpec(text, { source: `ssm:${this.options.parameterName}` });
     if (!parsed.ok) {
       const shown = parsed.errors
@@ -208,28 +218,31 @@ export class SpecWatcher {
         parsed.errors.length > MAX_ERRORS_IN_MESSAGE
           ? `; and ${parsed.errors.length - MAX_ERRORS_IN_MESSAGE} more`
           : "";
-      const keeping = this.applied ? `; keeping version ${this.applied.version}` : "; no spec in force yet";
+      const applied = this.current();
+      const keeping = applied ? `; keeping version ${applied.version}` : "; no spec in force yet";
+      const message = `version ${version} is invalid: ${shown.join("; ")}${more}${keeping}`;
       this.options.logger.warn(
         { parameter: this.options.parameterName, version, errors: parsed.errors },
         "spec version rejected: invalid",
       );
-      this.setCondition(
-        SPEC_CONDITIONS.valid,
-        "False",
-        "ValidationFailed",
-        `version ${version} is invalid: ${shown.join("; ")}${more}${keeping}`,
-      );
+      this.send({ type: "INVALID", version, message, at });
+      this.setCondition(SPEC_CONDITIONS.valid, "False", "ValidationFailed", message);
       return;
     }
-    const json = JSON.stringify(parsed.spec);
-    const changed = json !== this.appliedJson;
-    const generation = (this.applied?.generation ?? 0) + (changed ? 1 : 0);
-    this.applied = { spec: parsed.spec, version, generation };
-    this.appliedJson = json;
-    this.setCondition(SPEC_CONDITIONS.valid, "True", "Valid", `version ${version} applied as generation ${generation}`);
-    if (!changed) return;
-    this.options.logger.info({ parameter: this.options.parameterName, version, generation }, "spec applied");
-    const applied = this.applied;
+    const before = this.current()?.generation;
+    this.send({ type: "VALID", spec: parsed.spec, version, at });
+    const applied = this.current() as AppliedSpec;
+    this.setCondition(
+      SPEC_CONDITIONS.valid,
+      "True",
+      "Valid",
+      `version ${version} applied as generation ${applied.generation}`,
+    );
+    if (applied.generation === before) return;
+    this.options.logger.info(
+      { parameter: this.options.parameterName, version, generation: applied.generation },
+      "spec applied",
+    );
     for (const listener of this.listeners) {
       try {
         listener(applied);
@@ -237,6 +250,10 @@ export class SpecWatcher {
         this.options.logger.error({ err: error }, "spec listener failed");
       }
     }
+  }
+
+  private send(event: SpecMachineEvent): void {
+    [this.snapshot] = transition(specMachine, this.snapshot, event);
   }
 
   private backoffDelay(): number {
@@ -258,7 +275,7 @@ export class SpecWatcher {
       status,
       reason,
       message,
-      observedGeneration: this.applied?.generation,
+      observedGeneration: this.snapshot.context.lastGood?.generation,
       lastTransitionTime:
         previous && previous.status === status ? previous.lastTransitionTime : this.now().toISOString(),
     });
