@@ -129,3 +129,78 @@ describe("status API", () => {
     expect((await get(secured, "/api/v1/status", { authorization: "Bearer s3cret-token" })).status).toBe(200);
   });
 });
+
+describe("status API fuzz", () => {
+  /** Deterministic PRNG so a failure can be replayed. */
+  function rng(seed: number) {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const pieces = [
+    "api",
+    "v1",
+    "targets",
+    "status",
+    "explain",
+    "agents",
+    "capacity",
+    "sd",
+    "prometheus",
+    "metrics",
+    "..",
+    "%2e%2e",
+    "%00",
+    "%ff",
+    "%",
+    "%E0%A4%A",
+    "?",
+    "&",
+    "=",
+    "cluster",
+    "state",
+    "task",
+    "service",
+    "[]",
+    "{}",
+    "'",
+    '"',
+    "<script>",
+    "a".repeat(500),
+    "ü",
+    "😀",
+    "\\",
+    ";",
+    "#",
+    "%20",
+    "+",
+    "*",
+  ];
+  it("answers every random path, query and header with a non-5xx status and a JSON message on errors", async () => {
+    const random = rng(20261121);
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T;
+    for (let i = 0; i < 300; i++) {
+      const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(pieces));
+      let path = `/${segments.join(random() < 0.7 ? "/" : "")}`;
+      if (random() < 0.6) {
+        const params = Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${pick(pieces)}=${pick(pieces)}`);
+        path += `?${params.join("&")}`;
+      }
+      const headers: Record<string, string> = {};
+      if (random() < 0.3) headers.authorization = `${pick(["Bearer", "Basic", ""])} ${pick(pieces)}`;
+      if (random() < 0.3) headers.accept = pick(["*/*", "application/json", "text/html", "x/y;q=bad"]);
+      const server = random() < 0.5 ? open : secured;
+      const res = await fetch(`${server.url}${path.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c))}`, {
+        headers,
+      });
+      const body = await res.text();
+      expect(res.status, `${path} → ${res.status} ${body.slice(0, 200)}`).toBeLessThan(500);
+      if (res.status >= 400) expect(JSON.parse(body).message, path).toEqual(expect.any(String));
+    }
+  });
+});
