@@ -17,6 +17,7 @@ export class SampleSyntaxError extends Error {
 }
 
 const MAX_EXEMPLAR_LABEL_CHARS = 128;
+const NO_LABELS: Label[] = [];
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
@@ -27,10 +28,14 @@ function skipBlanks(line: string, i: number): number {
   return i;
 }
 
-/** Parses `{a="b",c="d"}` starting at the `{`; returns the labels and the index after `}`. */
-function parseLabels(line: string, open: number, what: string): { labels: Label[]; end: number } {
+/**
+ * Parses `{a="b",c="d"}` starting at the `{`; returns the labels, the index after `}`, and `compact`: whether
+ * the text between the braces has no blanks and no trailing comma (so it can be re-emitted verbatim).
+ */
+function parseLabels(line: string, open: number, what: string): { labels: Label[]; end: number; compact: boolean } {
   const labels: Label[] = [];
   let i = skipBlanks(line, open + 1);
+  let compact = i === open + 1;
   while (i < line.length && line.charCodeAt(i) !== 125) {
     let j = i;
     while (j < line.length) {
@@ -41,8 +46,12 @@ function parseLabels(line: string, open: number, what: string): { labels: Label[
     const name = line.slice(i, j);
     if (!isLabelName(name)) throw new SampleSyntaxError(`invalid ${what} label name ${JSON.stringify(name)}`);
     if (name === "__name__") throw new SampleSyntaxError(`reserved label name "__name__"`);
-    j = skipBlanks(line, j);
+    if (isBlank(line.charCodeAt(j))) {
+      compact = false;
+      j = skipBlanks(line, j);
+    }
     if (line.charCodeAt(j) !== 61) throw new SampleSyntaxError(`expected "=" after label name ${JSON.stringify(name)}`);
+    if (isBlank(line.charCodeAt(j + 1))) compact = false;
     j = skipBlanks(line, j + 1);
     if (line.charCodeAt(j) !== 34) throw new SampleSyntaxError(`expected '"' to open the value of label ${name}`);
     const close = scanQuoted(line, j + 1);
@@ -53,15 +62,18 @@ function parseLabels(line: string, open: number, what: string): { labels: Label[
     }
     labels.push({ name, value: line.slice(j + 1, close) });
     i = skipBlanks(line, close + 1);
+    if (i !== close + 1) compact = false;
     const c = line.charCodeAt(i);
     if (c === 44) {
-      i = skipBlanks(line, i + 1);
+      const after = skipBlanks(line, i + 1);
+      if (after !== i + 1 || line.charCodeAt(after) === 125) compact = false;
+      i = after;
     } else if (c !== 125) {
       throw new SampleSyntaxError(`expected "," or "}" after the value of label ${name}`);
     }
   }
   if (i >= line.length) throw new SampleSyntaxError("unterminated label set");
-  return { labels, end: i + 1 };
+  return { labels, end: i + 1, compact };
 }
 
 /** Splits the rest of a line on blanks into at most `max` tokens (extra tokens are an error for the caller). */
@@ -96,35 +108,44 @@ export function parseSampleLine(line: string, openMetrics: boolean): ParsedSampl
   }
   const name = line.slice(nameStart, i);
   if (!isMetricName(name)) throw new SampleSyntaxError(`invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
-  let labels: Label[] = [];
-  if (!openMetrics) i = skipBlanks(line, i);
-  if (line.charCodeAt(i) === 123) {
-    const parsed = parseLabels(line, i, "");
+  let labels: Label[] = NO_LABELS;
+  let rawLabels: string | undefined = "";
+  const brace = openMetrics ? i : skipBlanks(line, i);
+  if (line.charCodeAt(brace) === 123) {
+    const parsed = parseLabels(line, brace, "");
     labels = parsed.labels;
+    rawLabels = parsed.compact ? line.slice(brace + 1, parsed.end - 1) : undefined;
     i = parsed.end;
   }
-  let rest = line.slice(i);
-  let exemplarText: string | undefined;
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    if (!openMetrics) throw new SampleSyntaxError(`unexpected "#" after the sample value`);
-    exemplarText = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const parts = tokens(rest);
-  if (parts.length === 0) throw new SampleSyntaxError(`missing value for ${name}`);
-  if (parts.length > 2) throw new SampleSyntaxError(`unexpected text after the timestamp of ${name}`);
-  const value = normalizeValue(parts[0]!);
+  const series = line.slice(nameStart, i);
+  // value [timestamp] [# exemplar], scanned in place (no intermediate arrays on the hot path).
+  let j = skipBlanks(line, i);
+  if (j === i && i < n) throw new SampleSyntaxError(`expected a blank before the value of ${name}`);
+  let k = j;
+  while (k < n && !isBlank(line.charCodeAt(k))) k++;
+  const valueText = line.slice(j, k);
+  if (valueText === "" || valueText === "#") throw new SampleSyntaxError(`missing value for ${name}`);
+  const value = normalizeValue(valueText);
   if (value === undefined)
-    throw new SampleSyntaxError(`invalid value ${JSON.stringify(parts[0]!.slice(0, 64))} for ${name}`);
+    throw new SampleSyntaxError(`invalid value ${JSON.stringify(valueText.slice(0, 64))} for ${name}`);
   let timestampMs: string | undefined;
-  if (parts[1] !== undefined) {
-    timestampMs = openMetrics ? normalizeOmTimestamp(parts[1]) : normalizeTextTimestamp(parts[1]);
+  let exemplar: Exemplar | undefined;
+  j = skipBlanks(line, k);
+  if (j < n && line.charCodeAt(j) !== 35) {
+    k = j;
+    while (k < n && !isBlank(line.charCodeAt(k))) k++;
+    const tsText = line.slice(j, k);
+    timestampMs = openMetrics ? normalizeOmTimestamp(tsText) : normalizeTextTimestamp(tsText);
     if (timestampMs === undefined)
-      throw new SampleSyntaxError(`invalid timestamp ${JSON.stringify(parts[1].slice(0, 64))}`);
+      throw new SampleSyntaxError(`invalid timestamp ${JSON.stringify(tsText.slice(0, 64))}`);
+    j = skipBlanks(line, k);
   }
-  const exemplar = exemplarText === undefined ? undefined : parseExemplar(exemplarText);
-  return { name, labels, value, timestampMs, exemplar };
+  if (j < n) {
+    if (line.charCodeAt(j) !== 35) throw new SampleSyntaxError(`unexpected text after the timestamp of ${name}`);
+    if (!openMetrics) throw new SampleSyntaxError(`unexpected "#" after the sample value`);
+    exemplar = parseExemplar(line.slice(j + 1));
+  }
+  return { name, labels, rawLabels, series, value, timestampMs, exemplar };
 }
 
 function parseExemplar(text: string): Exemplar {

@@ -1,12 +1,15 @@
 import { escapeLabelValue, isLabelName } from "./lexical.js";
 import type { OutputFamily, ParsedSample, ParseListener, PromType } from "./types.js";
 
-/** One family of one source, already rendered as 0.0.4 sample lines (each ending in "\n"). */
+/**
+ * One family of one source, already rendered as 0.0.4 sample lines (each ending in "\n") and encoded as UTF-8,
+ * so that serving /metrics copies bytes without re-encoding.
+ */
 export interface SnapshotFamily {
   name: string;
   type: PromType;
   help: string | undefined;
-  text: string;
+  bytes: Buffer;
 }
 
 /** Everything one target (or the agent itself) contributes to the merged exposition. */
@@ -16,6 +19,8 @@ export interface Snapshot {
   /** Series dropped because the same name and labels appeared twice in the body. */
   duplicates: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Renders parsed samples into 0.0.4 lines with the target's labels injected, Prometheus `honor_labels: false`
@@ -42,24 +47,36 @@ export class SnapshotBuilder implements ParseListener {
   onSample(family: OutputFamily, sample: ParsedSample): void {
     let entry = this.byFamily.get(family);
     if (entry === undefined) {
-      entry = { family: { name: family.name, type: family.type, help: family.help, text: "" }, parts: [] };
+      entry = { family: { name: family.name, type: family.type, help: family.help, bytes: EMPTY }, parts: [] };
       this.byFamily.set(family, entry);
       this.order.push(entry.family);
     }
-    let labels = "";
-    for (const l of sample.labels) {
-      if (l.value === "") continue;
-      let name = l.name;
-      if (this.injectedNames.has(name)) name = this.exportedName(name, sample);
-      labels += labels === "" ? `${name}="${l.value}"` : `,${name}="${l.value}"`;
-    }
-    if (this.injected !== "") labels = labels === "" ? this.injected : `${labels},${this.injected}`;
-    const head = labels === "" ? sample.name : `${sample.name}{${labels}}`;
-    if (this.seen.has(head)) {
+    if (this.seen.has(sample.series)) {
       this.duplicates++;
       return;
     }
-    this.seen.add(head);
+    this.seen.add(sample.series);
+    let labels = sample.rawLabels;
+    // Fast path: the scraped labels can be copied verbatim unless one is empty or collides with an injected one.
+    if (labels !== undefined) {
+      for (const l of sample.labels) {
+        if (l.value === "" || this.injectedNames.has(l.name)) {
+          labels = undefined;
+          break;
+        }
+      }
+    }
+    if (labels === undefined) {
+      labels = "";
+      for (const l of sample.labels) {
+        if (l.value === "") continue;
+        let name = l.name;
+        if (this.injectedNames.has(name)) name = this.exportedName(name, sample);
+        labels += labels === "" ? `${name}="${l.value}"` : `,${name}="${l.value}"`;
+      }
+    }
+    if (this.injected !== "") labels = labels === "" ? this.injected : `${labels},${this.injected}`;
+    const head = labels === "" ? sample.name : `${sample.name}{${labels}}`;
     this.samples++;
     entry.parts.push(
       sample.timestampMs === undefined
@@ -81,7 +98,8 @@ export class SnapshotBuilder implements ParseListener {
     for (const [out, entry] of this.byFamily) {
       entry.family.help = out.help;
       entry.family.type = out.type;
-      entry.family.text = entry.parts.join("");
+      entry.family.bytes = Buffer.from(entry.parts.join(""));
+      entry.parts = [];
     }
     return { families: this.order, samples: this.samples, duplicates: this.duplicates };
   }

@@ -24,6 +24,10 @@ export interface Exemplar {
 export interface ParsedSample {
   name: string;
   labels: Label[];
+  /** The label text between the braces when it is compact (no blanks, no trailing comma), else undefined. */
+  rawLabels: string | undefined;
+  /** Name plus label set as written: identifies the series within one body. */
+  series: string;
   value: string;
   /** Milliseconds since the epoch as an integer string (OpenMetrics seconds are converted). */
   timestampMs: string | undefined;

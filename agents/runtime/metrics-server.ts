@@ -1,6 +1,7 @@
+import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Counter, type Registry } from "prom-client";
-import { mergeSnapshots } from "../exposition/merge.js";
+import { mergeSnapshotsToChunks } from "../exposition/merge.js";
 import { parseBody } from "../exposition/parse-body.js";
 import type { Snapshot } from "../exposition/snapshot.js";
 import type { ScrapeHandler } from "../scrape/scrape-handler.js";
@@ -25,13 +26,13 @@ export async function renderMergedMetrics(
   registry: Registry,
   scrape: ScrapeHandler,
   conflicts?: Counter,
-): Promise<string> {
+): Promise<{ chunks: Buffer[]; bytes: number }> {
   const own = parseBody(await registry.metrics(), "text", {});
   const [synthetic, ...targets] = scrape.snapshots();
   const sources: Snapshot[] = synthetic ? [synthetic, own, ...targets] : [own, ...targets];
-  const { text, stats } = mergeSnapshots(sources);
+  const { chunks, bytes, stats } = mergeSnapshotsToChunks(sources);
   if (stats.typeConflicts > 0) conflicts?.inc(stats.typeConflicts);
-  return text;
+  return { chunks, bytes };
 }
 
 /** The agent's HTTP server: `/metrics` (merged), `/healthz` (process alive), `/readyz` (identity + assignment source). */
@@ -45,8 +46,11 @@ export async function startMetricsServer(
   });
   const app = Fastify({ logger: false, bodyLimit: 1024 });
   app.get("/metrics", async (_req, reply) => {
-    const text = await renderMergedMetrics(options.registry, options.scrape, conflicts);
-    return reply.header("content-type", EXPOSITION_CONTENT_TYPE).send(text);
+    const { chunks, bytes } = await renderMergedMetrics(options.registry, options.scrape, conflicts);
+    return reply
+      .header("content-type", EXPOSITION_CONTENT_TYPE)
+      .header("content-length", bytes)
+      .send(Readable.from(chunks, { objectMode: false }));
   });
   app.get("/healthz", async (_req, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
