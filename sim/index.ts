@@ -39,7 +39,7 @@ export interface StartSimOptions {
   port?: number;
   /**
    * Start each node's Docker API / introspection / metadata / IMDS servers and the workloads' metrics
-   * endpoints. @defaultValue true
+   * endpoints. @defaultValue the scenario's `nodeSurfaces`, else true
    */
   nodeSurfaces?: boolean;
   /** Run the scenario's churn (tasks started/stopped per minute). @defaultValue false */
@@ -136,7 +136,7 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
     seed: scenario.seed,
     logger: options.logger,
   });
-  const nodeSurfaces = options.nodeSurfaces ?? true;
+  const nodeSurfaces = options.nodeSurfaces ?? scenario.nodeSurfaces ?? true;
   const workloads = nodeSurfaces ? startWorkloads(store, { logger: options.logger }) : undefined;
   const fleet = new NodeFleet(store, nodeSurfaces, options.logger);
   let churn: ChurnHandle | undefined;

@@ -8,7 +8,8 @@ export interface SimCommandOptions {
   scenario: string;
   port: string;
   host: string;
-  nodeSurfaces: boolean;
+  /** undefined when neither --node-surfaces nor --no-node-surfaces is given. */
+  nodeSurfaces?: boolean;
   churn?: boolean;
   addressBase?: string;
 }
@@ -18,7 +19,8 @@ export interface SimRunSettings {
   scenario: string;
   host: string;
   port: number;
-  nodeSurfaces: boolean;
+  /** undefined: as the scenario says (default on). */
+  nodeSurfaces: boolean | undefined;
   churn: boolean;
   addressBase: number | undefined;
 }
@@ -117,7 +119,11 @@ export function registerSimCommand(program: Command): void {
     .option("--scenario <file>", "scenario YAML", fromRoot("sim/scenarios/demo.yaml"))
     .option("--port <port>", "AWS endpoint port (0 = any free port)", "4566")
     .option("--host <host>", "loopback address to bind (127.0.0.0/8)", "127.0.0.1")
-    .option("--no-node-surfaces", "do not start per-node Docker/introspection/metadata/IMDS servers and workloads")
+    .option(
+      "--node-surfaces",
+      "start per-node Docker/introspection/metadata/IMDS servers and workloads (default unless the scenario says nodeSurfaces: false)",
+    )
+    .option("--no-node-surfaces", "do not start per-node servers and workloads")
     .option("--churn", "start and stop tasks at the scenario's churn rates")
     .option("--address-base <n>", "second octet of the 127.x.0.0/16 block for node and task addresses")
     .action(async (options: SimCommandOptions) => {

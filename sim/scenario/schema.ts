@@ -150,6 +150,8 @@ export const ScenarioSchema = z
     clusters: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,255}$/)).default([]),
     /** The awsvpcTrunking account setting for every instance. */
     trunking: z.boolean().default(false),
+    /** Whether startSim starts node surfaces and workloads unless told otherwise (false for large.yaml). */
+    nodeSurfaces: z.boolean().optional(),
     /** Lifecycle step delay after loading (loading itself is instantaneous). */
     transitionDelayMs: z
       .union([z.number().int().min(0), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
