@@ -209,3 +209,23 @@ describe("ClusterStore", () => {
     expect(tasks[0]!.eni?.eniId).toMatch(/^eni-[0-9a-f]{17}$/);
   });
 });
+
+describe("deployments", () => {
+  it("replaces every task on forceNewDeployment and on a new task definition", () => {
+    const s = new ClusterStore({ seed: 3, addressBase: 51, transitionDelayMs: 0 });
+    s.createCluster("default");
+    s.registerContainerInstance({ instanceType: "m5.large" });
+    s.registerTaskDefinition(web);
+    const svc = s.createService({ serviceName: "web", taskDefinition: "web", desiredCount: 2 });
+    const before = s.liveServiceTasks(svc.serviceArn).map((t) => t.taskArn);
+    s.updateService({ service: "web", forceNewDeployment: true });
+    const after = s.liveServiceTasks(svc.serviceArn).map((t) => t.taskArn);
+    expect(after).toHaveLength(2);
+    expect(after.filter((a) => before.includes(a))).toEqual([]);
+    const v2 = s.registerTaskDefinition(web);
+    s.updateService({ service: "web", taskDefinition: "web" });
+    const live = s.liveServiceTasks(svc.serviceArn);
+    expect(live).toHaveLength(2);
+    expect(live.every((t) => t.taskDefinitionArn === v2.taskDefinitionArn)).toBe(true);
+  });
+});

@@ -225,6 +225,16 @@ export class ClusterStore extends TaskLifecycle {
     }
     if (input.desiredCount !== undefined && service.schedulingStrategy !== "DAEMON")
       service.desiredCount = input.desiredCount;
+    if (input.forceNewDeployment) {
+      service.deploymentId = `ecs-svc/${this.rng.int(1e15, 9e15)}`;
+      for (const task of this.liveServiceTasks(service.serviceArn)) {
+        this.stopTask(
+          task.taskArn,
+          `Deployment ${service.deploymentId} replaced the task`,
+          "ServiceSchedulerInitiated",
+        );
+      }
+    }
     service.updatedAt = this.now();
     this.generation++;
     this.requestReconcile(cluster.clusterArn);

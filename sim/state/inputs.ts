@@ -76,4 +76,6 @@ export interface UpdateServiceInput {
   service: string;
   desiredCount?: number | undefined;
   taskDefinition?: string | undefined;
+  /** Replace every task with a new deployment even when nothing changed. */
+  forceNewDeployment?: boolean | undefined;
 }

@@ -84,7 +84,7 @@ export interface SimContainerInstance {
   registeredMemory: number;
   attributes: { name: string; value?: string | undefined }[];
   registeredAt: Date;
-  /** Dynamic host ports in use. */
+  /** TCP host ports in use: the agent's reserved ports plus static and dynamic mappings of live tasks. */
   usedPorts: Set<number>;
   trunking: boolean;
   /** Incremented on every change, as ECS does for container instances. */

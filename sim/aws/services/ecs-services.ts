@@ -52,6 +52,7 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
       service: serviceRef,
       desiredCount: r.num("desiredCount", { integer: true, min: 0 }),
       taskDefinition: r.str("taskDefinition"),
+      forceNewDeployment: r.bool("forceNewDeployment"),
     });
     return { service: shapeService(store, service) };
   };
