@@ -339,6 +339,27 @@ describe("ClusterObserver", () => {
     expect(view.instances).toHaveLength(4);
   });
 
+  it("an EC2 instance id EC2 does not know does not fail the cycle", async () => {
+    const original = aws.ec2.describeInstances;
+    aws.ec2.describeInstances = async (input) => {
+      if (input.InstanceIds) {
+        throw Object.assign(new Error("The instance ID 'i-3' does not exist"), {
+          name: "InvalidInstanceID.NotFound",
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      const ids = (input.Filters?.[0]?.Values ?? []).filter((id) => id !== "i-3");
+      return original({ InstanceIds: ids });
+    };
+    aws.addTask("a");
+    const view = await observer().observe();
+    expect(view.instances.map((i) => [i.nodeId, i.privateIp])).toEqual([
+      ["node-1", "10.0.0.1"],
+      ["node-2", "10.0.0.2"],
+      ["node-3", undefined],
+    ]);
+  });
+
   it("lists Cloud Map namespaces, services and instances across pages", async () => {
     const o = observer(spec({ cloudMap: { namespaces: ["ecs-services"] } }));
     const view = await o.observe();

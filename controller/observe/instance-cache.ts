@@ -6,6 +6,9 @@ import { type CallRecorder, chunk, mapLimit } from "./call-stats.js";
 import { type ContainerInstanceLike, type Ec2InstanceFacts, toObservedInstance } from "./ecs-mappers.js";
 import { trunkBranchEnis } from "./eni-trunking-limits.js";
 
+/** How long an instance id EC2 did not return stays unknown before it is asked for again. */
+const UNKNOWN_INSTANCE_TTL_MS = 5 * 60_000;
+
 /** What an instance refresh produced; committed by the observer only when the whole cycle succeeds. */
 export interface InstanceRefresh {
   instances: Map<string, ObservedInstance>;
@@ -138,17 +141,30 @@ export class InstanceCache {
   private async loadEc2Facts(ids: string[], recorder: CallRecorder): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.ec2Facts.has(id));
     for (const batch of chunk(missing, 100)) {
-      const out = await recorder.call("ec2:DescribeInstances", () =>
-        this.ec2.describeInstances({ InstanceIds: batch }),
-      );
+      let out: Awaited<ReturnType<Ec2Api["describeInstances"]>>;
+      try {
+        out = await recorder.call("ec2:DescribeInstances", () => this.ec2.describeInstances({ InstanceIds: batch }));
+      } catch (error) {
+        // One unknown id fails the whole InstanceIds call; the instance-id filter returns the ones that exist.
+        if (!isClientError(error, /InvalidInstanceID/)) throw error;
+        out = await recorder.call("ec2:DescribeInstances", () =>
+          this.ec2.describeInstances({ Filters: [{ Name: "instance-id", Values: batch }] }),
+        );
+      }
+      // Ids EC2 does not return keep empty facts (no private IP) for a while instead of being asked every cycle.
+      for (const id of batch) this.ec2Facts.set(id, {}, { ttl: UNKNOWN_INSTANCE_TTL_MS });
       for (const reservation of out.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) {
           if (!instance.InstanceId) continue;
-          this.ec2Facts.set(instance.InstanceId, {
-            privateIp: instance.PrivateIpAddress,
-            instanceType: instance.InstanceType,
-            availabilityZone: instance.Placement?.AvailabilityZone,
-          });
+          this.ec2Facts.set(
+            instance.InstanceId,
+            {
+              privateIp: instance.PrivateIpAddress,
+              instanceType: instance.InstanceType,
+              availabilityZone: instance.Placement?.AvailabilityZone,
+            },
+            { ttl: 0 },
+          );
         }
       }
     }
@@ -190,4 +206,10 @@ export class InstanceCache {
       for (const t of batch) if (!this.types.has(t)) this.unknownTypes.add(t);
     }
   }
+}
+
+/** Whether an ObservationError was caused by a client error whose AWS code matches `codes`. */
+function isClientError(error: unknown, codes: RegExp): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  return classifyAwsError(cause) === "client_error" && codes.test(awsErrorCode(cause));
 }
