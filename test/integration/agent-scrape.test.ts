@@ -50,7 +50,7 @@ describe("scrape handler against real HTTP targets", () => {
       onResult: (r) => results.push(r),
       firstScrapeDelayMs: () => 60_000,
     });
-    await handler.apply(syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, ...scrape }));
+    await handler.apply(syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, intervalMs: 10_000, timeoutMs: 5_000, ...scrape }));
     await handler.scrapeAll();
     const byId = new Map(results.map((r) => [r.targetId, r]));
     const merged = mergeSnapshots(handler.snapshots()).text;
