@@ -133,6 +133,24 @@ describe("TargetRegistry", () => {
     expect(Object.values(states(r))).toEqual(["active.healthy"]);
   });
 
+  it("prunes agents lost for longer than the retention and deletes their snapshots", async () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyHeartbeats([hb("n1", 1_000), hb("n2", 1_000)]);
+    expect(await r.persist(fence)).toBe(2);
+    clock.now = 5_000;
+    r.applyHeartbeats([hb("n2", 5_000)]);
+    r.tick();
+    expect(r.pruneAgents(10_000)).toEqual([]);
+    clock.now = 12_000;
+    r.applyHeartbeats([hb("n2", 12_000)]);
+    r.tick();
+    expect(r.pruneAgents(10_000)).toEqual(["n1"]);
+    expect(r.agentViews().map((a) => a.nodeId)).toEqual(["n2"]);
+    expect(await r.persist(fence)).toBe(2);
+    expect(await redis.hkeys(r.key)).toEqual(["agent:n2"]);
+  });
+
   it("persists snapshots and restores them in another registry (failover)", async () => {
     const clock = { now: 1_000 };
     const keyPrefix = `t-${randomUUID()}`;

@@ -65,6 +65,8 @@ export class TargetRegistry {
   private readonly agents = new Map<string, AgentActor>();
   /** Latest plan detail per target id (address, labels) for the views. */
   private readonly details = new Map<string, DesiredTarget>();
+  /** Agents pruned since the last persist (their snapshots are deleted then). */
+  private readonly prunedAgents = new Set<string>();
   /** Agents that left `lost` since the last tick. */
   private readonly cameBack = new Set<string>();
   /** Last persisted JSON per hash field. */
@@ -233,6 +235,30 @@ export class TargetRegistry {
     }
   }
 
+  /**
+   * Forgets agents that have been lost for longer than `olderThanMs` (a terminated node, a finished Fargate
+   * task): their machines and persisted snapshots go away on the next {@link persist}. Returns their node ids.
+   */
+  pruneAgents(olderThanMs: number): string[] {
+    const now = this.now();
+    const pruned: string[] = [];
+    for (const [nodeId, actor] of this.agents) {
+      const snap = actor.getSnapshot();
+      if (snap.value === "lost" && now - snap.context.lastSeen > olderThanMs) {
+        actor.stop();
+        this.agents.delete(nodeId);
+        this.prunedAgents.add(nodeId);
+        pruned.push(nodeId);
+      }
+    }
+    return pruned;
+  }
+
+  /** Ids of every target the registry holds. */
+  targetIds(): Set<string> {
+    return new Set(this.targets.keys());
+  }
+
   /** Node ids whose agent is not lost (the plan's `liveAgents`). */
   liveAgents(): Set<string> {
     const live = new Set<string>();
@@ -282,6 +308,10 @@ export class TargetRegistry {
       this.collect(field, actor.getPersistedSnapshot(), writes);
     }
     for (const [nodeId, actor] of this.agents) this.collect(AGENT_FIELD + nodeId, actor.getPersistedSnapshot(), writes);
+    for (const nodeId of this.prunedAgents) {
+      if (this.persisted.has(AGENT_FIELD + nodeId)) deletes.push(AGENT_FIELD + nodeId);
+    }
+    this.prunedAgents.clear();
     for (const id of removedIds) {
       this.targets.get(id)?.stop();
       this.targets.delete(id);

@@ -38,6 +38,9 @@ export interface ClusterReconcilerDeps {
   now?: () => number;
 }
 
+/** Agents lost for longer than this are forgotten (machine, snapshot and stored reports). */
+const AGENT_RETENTION_MS = 15 * 60_000;
+
 /** What a reconcile returns: when to run again. */
 export interface ReconcileOutcome {
   requeueAfterMs: number;
@@ -126,9 +129,12 @@ export class ClusterReconciler {
     registry.applyPlan(planned);
 
     await this.dispatch(spec, planned);
-    registry.applyHealth((await this.deps.reports.health(this.cluster)).values());
+    const health = await this.deps.reports.health(this.cluster);
+    registry.applyHealth(health.values());
     registry.tick();
+    const pruned = registry.pruneAgents(AGENT_RETENTION_MS);
     await registry.persist(lease);
+    await this.forgetStaleReports(health, pruned);
 
     if (await this.deps.sd.put(this.cluster, toTargetGroups(planned.targets), lease)) {
       this.deps.metrics.sdWrites.labels("http_sd").inc();
@@ -238,6 +244,15 @@ export class ClusterReconciler {
       metrics.syncJobs.labels(this.cluster).inc(sent);
       this.deps.logger.info({ cluster: this.cluster, sent, nodes: jobs.length }, "sync jobs dispatched");
     }
+  }
+
+  /** Drops health results of targets that no longer exist and the reports of pruned agents. */
+  private async forgetStaleReports(health: Map<string, unknown>, prunedAgents: string[]): Promise<void> {
+    const known = this.deps.registry.targetIds();
+    const stale = [...health.keys()].filter((id) => !known.has(id));
+    await this.deps.reports.forget(this.cluster, "health", stale);
+    await this.deps.reports.forget(this.cluster, "heartbeats", prunedAgents);
+    await this.deps.reports.forget(this.cluster, "capacity", prunedAgents);
   }
 
   private async capacityStep(spec: ClusterSpec, observed: ObservedCluster): Promise<void> {
