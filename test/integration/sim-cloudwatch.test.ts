@@ -3,6 +3,7 @@ import {
   CloudWatchClient,
   type CloudWatchServiceException,
   GetMetricDataCommand,
+  GetMetricStatisticsCommand,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   ListMetricsCommand,
@@ -117,6 +118,40 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
     expect(byId.m_p50?.Values).toEqual([20]);
     expect(byId.m_sum?.Timestamps).toEqual([new Date(t0), new Date(t0 + 60_000)]);
     expect(byId.m_sum?.StatusCode).toBe("Complete");
+
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: ns,
+        MetricName: "CpuUtilized",
+        Dimensions: dims,
+        StartTime: new Date(t0),
+        EndTime: new Date(t0 + 120_000),
+        Period: 60,
+        Statistics: ["Sum", "Maximum"],
+        ExtendedStatistics: ["p50"],
+      }),
+    );
+    const points = [...(stats.Datapoints ?? [])].sort(
+      (a, b) => (a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0),
+    );
+    expect(points.map((p) => [p.Sum, p.Maximum, p.Unit])).toEqual([
+      [90, 30, "Percent"],
+      [40, 15, "Percent"],
+    ]);
+    expect(points[0]?.ExtendedStatistics).toEqual({ p50: 20 });
+    const tooMany = await error(
+      cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: ns,
+          MetricName: "CpuUtilized",
+          StartTime: new Date(t0),
+          EndTime: new Date(t0 + 1441_000),
+          Period: 1,
+          Statistics: ["Sum"],
+        }),
+      ),
+    );
+    expect(tooMany).toBeInstanceOf(InvalidParameterCombinationException);
 
     const expr = await cw.send(
       new GetMetricDataCommand({

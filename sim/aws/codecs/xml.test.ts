@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AwsError } from "../service.js";
-import { encodeEc2Error, encodeEc2Response, encodeQueryError, encodeQueryResponse, xmlChildren } from "./xml.js";
+import {
+  encodeEc2Error,
+  encodeEc2Response,
+  encodeQueryError,
+  encodeQueryResponse,
+  XmlMap,
+  xmlChildren,
+} from "./xml.js";
 
 describe("xml codecs", () => {
   it.each([
@@ -15,6 +22,12 @@ describe("xml codecs", () => {
     ["undefined and null are omitted", { a: undefined, b: null, c: 0, d: false }, "item", "<c>0</c><d>false</d>"],
     ["dates are ISO 8601", { t: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) }, "item", "<t>2026-01-02T03:04:05.000Z</t>"],
     ["empty list", { l: [] }, "member", "<l></l>"],
+    [
+      "maps as entry/key/value",
+      { m: new XmlMap({ p99: 1.5 }) },
+      "member",
+      "<m><entry><key>p99</key><value>1.5</value></entry></m>",
+    ],
   ])("%s", (_n, value, tag, xml) => {
     expect(xmlChildren(value, tag)).toBe(xml);
   });

@@ -25,6 +25,17 @@ export function escapeXml(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
+/**
+ * A map member (e.g. CloudWatch's `ExtendedStatistics`): XML protocols encode it as
+ * `<entry><key/><value/></entry>` children; JSON encodes it as a plain object (via `toJSON`).
+ */
+export class XmlMap {
+  constructor(readonly entries: Record<string, unknown>) {}
+  toJSON(): Record<string, unknown> {
+    return this.entries;
+  }
+}
+
 function scalar(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return escapeXml(String(value));
@@ -36,6 +47,15 @@ export function xmlChildren(value: unknown, listTag: string): string {
   if (Array.isArray(value)) {
     let out = "";
     for (const v of value) out += `<${listTag}>${xmlChildren(v, listTag)}</${listTag}>`;
+    return out;
+  }
+  if (value instanceof XmlMap) {
+    let out = "";
+    for (const key in value.entries) {
+      const v = value.entries[key];
+      if (v === undefined || v === null) continue;
+      out += `<entry><key>${escapeXml(key)}</key><value>${xmlChildren(v, listTag)}</value></entry>`;
+    }
     return out;
   }
   if (typeof value === "object" && !(value instanceof Date)) {

@@ -1,5 +1,6 @@
 import { decodeToken, encodeToken } from "../input.js";
 import { AwsError } from "../service.js";
+import { bucketDatums, statistic } from "./cloudwatch-aggregate.js";
 import { invalidValue, missing, parseTimestamp } from "./cloudwatch-errors.js";
 import { ExpressionError, evaluateExpression, type Series } from "./cloudwatch-expression.js";
 import { type MetricStore, type StoredDatum, sortDims } from "./metric-store.js";
@@ -88,70 +89,12 @@ function parseQuery(raw: unknown, i: number): ParsedQuery {
 
 /** Aggregates one metric's datums into period buckets within [start, end). */
 function aggregate(datums: StoredDatum[], q: NonNullable<ParsedQuery["stat"]>, start: number, end: number): Series {
-  const periodMs = q.period * 1000;
-  const buckets = new Map<number, StoredDatum[]>();
-  for (const d of datums) {
-    if (q.unit !== undefined && d.unit !== q.unit) continue;
-    let ts = d.timestamp.getTime();
-    // Standard-resolution data is stored at one-minute granularity.
-    if (d.storageResolution === 60) ts = Math.floor(ts / 60_000) * 60_000;
-    if (ts < start || ts >= end) continue;
-    const bucket = Math.floor(ts / periodMs) * periodMs;
-    const list = buckets.get(bucket);
-    if (list) list.push(d);
-    else buckets.set(bucket, [d]);
-  }
   const out: Series = new Map();
-  for (const [ts, list] of buckets) {
+  for (const [ts, list] of bucketDatums(datums, q.period, q.unit, start, end)) {
     const v = statistic(list, q.stat);
     if (v !== undefined) out.set(ts, v);
   }
   return out;
-}
-
-function statistic(list: StoredDatum[], stat: string): number | undefined {
-  let n = 0;
-  let sum = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const d of list) {
-    n += d.sampleCount;
-    sum += d.sum;
-    if (d.minimum < min) min = d.minimum;
-    if (d.maximum > max) max = d.maximum;
-  }
-  switch (stat) {
-    case "SampleCount":
-      return n;
-    case "Sum":
-      return sum;
-    case "Minimum":
-      return min;
-    case "Maximum":
-      return max;
-    case "Average":
-      return n > 0 ? sum / n : undefined;
-    default: {
-      const q = Number(stat.slice(1)) / 100;
-      const pairs: [number, number][] = [];
-      let total = 0;
-      for (const d of list) {
-        for (let i = 0; i < d.values.length; i++) {
-          pairs.push([d.values[i] as number, d.counts[i] as number]);
-          total += d.counts[i] as number;
-        }
-      }
-      if (total === 0) return undefined;
-      pairs.sort((a, b) => a[0] - b[0]);
-      const rank = Math.max(1, Math.ceil(q * total));
-      let acc = 0;
-      for (const [v, c] of pairs) {
-        acc += c;
-        if (acc >= rank) return v;
-      }
-      return pairs.at(-1)?.[0];
-    }
-  }
 }
 
 interface Result {

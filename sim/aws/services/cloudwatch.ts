@@ -2,6 +2,7 @@ import { decodeToken, encodeToken, InputReader } from "../input.js";
 import { AwsError, type SimRequestContext, type SimService } from "../service.js";
 import { CLOUDWATCH_QUERY_ERRORS, combination, invalidValue, missing, parseTimestamp } from "./cloudwatch-errors.js";
 import { getMetricData } from "./cloudwatch-get-metric-data.js";
+import { getMetricStatistics } from "./cloudwatch-statistics.js";
 import { MetricStore, type StoredDatum, sortDims } from "./metric-store.js";
 
 /** PutMetricData limits from the CloudWatch API reference. */
@@ -294,6 +295,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     operations: {
       PutMetricData: putMetricData,
       GetMetricData: (input) => getMetricData(store, input, now()),
+      GetMetricStatistics: (input) => getMetricStatistics(store, input),
       ListMetrics: listMetrics,
     },
   };
