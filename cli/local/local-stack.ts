@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort } from "../../lib/net.js";
+import { fromRoot } from "../../lib/paths.js";
 import { ManagedProcess, waitForHttp } from "./managed-process.js";
 import { prometheusConfig } from "./prometheus-config.js";
 
@@ -51,7 +51,8 @@ export class LocalStackError extends Error {
   }
 }
 
-const ECSMON_BIN = fileURLToPath(new URL("../ecsmon.js", import.meta.url));
+/** The built CLI (also when this module runs from sources under vitest). */
+const ECSMON_BIN = fromRoot("dist/cli/ecsmon.js");
 const STARTUP_TIMEOUT_MS = 60_000;
 
 function binaryAvailable(binary: string): boolean {

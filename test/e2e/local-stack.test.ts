@@ -1,0 +1,185 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import { fromRoot } from "../../lib/paths.js";
+
+/**
+ * The scrape path end to end, as `ecsmon local` runs it: redis-server, the simulator (demo scenario), the spec
+ * applied to its SSM, the controller, two node agents, the pool agent, and a real Prometheus 2.x from Debian that
+ * discovers targets through the controller's http_sd and file_sd. Needs the built CLI (`npm test` builds first).
+ */
+
+interface PromTarget {
+  scrapePool: string;
+  scrapeUrl: string;
+  health: "up" | "down" | "unknown";
+  lastError: string;
+  labels: Record<string, string>;
+}
+
+let stack: LocalStack;
+let stateDir: string;
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok)
+    throw new Error(`${init?.method ?? "GET"} ${url}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+async function promTargets(pool: string): Promise<PromTarget[]> {
+  const body = await json<{ data: { activeTargets: PromTarget[] } }>(
+    `${stack.urls.prometheus}/api/v1/targets?state=active`,
+  );
+  return body.data.activeTargets.filter((t) => t.scrapePool === pool);
+}
+
+async function sdAddresses(): Promise<Set<string>> {
+  const groups = await json<{ targets: string[] }[]>(`${stack.urls.controller}/sd/prometheus`);
+  return new Set(groups.flatMap((g) => g.targets));
+}
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "ecsmon-local-e2e-"));
+  stack = await startLocalStack({
+    stateDir,
+    scenario: fromRoot("sim/scenarios/demo.yaml"),
+    spec: fromRoot("crds-like-schemas/examples/local.yaml"),
+    agents: 2,
+    poolAgent: true,
+    prometheus: true,
+    redisUrl: undefined,
+    region: "us-east-1",
+    logLevel: "warn",
+    progress: () => undefined,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("local stack with a real Prometheus", () => {
+  it("Prometheus scrapes every healthy demo target through http_sd, then file_sd, with up == 1", async () => {
+    expect(stack.urls.prometheus, "the prometheus binary (Debian package prometheus) is required").toBeDefined();
+    const expected = await eventually("targets in http_sd", async () => {
+      const addresses = await sdAddresses();
+      return addresses.size > 0 ? addresses : undefined;
+    });
+    // The demo scenario deliberately includes workloads with a failure mode: their containers must be down, all
+    // others up. Read the failing container names from the scenario file itself.
+    const scenario = parse(readFileSync(fromRoot("sim/scenarios/demo.yaml"), "utf8")) as {
+      taskDefinitions: { containers: { name: string; failure?: string }[] }[];
+    };
+    const failing = new Set(
+      scenario.taskDefinitions.flatMap((td) =>
+        td.containers.filter((c) => c.failure && c.failure !== "none").map((c) => c.name),
+      ),
+    );
+    for (const pool of ["ecsmon-http-sd", "ecsmon-file-sd"]) {
+      const targets = await eventually(
+        `${pool} targets scraped`,
+        async () => {
+          const active = await promTargets(pool);
+          const addresses = new Set(active.map((t) => new URL(t.scrapeUrl).host));
+          const complete = [...expected].every((a) => addresses.has(a)) && active.every((t) => t.health !== "unknown");
+          return complete ? active : undefined;
+        },
+        90_000,
+      );
+      expect(targets.length).toBeGreaterThanOrEqual(expected.size);
+      for (const target of targets) {
+        const shouldFail = failing.has(target.labels.container_name ?? "");
+        expect(
+          target.health,
+          `${pool} ${target.scrapeUrl} (${target.labels.container_name}): ${target.lastError}`,
+        ).toBe(shouldFail ? "down" : "up");
+        expect(target.labels.cluster).toBe("demo");
+      }
+    }
+  });
+
+  it("a task started in the simulator shows up in Prometheus, and disappears when stopped", async () => {
+    const before = await sdAddresses();
+    const started = await json<{ tasks: { taskArn: string; id?: string }[]; failures: unknown[] }>(
+      `${stack.urls.aws}/_sim/tasks`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ taskDefinition: "web", count: 1 }),
+      },
+    );
+    expect(started.failures).toEqual([]);
+    const task = started.tasks[0]!;
+    const taskId = task.taskArn.split("/").pop()!;
+    const added = await eventually(
+      "the new task's target in Prometheus",
+      async () => {
+        const addresses = await sdAddresses();
+        const fresh = [...addresses].filter((a) => !before.has(a));
+        if (fresh.length === 0) return undefined;
+        const targets = await promTargets("ecsmon-http-sd");
+        return targets.some((t) => fresh.includes(new URL(t.scrapeUrl).host)) ? fresh : undefined;
+      },
+      90_000,
+    );
+    await json(`${stack.urls.aws}/_sim/tasks/${taskId}`, { method: "DELETE" });
+    await eventually(
+      "the stopped task's target to leave Prometheus",
+      async () => {
+        const targets = await promTargets("ecsmon-http-sd");
+        return targets.some((t) => added.includes(new URL(t.scrapeUrl).host)) ? undefined : true;
+      },
+      90_000,
+    );
+  });
+
+  it("stats datums and capacity metrics reach the simulator's CloudWatch", async () => {
+    const stats = await eventually(
+      "container stats datums",
+      async () => {
+        const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
+          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/ContainerStats")}`,
+        );
+        return body.datums.length > 0 ? body.datums : undefined;
+      },
+      90_000,
+    );
+    const statNames = new Set(stats.map((d) => d.metricName ?? d.MetricName));
+    expect(statNames).toContain("CPUUtilization");
+    expect(statNames).toContain("MemoryUtilization");
+    const capacity = await eventually(
+      "capacity datums",
+      async () => {
+        const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
+          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/Capacity")}`,
+        );
+        return body.datums.length > 0 ? body.datums : undefined;
+      },
+      90_000,
+    );
+    const capacityNames = new Set(capacity.map((d) => d.metricName ?? d.MetricName));
+    for (const name of ["RemainingENIs", "RemainingCPU", "RemainingMemory", "SchedulableTasks"])
+      expect(capacityNames).toContain(name);
+  });
+});
