@@ -16,6 +16,7 @@ import { createControlHandler } from "./control/control-api.js";
 import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
 import { type EventDelivery, startEventDelivery } from "./events/event-bridge.js";
 import { type ChurnHandle, startChurn } from "./scenario/churn.js";
+import { followEcsServices } from "./scenario/cloud-map-sync.js";
 import { type CloudMapSink, type LoadReport, loadScenario } from "./scenario/load.js";
 import { parseScenario, readScenario, scenarioFromObject } from "./scenario/parse.js";
 import type { Scenario, ScenarioInput } from "./scenario/schema.js";
@@ -119,6 +120,7 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
   const cloudMap = new CloudMapRegistry(scenario.region);
   const sink = cloudMapSink(cloudMap);
   let loadReport = loadScenario(store, effective, { cloudMap: sink });
+  let unfollow = followEcsServices(store, loadReport.cloudMapBindings, sink);
 
   const ssm = createSsmService();
   const cloudwatch = createCloudWatchService();
@@ -147,13 +149,13 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
     server?.faults.clear();
     cloudwatch.store.clear();
     if (resetOptions.clearSsm) ssm.store.clear();
+    unfollow();
     store.reset();
-    cloudMap.namespaces.clear();
-    cloudMap.services.clear();
-    cloudMap.operations.clear();
+    cloudMap.clear();
     await fleet.settled();
     await workloads?.ready();
     loadReport = loadScenario(store, effective, { cloudMap: sink });
+    unfollow = followEcsServices(store, loadReport.cloudMapBindings, sink);
     await fleet.settled();
     await workloads?.ready();
     if (options.churn && scenario.churn) churn = startChurn(store, scenario.churn, scenario);
@@ -178,20 +180,24 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
     reset,
   });
 
-  server = await startAwsServer({
-    services,
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 0,
-    defaultRegion: scenario.region,
-    fallback: control,
-    logger: options.logger,
-  });
   try {
+    server = await startAwsServer({
+      services,
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      defaultRegion: scenario.region,
+      fallback: control,
+      logger: options.logger,
+    });
     await fleet.start();
     await workloads?.ready();
   } catch (error) {
+    unfollow();
+    events.stop();
+    store.close();
     await workloads?.close();
-    await server.close();
+    await fleet.close();
+    await server?.close();
     throw error;
   }
   if (options.churn && scenario.churn) churn = startChurn(store, scenario.churn, scenario);
@@ -219,6 +225,7 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
       if (stopped) return;
       stopped = true;
       churn?.stop();
+      unfollow();
       events.stop();
       store.close();
       await workloads?.close();
@@ -238,6 +245,9 @@ function cloudMapSink(registry: CloudMapRegistry): CloudMapSink {
     }),
     registerInstance: (input) => {
       registry.registerInstance(input);
+    },
+    deregisterInstance: (input) => {
+      registry.deregisterInstance(input.serviceId, input.instanceId);
     },
   };
 }

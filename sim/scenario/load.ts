@@ -1,18 +1,9 @@
 import type { ClusterStore } from "../state/cluster-store.js";
 import type { ContainerDefinitionInput } from "../state/inputs.js";
+import { type CloudMapBinding, type CloudMapSink, taskRegistration } from "./cloud-map-sync.js";
 import { expandRepeats } from "./expand.js";
 import { ScenarioError } from "./parse.js";
 import type { Scenario, ScenarioContainer } from "./schema.js";
-
-/**
- * Where Cloud Map registrations go: sim/aws/services/servicediscovery.ts's CloudMapRegistry satisfies it
- * through a thin adapter in sim/index.ts. Returns ids as the Cloud Map API does.
- */
-export interface CloudMapSink {
-  createNamespace(input: { name: string; type: "HTTP" | "DNS_PRIVATE" }): { id: string };
-  createService(input: { namespaceId: string; name: string; tags?: Record<string, string> }): { id: string };
-  registerInstance(input: { serviceId: string; instanceId: string; attributes: Record<string, string> }): void;
-}
 
 /** Cloud Map content of a scenario as loaded (also what GET /_sim/scenario reports). */
 export interface CloudMapRegistration {
@@ -22,6 +13,8 @@ export interface CloudMapRegistration {
   attributes: Record<string, string>;
 }
 
+export type { CloudMapSink } from "./cloud-map-sync.js";
+
 export interface LoadReport {
   clusters: number;
   instances: number;
@@ -29,6 +22,8 @@ export interface LoadReport {
   services: number;
   tasks: number;
   cloudMapRegistrations: CloudMapRegistration[];
+  /** ECS services whose tasks Cloud Map follows (`fromService`); see followEcsServices. */
+  cloudMapBindings: CloudMapBinding[];
   /** Placement failures while loading (the scenario asked for more than fits). */
   warnings: string[];
   elapsedMs: number;
@@ -68,6 +63,7 @@ export function loadScenario(
     services: 0,
     tasks: 0,
     cloudMapRegistrations: [],
+    cloudMapBindings: [],
     warnings: [],
     elapsedMs: 0,
   };
@@ -166,7 +162,13 @@ export function loadScenario(
             ? options.cloudMap.createService({ namespaceId: nsId, name: svc.name, tags: svc.tags }).id
             : undefined;
         const registrations = [...svc.instances];
-        if (svc.fromService) registrations.push(...fromEcsService(store, scenario, svc.fromService, ns.name));
+        if (svc.fromService) {
+          const binding = bindEcsService(store, scenario, svc.fromService, ns.name, svc.name, svcId);
+          report.cloudMapBindings.push(binding);
+          for (const task of store.liveServiceTasks(binding.ecsServiceArn)) {
+            if (task.lastStatus === "RUNNING") registrations.push(taskRegistration(store, binding, task));
+          }
+        }
         for (const reg of registrations) {
           if (options.cloudMap && svcId) {
             options.cloudMap.registerInstance({ serviceId: svcId, instanceId: reg.id, attributes: reg.attributes });
@@ -187,36 +189,30 @@ export function loadScenario(
   return report;
 }
 
-/** ECS service discovery's registrations for every running task of an ECS service. */
-function fromEcsService(
+/** Resolves a `fromService` entry against the loaded ECS service. */
+function bindEcsService(
   store: ClusterStore,
   scenario: Scenario,
   from: NonNullable<Scenario["cloudMap"]>["namespaces"][number]["services"][number]["fromService"] & object,
   namespace: string,
-): { id: string; attributes: Record<string, string> }[] {
+  cloudMapService: string,
+  serviceId: string | undefined,
+): CloudMapBinding {
   const cluster = store.cluster(from.cluster ?? scenario.cluster);
   const service = cluster ? store.service(cluster.clusterArn, from.service) : undefined;
-  if (!cluster || !service)
+  if (!cluster || !service) {
     throw new ScenarioError(`cloudMap namespace ${namespace}: ECS service "${from.service}" is not declared`);
+  }
   const def = store.taskDefinition(service.taskDefinitionArn);
-  const containerPort = from.port ?? def?.containerDefinitions.flatMap((c) => c.portMappings)[0]?.containerPort;
-  return store.liveServiceTasks(service.serviceArn).map((task) => {
-    const instance = task.containerInstanceArn ? store.instance(task.containerInstanceArn) : undefined;
-    const binding = task.containers.flatMap((c) => c.networkBindings).find((b) => b.containerPort === containerPort);
-    const ip = task.eni?.privateIpv4Address ?? instance?.privateIp ?? "";
-    const port = task.eni ? containerPort : (binding?.hostPort ?? containerPort);
-    return {
-      id: task.id,
-      attributes: {
-        AWS_INSTANCE_IPV4: ip,
-        ...(port ? { AWS_INSTANCE_PORT: String(port) } : {}),
-        AVAILABILITY_ZONE: task.availabilityZone ?? "",
-        ECS_CLUSTER_NAME: cluster.clusterName,
-        ECS_SERVICE_NAME: service.serviceName,
-        ECS_TASK_DEFINITION_FAMILY: def?.family ?? "",
-        REGION: store.region,
-        ...from.attributes,
-      },
-    };
-  });
+  return {
+    namespace,
+    cloudMapService,
+    serviceId,
+    ecsServiceArn: service.serviceArn,
+    clusterName: cluster.clusterName,
+    ecsServiceName: service.serviceName,
+    family: def?.family ?? "",
+    containerPort: from.port ?? def?.containerDefinitions.flatMap((c) => c.portMappings)[0]?.containerPort,
+    attributes: from.attributes,
+  };
 }

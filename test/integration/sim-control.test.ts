@@ -143,6 +143,22 @@ describe("/_sim control API", () => {
     expect(json.datums).toEqual([expect.objectContaining({ metricName: "CpuUtilized", namespace: "ECS/Test" })]);
   });
 
+  it("keeps Cloud Map in step with the ECS service it follows", async () => {
+    const workerInstances = async () => {
+      const { Services = [] } = await aws.serviceDiscovery.send(new ListServicesCommand({}));
+      const id = Services.find((svc) => svc.Name === "worker")!.Id;
+      const { Instances = [] } = await aws.serviceDiscovery.send(new ListInstancesCommand({ ServiceId: id }));
+      return Instances.map((i) => i.Id).sort();
+    };
+    await call("POST", "/_sim/services/demo/worker/scale", { desiredCount: 3 });
+    const running = await aws.ecs.send(new ListTasksCommand({ cluster: "demo", serviceName: "worker" }));
+    const ids = (running.taskArns ?? []).map((a) => a.split("/").pop()).sort();
+    expect(ids).toHaveLength(3);
+    expect(await workerInstances()).toEqual(ids);
+    await call("POST", "/_sim/services/demo/worker/scale", { desiredCount: 1 });
+    expect(await workerInstances()).toHaveLength(1);
+  });
+
   it("resets to the scenario", async () => {
     await call("POST", "/_sim/faults", { service: "ecs", operation: "*", latencyMs: 5 });
     const res = await call("POST", "/_sim/reset");
