@@ -223,13 +223,15 @@ describe("createStatsPublisher", () => {
     expect(cloudwatch.calls).toHaveLength(0);
   });
 
-  it("discards non-finite values", async () => {
+  it("discards values CloudWatch cannot store and rounds tiny ones to 0", async () => {
     const { cloudwatch, publisher: p } = setup();
     p.add([
       sample({ dimensions: containerDims(1), value: Number.NaN }),
       sample({ dimensions: containerDims(2), value: 3 }),
+      sample({ dimensions: containerDims(3), value: 1e-200 }),
+      sample({ dimensions: containerDims(4), value: 1e120 }),
     ]);
     await p.flush();
-    expect(cloudwatch.calls[0]?.MetricData?.map((d) => d.Value)).toEqual([3]);
+    expect(cloudwatch.calls[0]?.MetricData?.map((d) => d.Value)).toEqual([3, 0]);
   });
 });

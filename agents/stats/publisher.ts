@@ -36,7 +36,7 @@ export interface StatsPublisherOptions {
 
 /** Buffers samples and publishes them with PutMetricData, about one call per flush per namespace. */
 export interface StatsPublisher {
-  /** Queues samples; never blocks, never throws. Non-finite values are discarded. */
+  /** Queues samples; never blocks, never throws. Values CloudWatch cannot store (NaN, ±Infinity, > 1.17e108) are discarded. */
   add(samples: readonly StatsSample[]): void;
   /** Publishes what is buffered now (unless a retry delay is pending); resolves when done. */
   flush(): Promise<void>;
@@ -45,6 +45,9 @@ export interface StatsPublisher {
   /** Stops scheduling and makes one last flush attempt. */
   stop(): Promise<void>;
 }
+
+const MIN_MAGNITUDE = 8.51592e-109;
+const MAX_MAGNITUDE = 1.174271e108;
 
 /** Error codes worth retrying: throttling and server-side faults. Anything else with a 4xx status is dropped. */
 const RETRYABLE_CODES = new Set([
@@ -142,7 +145,12 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   };
 
   const add = (samples: readonly StatsSample[]) => {
-    for (const sample of samples) if (Number.isFinite(sample.value)) queue.push(sample);
+    for (const sample of samples) {
+      if (!Number.isFinite(sample.value)) continue;
+      // CloudWatch rejects magnitudes below 8.515920e-109 other than 0 (and above 1.174271e+108).
+      if (Math.abs(sample.value) < MIN_MAGNITUDE) queue.push({ ...sample, value: 0 });
+      else if (Math.abs(sample.value) <= MAX_MAGNITUDE) queue.push(sample);
+    }
     enforceBound();
     schedule();
   };
