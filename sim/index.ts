@@ -17,7 +17,7 @@ import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
 import { type EventDelivery, startEventDelivery } from "./events/event-bridge.js";
 import { type ChurnHandle, startChurn } from "./scenario/churn.js";
 import { followEcsServices } from "./scenario/cloud-map-sync.js";
-import { type CloudMapSink, type LoadReport, loadScenario } from "./scenario/load.js";
+import { type LoadReport, loadScenario } from "./scenario/load.js";
 import { parseScenario, readScenario, scenarioFromObject } from "./scenario/parse.js";
 import type { Scenario, ScenarioInput } from "./scenario/schema.js";
 import { ClusterStore } from "./state/cluster-store.js";
@@ -118,7 +118,7 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
   const effective: Scenario =
     options.transitionDelayMs === undefined ? scenario : { ...scenario, transitionDelayMs: options.transitionDelayMs };
   const cloudMap = new CloudMapRegistry(scenario.region);
-  const sink = cloudMapSink(cloudMap);
+  const sink = cloudMap;
   let loadReport = loadScenario(store, effective, { cloudMap: sink });
   let unfollow = followEcsServices(store, loadReport.cloudMapBindings, sink);
 
@@ -232,22 +232,6 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
       await fleet.close();
       await running.close();
       await claim.release();
-    },
-  };
-}
-
-/** Scenario Cloud Map registrations go through the simulated Cloud Map's registry. */
-function cloudMapSink(registry: CloudMapRegistry): CloudMapSink {
-  return {
-    createNamespace: (input) => ({ id: registry.createNamespace({ name: input.name, type: input.type }).id }),
-    createService: (input) => ({
-      id: registry.createService({ namespaceId: input.namespaceId, name: input.name, tags: input.tags }).id,
-    }),
-    registerInstance: (input) => {
-      registry.registerInstance(input);
-    },
-    deregisterInstance: (input) => {
-      registry.deregisterInstance(input.serviceId, input.instanceId);
     },
   };
 }

@@ -1,12 +1,12 @@
 import type { ClusterStore } from "../state/cluster-store.js";
 import type { SimTask } from "../state/model.js";
 
-/** Where registrations go (sim/index.ts adapts CloudMapRegistry to it). */
+/** Where registrations go; sim/aws/services/cloud-map-registry.ts's CloudMapRegistry is one. */
 export interface CloudMapSink {
   createNamespace(input: { name: string; type: "HTTP" | "DNS_PRIVATE" }): { id: string };
   createService(input: { namespaceId: string; name: string; tags?: Record<string, string> }): { id: string };
-  registerInstance(input: { serviceId: string; instanceId: string; attributes: Record<string, string> }): void;
-  deregisterInstance?(input: { serviceId: string; instanceId: string }): void;
+  registerInstance(input: { serviceId: string; instanceId: string; attributes: Record<string, string> }): unknown;
+  deregisterInstance?(serviceId: string, instanceId: string): unknown;
 }
 
 /** An ECS service whose tasks are registered in a Cloud Map service, as ECS service discovery does. */
@@ -82,7 +82,7 @@ export function followEcsServices(store: ClusterStore, bindings: CloudMapBinding
       } else if (task.desiredStatus === "STOPPED" && registered.has(key)) {
         registered.delete(key);
         try {
-          sink.deregisterInstance?.({ serviceId: binding.serviceId!, instanceId: task.id });
+          sink.deregisterInstance?.(binding.serviceId!, task.id);
         } catch {
           // Already deregistered through the API: nothing left to do.
         }
