@@ -296,6 +296,8 @@ describe("task metadata v4", () => {
     });
     expect(body.AvailabilityZone).toMatch(/^us-east-1[abc]$/);
     expect(body.Containers.map((c: Json) => c.Name)).toEqual(["api"]);
+    const tagged = await getJson(`${surfacesA.metadataUrl(awsvpc.id)}/taskWithTags`);
+    expect(tagged.body).toMatchObject({ TaskARN: awsvpc.taskArn, TaskTags: {}, ContainerInstanceTags: {} });
     const web = await getJson(`${surfacesA.metadataUrl(bridge.taskArn)}/task`);
     expect(web.body.Containers.find((c: Json) => c.Name === "app").Limits).toEqual({ CPU: 256, Memory: 512 });
     expect(web.body.Containers.find((c: Json) => c.Name === "app").Ports).toEqual([

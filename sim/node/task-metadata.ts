@@ -9,8 +9,8 @@ import { statsProfileOf } from "./stats-generator.js";
 
 /**
  * Task metadata endpoint v4 (ECS_CONTAINER_METADATA_URI_V4). A container's URI is `/v4/<taskId>.<containerName>`;
- * `/v4/<taskId>` alone stands for the task's first container. Under it: `""` (container), `/task`, `/stats`,
- * `/task/stats`.
+ * `/v4/<taskId>` alone stands for the task's first container. Under it: `""` (container), `/task`, `/taskWithTags`
+ * (tags are always empty), `/stats`, `/task/stats`.
  */
 
 /** The path id of a container's metadata URI. */
@@ -167,7 +167,7 @@ export function createTaskMetadataHandler(ctx: TaskMetadataContext): Handler {
       sendJson(res, 405, { message: `${req.method} not allowed` }, { allow: "GET, HEAD" });
       return;
     }
-    const match = /^\/v4\/([^/]+)(\/task)?(\/stats)?\/?$/.exec(url.pathname);
+    const match = /^\/v4\/([^/]+)(\/task|\/taskWithTags)?(\/stats)?\/?$/.exec(url.pathname);
     if (!match) {
       sendJson(res, 404, { message: `no route for ${url.pathname}` });
       return;
@@ -194,6 +194,12 @@ export function createTaskMetadataHandler(ctx: TaskMetadataContext): Handler {
     const stats = match[3] !== undefined;
     if (taskLevel && stats) {
       sendJson(res, 200, Object.fromEntries(containers.map((c) => [c.runtimeId, metadataStats(store, c, now)])));
+    } else if (match[2] === "/taskWithTags") {
+      sendJson(res, 200, {
+        ...taskDocument(store, task, instance, now),
+        TaskTags: {},
+        ...(instance ? { ContainerInstanceTags: {} } : {}),
+      });
     } else if (taskLevel) {
       sendJson(res, 200, taskDocument(store, task, instance, now));
     } else if (stats) {
