@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { get } from "node:http";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -50,6 +51,20 @@ for (let t = 0; t < targets; t++) {
 }
 process.stdout.write(JSON.stringify(addresses) + "\\n");
 `;
+
+/** GET with a minimal client (counts bytes, decodes nothing) so that the figure is the server's latency. */
+function getBytes(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let n = 0;
+      res.on("data", (chunk: Buffer) => {
+        n += chunk.length;
+      });
+      res.on("end", () => resolve(n));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -142,10 +157,8 @@ export async function run(): Promise<BenchResult[]> {
     let bytes = 0;
     for (let i = 0; i < requests; i++) {
       const t0 = performance.now();
-      const response = await fetch(server.url);
-      const text = await response.text();
+      bytes = await getBytes(server.url);
       latencies.push(performance.now() - t0);
-      bytes = text.length;
     }
     const rss = process.memoryUsage().rss;
 
