@@ -21,10 +21,18 @@ export const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected 
 /** Labels attached to a target or a series. */
 export const LabelSet = z.record(z.string(), z.string());
 
-/** Describes a value for an error message: `"fast"`, `number 5`, `a list`, `an object`, `null`, `nothing`. */
+const MAX_QUOTED = 60;
+
+/**
+ * Describes a value for an error message: `"fast"`, `number 5`, `a list`, `an object`, `null`, `nothing`.
+ * Long strings are cut: `"aaaa…" (5000 characters)`.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    if (value.length <= MAX_QUOTED) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, MAX_QUOTED)).slice(0, -1)}…" (${value.length} characters)`;
+  }
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";

@@ -186,7 +186,9 @@ export const ClusterSpec = z
     name: z.string().min(1).describe("Cluster name or ARN."),
     region: z
       .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1")
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+        error: (issue) => `expected an AWS region such as eu-west-1, got ${describeValue(issue.input)}`,
+      })
       .optional()
       .describe("AWS region of the cluster; defaults to the controller's region."),
     selector: Selector.default({ serviceNames: [], taskFamilies: [] }),

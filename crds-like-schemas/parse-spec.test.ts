@@ -258,6 +258,13 @@ const invalid: { name: string; text: string; errors: Expected[] }[] = [
     ],
   },
   {
+    name: "a long bad value is cut in the message",
+    text: cluster(`      region: ${"x".repeat(500)}`),
+    errors: [
+      { path: "spec.clusters[0].region", line: 6, column: 15, message: `got "${"x".repeat(60)}…" (500 characters)` },
+    ],
+  },
+  {
     name: "bad region",
     text: cluster("      region: Ireland"),
     errors: [
