@@ -50,7 +50,9 @@ describe("scrape handler against real HTTP targets", () => {
       onResult: (r) => results.push(r),
       firstScrapeDelayMs: () => 60_000,
     });
-    await handler.apply(syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, intervalMs: 10_000, timeoutMs: 5_000, ...scrape }));
+    await handler.apply(
+      syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, intervalMs: 10_000, timeoutMs: 5_000, ...scrape }),
+    );
     await handler.scrapeAll();
     const byId = new Map(results.map((r) => [r.targetId, r]));
     const merged = mergeSnapshots(handler.snapshots()).text;
@@ -165,6 +167,42 @@ describe("scrape handler against real HTTP targets", () => {
     expect(slow.every((r) => !r.ok && r.errorClass === "timeout" && r.durationMs >= 290)).toBe(true);
     const firstFast = Math.min(...fast.map((r) => Date.parse(r.at)));
     expect(firstFast - started).toBeLessThan(250);
+  });
+
+  it("serves the last good snapshot after a failure until it goes stale (2 × interval + timeout)", async () => {
+    let status = 200;
+    const flaky = await startTargetServer({
+      "/metrics": (_req, res) => {
+        res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? TEXT : "down");
+      },
+    });
+    let now = 1_000_000;
+    const handler = createScrapeHandler({
+      logger,
+      concurrency: 2,
+      now: () => now,
+      firstScrapeDelayMs: () => 3_600_000,
+    });
+    try {
+      await handler.apply(syncJob("n1", 1, [target("flaky", flaky.address)], { intervalMs: 10_000, timeoutMs: 5_000 }));
+      await handler.scrapeAll();
+      status = 503;
+      now += 20_000;
+      await handler.scrapeAll();
+      let merged = mergeSnapshots(handler.snapshots()).text;
+      expect(merged).toMatch(/^up\{[^}]*task_id="flaky"\} 0$/m);
+      expect(merged).toContain('app_requests_total{code="200",cluster="test-cluster"');
+      now += 5_001;
+      merged = mergeSnapshots(handler.snapshots()).text;
+      expect(merged).not.toContain("app_requests_total{");
+      expect(merged).toMatch(/^up\{[^}]*task_id="flaky"\} 0$/m);
+      status = 200;
+      await handler.scrapeAll();
+      expect(mergeSnapshots(handler.snapshots()).text).toContain("app_requests_total{");
+    } finally {
+      await handler.stop();
+      await flaky.close();
+    }
   });
 
   it("applying the same generation twice changes nothing; a newer one converges", async () => {
