@@ -2,6 +2,7 @@ import {
   DeleteParameterCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
+  GetParametersByPathCommand,
   GetParametersCommand,
   LabelParameterVersionCommand,
   ParameterAlreadyExists,
@@ -87,6 +88,17 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
       aws.ssm.send(new PutParameterCommand({ Name: "/aws/x", Value: "x", Type: "String" })),
     )) as SSMServiceException;
     expect(prefixed.name).toBe("ValidationException");
+    const arn = (await error(
+      aws.ssm.send(
+        new PutParameterCommand({ Name: "arn:aws:ssm:us-east-1:000000000000:parameter/x", Value: "x", Type: "String" }),
+      ),
+    )) as SSMServiceException;
+    expect(arn.name).toBe("ValidationException");
+    // Reads accept the ARN.
+    const byArn = await aws.ssm.send(
+      new GetParameterCommand({ Name: "arn:aws:ssm:us-east-1:000000000000:parameter/err/p" }),
+    );
+    expect(byArn.Parameter?.Name).toBe("/err/p");
   });
 
   it("enforces the Standard (4 KB) and Advanced (8 KB) tier limits; Intelligent-Tiering upgrades", async () => {
@@ -196,6 +208,26 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     } finally {
       local.destroy();
     }
+  });
+
+  it("lists a hierarchy with GetParametersByPath (recursive or one level, MaxResults ≤ 10)", async () => {
+    for (const n of ["/tree/a", "/tree/b", "/tree/sub/c", "/tree/sub/deep/d", "/treetop"]) {
+      await aws.ssm.send(new PutParameterCommand({ Name: n, Value: n, Type: "String" }));
+    }
+    const oneLevel = await aws.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }));
+    expect(oneLevel.Parameters?.map((p) => p.Name)).toEqual(["/tree/a", "/tree/b"]);
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await aws.ssm.send(
+        new GetParametersByPathCommand({ Path: "/tree/", Recursive: true, MaxResults: 3, NextToken: token }),
+      );
+      names.push(...(page.Parameters ?? []).map((p) => p.Name as string));
+      token = page.NextToken;
+    } while (token);
+    expect(names).toEqual(["/tree/a", "/tree/b", "/tree/sub/c", "/tree/sub/deep/d"]);
+    const bad = (await error(aws.ssm.send(new GetParametersByPathCommand({ Path: "tree" })))) as Error;
+    expect(bad.name).toBe("ValidationException");
   });
 
   it("counts requests per operation and outcome", () => {

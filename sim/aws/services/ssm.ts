@@ -174,7 +174,8 @@ function renderParameter(ctx: SimRequestContext, v: ParameterVersion, decrypt: b
 export function createSsmService(store = new SsmParameterStore()): SimService & { store: SsmParameterStore } {
   const putParameter = (input: Record<string, unknown>, ctx: SimRequestContext) => {
     const r = new InputReader(input);
-    const name = nameFromArnOrName(r.reqStr("Name", { min: 1, max: NAME_MAX }));
+    // PutParameter takes the name only, never an ARN (validateName rejects the ":").
+    const name = r.reqStr("Name", { min: 1, max: NAME_MAX });
     validateName(name);
     const value = r.reqStr("Value");
     const type = r.oneOf("Type", TYPES);
@@ -306,6 +307,41 @@ export function createSsmService(store = new SsmParameterStore()): SimService & 
     return { Parameters, InvalidParameters };
   };
 
+  const getParametersByPath = (input: Record<string, unknown>, ctx: SimRequestContext) => {
+    const r = new InputReader(input);
+    const raw = r.reqStr("Path", { min: 1, max: NAME_MAX });
+    if (!raw.startsWith("/")) {
+      throw new AwsError(
+        "ValidationException",
+        'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".',
+      );
+    }
+    const path = raw.endsWith("/") ? raw : `${raw}/`;
+    const recursive = r.bool("Recursive") ?? false;
+    const decrypt = r.bool("WithDecryption") ?? false;
+    const max = r.num("MaxResults", { min: 1, max: 10, integer: true }) ?? 10;
+    const token = r.str("NextToken");
+    let offset = 0;
+    if (token !== undefined) {
+      const decoded = decodeToken(token, `ssm-path:${path}:${recursive}`);
+      if (decoded === undefined) throw new AwsError("InvalidNextToken", "The specified token isn't valid.");
+      offset = decoded;
+    }
+    const names = [...store.region(ctx.region).keys()]
+      .filter(
+        (n) =>
+          (raw === "/" || n.startsWith(path)) &&
+          n.startsWith("/") &&
+          (recursive || !n.slice(path.length).includes("/")),
+      )
+      .sort();
+    const page = names.slice(offset, offset + max);
+    return {
+      Parameters: page.map((n) => renderParameter(ctx, store.latest(ctx.region, n) as ParameterVersion, decrypt)),
+      NextToken: offset + max < names.length ? encodeToken(offset + max, `ssm-path:${path}:${recursive}`) : undefined,
+    };
+  };
+
   const getParameterHistory = (input: Record<string, unknown>, ctx: SimRequestContext) => {
     const r = new InputReader(input);
     const name = nameFromArnOrName(r.reqStr("Name", { min: 1, max: NAME_MAX }));
@@ -396,6 +432,7 @@ export function createSsmService(store = new SsmParameterStore()): SimService & 
       GetParameter: getParameter,
       GetParameters: getParameters,
       GetParameterHistory: getParameterHistory,
+      GetParametersByPath: getParametersByPath,
       DeleteParameter: deleteParameter,
       DeleteParameters: deleteParameters,
       LabelParameterVersion: labelParameterVersion,
