@@ -43,6 +43,12 @@ export interface StartSimOptions {
    * endpoints. @defaultValue the scenario's `nodeSurfaces`, else true
    */
   nodeSurfaces?: boolean;
+  /**
+   * Fixed ports for every node's surfaces (each node binds its own IP, so they do not collide), e.g.
+   * `{ docker: 2375, introspection: 51678, metadata: 51679, imds: 1338 }` for docker compose.
+   * @defaultValue ephemeral ports
+   */
+  nodeSurfacePorts?: Partial<Record<"docker" | "introspection" | "metadata" | "imds", number>>;
   /** Run the scenario's churn (tasks started/stopped per minute). @defaultValue false */
   churn?: boolean;
   /**
@@ -140,7 +146,7 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
   });
   const nodeSurfaces = options.nodeSurfaces ?? scenario.nodeSurfaces ?? true;
   const workloads = nodeSurfaces ? startWorkloads(store, { logger: options.logger }) : undefined;
-  const fleet = new NodeFleet(store, nodeSurfaces, options.logger);
+  const fleet = new NodeFleet(store, nodeSurfaces, options.logger, options.nodeSurfacePorts);
   let churn: ChurnHandle | undefined;
   let server: AwsServer | undefined;
 

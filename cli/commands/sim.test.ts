@@ -12,9 +12,18 @@ describe("ecsmon sim", () => {
     [{ port: "x" }, /--port/],
     [{ host: "0.0.0.0" }, /127\.0\.0\.0\/8/],
     [{ addressBase: "300" }, /--address-base/],
+    [{ nodeSurfacePorts: "dockr=1" }, /unknown surface "dockr"/],
+    [{ nodeSurfacePorts: "docker=99999" }, /docker needs a port/],
   ])("rejects %j", (override, message) => {
     expect(() => parseSimOptions({ ...base, ...override })).toThrow(UsageError);
     expect(() => parseSimOptions({ ...base, ...override })).toThrow(message);
+  });
+
+  it("parses fixed node-surface ports", () => {
+    expect(parseSimOptions({ ...base, nodeSurfacePorts: "docker=2375, imds=1338" }).nodeSurfacePorts).toEqual({
+      docker: 2375,
+      imds: 1338,
+    });
   });
 
   it("prints the endpoint and the environment, serves until stopped", async () => {

@@ -12,6 +12,30 @@ export interface SimCommandOptions {
   nodeSurfaces?: boolean;
   churn?: boolean;
   addressBase?: string;
+  nodeSurfacePorts?: string;
+}
+
+const SURFACES = ["docker", "introspection", "metadata", "imds"] as const;
+type SurfaceName = (typeof SURFACES)[number];
+
+/** Parses `docker=2375,introspection=51678,metadata=51679,imds=1338`. */
+export function parseSurfacePorts(text: string): Partial<Record<SurfaceName, number>> {
+  const ports: Partial<Record<SurfaceName, number>> = {};
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [name, value] = part.split("=");
+    if (!(SURFACES as readonly string[]).includes(name ?? "")) {
+      throw new UsageError(`--node-surface-ports: unknown surface "${name}" (expected ${SURFACES.join(", ")})`);
+    }
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new UsageError(`--node-surface-ports: ${name} needs a port 1-65535, got ${JSON.stringify(value ?? "")}`);
+    }
+    ports[name as SurfaceName] = port;
+  }
+  return ports;
 }
 
 /** Validated settings of one `ecsmon sim` run. */
@@ -23,6 +47,7 @@ export interface SimRunSettings {
   nodeSurfaces: boolean | undefined;
   churn: boolean;
   addressBase: number | undefined;
+  nodeSurfacePorts: Partial<Record<SurfaceName, number>> | undefined;
 }
 
 /** Checks the flags; throws UsageError (exit 2) naming the bad one. */
@@ -44,6 +69,7 @@ export function parseSimOptions(options: SimCommandOptions): SimRunSettings {
     nodeSurfaces: options.nodeSurfaces,
     churn: options.churn ?? false,
     addressBase,
+    nodeSurfacePorts: options.nodeSurfacePorts === undefined ? undefined : parseSurfacePorts(options.nodeSurfacePorts),
   };
 }
 
@@ -126,6 +152,10 @@ export function registerSimCommand(program: Command): void {
     .option("--no-node-surfaces", "do not start per-node servers and workloads")
     .option("--churn", "start and stop tasks at the scenario's churn rates")
     .option("--address-base <n>", "second octet of the 127.x.0.0/16 block for node and task addresses")
+    .option(
+      "--node-surface-ports <list>",
+      "fixed ports of every node's surfaces, e.g. docker=2375,introspection=51678,metadata=51679,imds=1338",
+    )
     .action(async (options: SimCommandOptions) => {
       const settings = parseSimOptions(options);
       const { logger } = createCliContext(program, "sim");

@@ -1,5 +1,5 @@
 import type { Logger } from "../../lib/logger.js";
-import { type NodeSurfaces, startNodeSurfaces } from "../node/node-surfaces.js";
+import { type NodeSurfaces, type NodeSurfacesOptions, startNodeSurfaces } from "../node/node-surfaces.js";
 import type { ClusterStore } from "../state/cluster-store.js";
 import type { SimContainerInstance } from "../state/model.js";
 
@@ -36,6 +36,8 @@ export class NodeFleet {
     private readonly store: ClusterStore,
     private readonly enabled: boolean,
     private readonly logger?: Logger,
+    /** Fixed surface ports on every node (each node has its own IP); ephemeral when unset. */
+    private readonly ports?: NodeSurfacesOptions["ports"],
   ) {}
 
   /** Starts surfaces for the current instances and follows instance changes. */
@@ -60,7 +62,7 @@ export class NodeFleet {
     if (live && !existing) {
       this.surfaces.set(
         key,
-        startNodeSurfaces(this.store, instance).catch((error: unknown) => {
+        startNodeSurfaces(this.store, instance, this.ports ? { ports: this.ports } : {}).catch((error: unknown) => {
           this.logger?.error({ err: error, node: instance.id }, "node surfaces failed to start");
           return undefined;
         }),

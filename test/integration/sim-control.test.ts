@@ -159,6 +159,21 @@ describe("/_sim control API", () => {
     expect(await workerInstances()).toHaveLength(1);
   });
 
+  it("serves node surfaces on fixed ports when asked (each node has its own address)", async () => {
+    const fixed = await startSim({ transitionDelayMs: 0, nodeSurfacePorts: { docker: 23750, imds: 13380 } });
+    try {
+      const nodes = await fixed.nodes();
+      expect(nodes).toHaveLength(3);
+      for (const node of nodes) {
+        expect(node.surfaces?.dockerHttpUrl).toBe(`http://${node.privateIp}:23750`);
+        expect(node.surfaces?.imdsUrl).toBe(`http://${node.privateIp}:13380`);
+      }
+      expect((await fetch(`${nodes[1]!.surfaces!.dockerHttpUrl}/_ping`)).status).toBe(200);
+    } finally {
+      await fixed.stop();
+    }
+  });
+
   it("resets to the scenario", async () => {
     await call("POST", "/_sim/faults", { service: "ecs", operation: "*", latencyMs: 5 });
     const res = await call("POST", "/_sim/reset");
