@@ -57,24 +57,32 @@ describe("NodeDispatcher", () => {
     const { keyPrefix, bullPrefix, lease, dispatcher } = await setup();
     const nodeId = randomUUID();
     const first = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1, 2])), lease);
-    expect(first).toEqual({ sent: true, generation: 1, jobId: `sync-${nodeId}-g1` });
+    const g1 = first.generation;
+    expect(g1).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1_000) - 5);
+    expect(first).toEqual({ sent: true, generation: g1, jobId: `sync-${nodeId}-g${g1}` });
     const same = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1, 2])), lease);
-    expect(same).toEqual({ sent: false, generation: 1, jobId: `sync-${nodeId}-g1` });
+    expect(same).toEqual({ sent: false, generation: g1, jobId: `sync-${nodeId}-g${g1}` });
     const changed = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
-    expect(changed).toEqual({ sent: true, generation: 2, jobId: `sync-${nodeId}-g2` });
+    expect(changed).toEqual({ sent: true, generation: g1 + 1, jobId: `sync-${nodeId}-g${g1 + 1}` });
 
     const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis, prefix: bullPrefix });
     const jobs = await queue.getJobs(["wait"]);
-    expect(jobs.map((j) => j.id).sort()).toEqual([`sync-${nodeId}-g1`, `sync-${nodeId}-g2`]);
+    expect(jobs.map((j) => j.id).sort()).toEqual([`sync-${nodeId}-g${g1}`, `sync-${nodeId}-g${g1 + 1}`]);
     for (const job of jobs) {
       expect(job.name).toBe("sync");
       expect(job.id).not.toContain(":");
       const data = NodeSyncJob.parse(job.data);
-      expect(data.fencingToken).toBe(1);
+      expect(data.fencingToken).toBe(lease.token);
       expect(`sync-${nodeId}-g${data.generation}`).toBe(job.id);
     }
     const keys = nodeKeys(keyPrefix, nodeId);
-    expect(await redis.get(keys.latest)).toBe(`sync-${nodeId}-g2`);
+    expect(await redis.get(keys.latest)).toBe(`sync-${nodeId}-g${g1 + 1}`);
+
+    // A Redis data loss (the counter disappears) must not make generations go backwards.
+    await redis.del(keys.generation, keys.hash);
+    dispatcher.forget();
+    const after = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [5])), lease);
+    expect(after.generation).toBeGreaterThanOrEqual(g1);
     expect(NodeSyncJob.parse(JSON.parse((await redis.get(keys.job)) ?? "{}")).scrape.targets).toHaveLength(1);
     await queue.close();
     await dispatcher.close();
@@ -83,12 +91,12 @@ describe("NodeDispatcher", () => {
   it("does not resend after a failover when the state is unchanged (hash kept in Redis)", async () => {
     const { keyPrefix, bullPrefix, lease, dispatcher } = await setup();
     const nodeId = randomUUID();
-    await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
+    const first = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
     const other = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
     const again = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
     expect(again.sent).toBe(false);
     const next = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [3])), lease);
-    expect(next.generation).toBe(2);
+    expect(next.generation).toBe(first.generation + 1);
     await dispatcher.close();
     await other.close();
   });

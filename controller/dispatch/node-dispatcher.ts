@@ -4,6 +4,20 @@ import { NodeSyncJob, nodeQueueName, nodeSyncJobId, POOL_QUEUE } from "../../crd
 import type { Logger } from "../../lib/logger.js";
 import { poolNodeId, syncJobHash, type UnversionedSyncJob } from "./sync-job.js";
 
+/**
+ * INCR the node's generation; a counter that did not exist (first dispatch, or Redis lost its data) starts at
+ * the current epoch second instead of 1, so generations stay monotonic across a Redis data loss and agents,
+ * which skip generations not newer than the applied one, accept the new jobs. This holds while a node's
+ * payload changes at most once per second on average (the reconcile interval is ≥ 1 s).
+ */
+const NEXT_GENERATION = `
+local g = redis.call('INCR', KEYS[1])
+if g == 1 then
+  g = tonumber(ARGV[1])
+  redis.call('SET', KEYS[1], g)
+end
+return g`;
+
 /** What the dispatcher needs from the cluster's lease: the token to stamp and a check right before writing. */
 export interface DispatchFence {
   /** Checks in Redis that the lease is still ours; throws otherwise. Returns the fencing token. */
@@ -98,7 +112,9 @@ export class NodeDispatcher {
     if (last?.hash === hash) return { sent: false, generation: last.generation, jobId: last.jobId };
 
     const fencingToken = await fence.assertHeld();
-    const generation = await this.redis.incr(keys.generation);
+    const generation = Number(
+      await this.redis.eval(NEXT_GENERATION, 1, keys.generation, String(Math.floor(this.now().getTime() / 1_000))),
+    );
     const full = NodeSyncJob.parse({ ...job, generation, fencingToken, issuedAt: this.now().toISOString() });
     const jobId = nodeSyncJobId(job.nodeId, generation);
     await this.queue(this.queueNameFor(job)).add("sync", full, {

@@ -28,38 +28,38 @@ describe("ClusterLease", () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a");
     const b = lease(prefix, "b");
-    const ta = await a.tryAcquire();
-    expect(ta).toBe(1);
+    const ta = (await a.tryAcquire()) as number;
+    expect(ta).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1_000) - 5);
     expect(await b.tryAcquire()).toBeUndefined();
-    expect(await a.assertHeld()).toBe(1);
+    expect(await a.assertHeld()).toBe(ta);
     await a.release();
     const tb = await b.tryAcquire();
-    expect(tb).toBe(2);
+    expect(tb).toBe(ta + 1);
     await expect(a.assertHeld()).rejects.toBeInstanceOf(LeaseLostError);
-    expect(await b.holder()).toEqual({ holderId: "b", token: 2 });
+    expect(await b.holder()).toEqual({ holderId: "b", token: ta + 1 });
   });
 
   it("lets a standby take over after the TTL and fences the old holder", async () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a", 300);
     const b = lease(prefix, "b", 300);
-    expect(await a.tryAcquire()).toBe(1);
+    const ta = (await a.tryAcquire()) as number;
     await sleep(350);
-    expect(await b.tryAcquire()).toBe(2);
+    expect(await b.tryAcquire()).toBe(ta + 1);
     await expect(a.assertHeld()).rejects.toBeInstanceOf(LeaseLostError);
     expect(await a.renew()).toBe(false);
     expect(a.held).toBe(false);
-    expect(await b.assertHeld()).toBe(2);
+    expect(await b.assertHeld()).toBe(ta + 1);
   });
 
   it("fences a holder whose lease expired in Redis while it still thinks it holds it", async () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a", 5_000);
-    await a.tryAcquire();
+    const ta = (await a.tryAcquire()) as number;
     await redis.pexpire(`${prefix}:lease:c1`, 1);
     await sleep(20);
     const b = lease(prefix, "b", 5_000);
-    expect(await b.tryAcquire()).toBe(2);
+    expect(await b.tryAcquire()).toBe(ta + 1);
     expect(a.held).toBe(true);
     await expect(a.assertHeld()).rejects.toThrow(/held by b/);
     expect(a.held).toBe(false);
@@ -69,17 +69,28 @@ describe("ClusterLease", () => {
   it("renew keeps the lease alive past its TTL; a stale release does not delete the new holder", async () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a", 300);
-    await a.tryAcquire();
+    const ta = (await a.tryAcquire()) as number;
     for (let i = 0; i < 4; i++) {
       await sleep(100);
       expect(await a.renew()).toBe(true);
     }
-    expect(await a.assertHeld()).toBe(1);
+    expect(await a.assertHeld()).toBe(ta);
     await sleep(350);
     const b = lease(prefix, "b", 300);
-    expect(await b.tryAcquire()).toBe(2);
+    expect(await b.tryAcquire()).toBe(ta + 1);
     await a.release();
-    expect(await b.assertHeld()).toBe(2);
+    expect(await b.assertHeld()).toBe(ta + 1);
+  });
+
+  it("keeps tokens monotonic when Redis loses the token counter", async () => {
+    const prefix = `t-${randomUUID()}`;
+    const a = lease(prefix, "a", 5_000);
+    await redis.set(`${prefix}:lease:c1:token`, "41");
+    expect(await a.tryAcquire()).toBe(42);
+    await a.release();
+    await redis.del(`${prefix}:lease:c1:token`);
+    const b = lease(prefix, "b", 5_000);
+    expect(await b.tryAcquire()).toBeGreaterThan(42);
   });
 
   it("treats the lease as lost locally once the TTL passes without renewal", async () => {

@@ -11,10 +11,18 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Atomically: take the lease if free, then stamp it with a fresh fencing token from the token counter. */
+/**
+ * Atomically: take the lease if free, then stamp it with a fresh fencing token from the token counter. A token
+ * counter that does not exist (first lease, or Redis lost its data) starts at the current epoch second, so
+ * tokens stay monotonic across a Redis data loss.
+ */
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local token = redis.call('INCR', KEYS[2])
+  if token == 1 then
+    token = tonumber(ARGV[3])
+    redis.call('SET', KEYS[2], token)
+  end
   redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
   return token
 end
@@ -90,7 +98,15 @@ export class ClusterLease {
   async tryAcquire(): Promise<number | undefined> {
     if (this.held) return this.tokenValue;
     const started = this.now();
-    const result = await this.redis.eval(ACQUIRE, 2, this.key, this.tokenKey, this.holderId, String(this.ttlMs));
+    const result = await this.redis.eval(
+      ACQUIRE,
+      2,
+      this.key,
+      this.tokenKey,
+      this.holderId,
+      String(this.ttlMs),
+      String(Math.floor(Date.now() / 1_000)),
+    );
     if (typeof result !== "number") return undefined;
     this.tokenValue = result;
     this.value = `${this.holderId}|${result}`;
