@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { fromRoot } from "../lib/paths.js";
 import type { BenchArea, BenchResult } from "./types.js";
 
@@ -6,7 +7,11 @@ import type { BenchArea, BenchResult } from "./types.js";
  * `npm run bench [-- <area> ...]`: runs every bench area (or the named ones) in sequence, prints one table,
  * and writes bench/results.json. Areas are the bench/<area>.ts modules; each exports `run()`.
  */
-const AREAS = ["sim", "controller", "dispatch", "scrape", "stats", "capacity", "events", "reliability"] as const;
+const NOT_AREAS = new Set(["run", "types"]);
+const AREAS: readonly string[] = readdirSync(fileURLToPath(new URL(".", import.meta.url)))
+  .filter((file) => file.endsWith(".js") && !NOT_AREAS.has(file.slice(0, -3)))
+  .map((file) => file.slice(0, -3))
+  .sort();
 
 async function loadArea(area: string): Promise<BenchArea | undefined> {
   const compiled = new URL(`./${area}.js`, import.meta.url);
@@ -33,7 +38,7 @@ function printTable(results: BenchResult[]): void {
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2);
-  const unknown = requested.filter((area) => !(AREAS as readonly string[]).includes(area));
+  const unknown = requested.filter((area) => !AREAS.includes(area));
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown area(s) ${unknown.join(", ")}; known: ${AREAS.join(", ")}\n`);
     process.exitCode = 2;
@@ -53,7 +58,9 @@ async function main(): Promise<void> {
     try {
       const figures = await run();
       results.push(...figures);
-      process.stderr.write(`bench: ${area}: ${figures.length} figure(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(
+        `bench: ${area}: ${figures.length} figure(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
     } catch (error) {
       failures.push(`${area}: ${(error as Error).stack ?? String(error)}`);
       process.stderr.write(`bench: ${area}: FAILED: ${(error as Error).message}\n`);
@@ -62,7 +69,9 @@ async function main(): Promise<void> {
   printTable(results);
   const output = { generatedAt: new Date().toISOString(), node: process.version, results, failures };
   writeFileSync(fromRoot("bench/results.json"), `${JSON.stringify(output, null, 2)}\n`);
-  process.stdout.write(`\nwrote bench/results.json (${results.length} figures${failures.length ? `, ${failures.length} area(s) failed` : ""})\n`);
+  process.stdout.write(
+    `\nwrote bench/results.json (${results.length} figures${failures.length ? `, ${failures.length} area(s) failed` : ""})\n`,
+  );
   if (failures.length > 0) process.exitCode = 1;
 }
 
