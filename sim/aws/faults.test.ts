@@ -45,6 +45,18 @@ describe("FaultInjector", () => {
     expect(rate).toBeLessThan(0.35);
   });
 
+  it.each([
+    ["ecs", 500, "InternalFailure"],
+    ["ecs", 503, "ServiceUnavailable"],
+    ["ec2", 500, "InternalError"],
+    ["ec2", 503, "Unavailable"],
+    ["monitoring", 500, "InternalServiceFault"],
+  ] as const)("injects %s %i as %s", (service, status, code) => {
+    const f = new FaultInjector();
+    f.set({ service, operation: "*", errorPct: 100, errorStatus: status });
+    expect(f.decide(service, "X")?.error).toMatchObject({ code, status });
+  });
+
   it("rejects invalid rules with a message naming the field", () => {
     const f = new FaultInjector();
     expect(() => f.set({ service: "ecs", operation: "*", throttlePct: 150 })).toThrow(/throttlePct/);

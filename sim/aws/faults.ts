@@ -12,6 +12,8 @@ export interface FaultRule {
   throttlePct?: number | undefined;
   /** Percentage (0–100) of calls answered with a 5xx internal error. @defaultValue 0 */
   errorPct?: number | undefined;
+  /** HTTP status of the injected 5xx: 500 (InternalFailure) or 503 (ServiceUnavailable). @defaultValue 500 */
+  errorStatus?: 500 | 503 | undefined;
   /** Milliseconds added before the call is answered. @defaultValue 0 */
   latencyMs?: number | undefined;
 }
@@ -55,10 +57,14 @@ export function throttleError(service: string, operation = ""): AwsError {
   return new AwsError(code, message, status, true);
 }
 
-/** The 5xx error `service` returns. */
-export function internalError(service: string): AwsError {
-  const [code, status] = INTERNAL[service] ?? ["InternalFailure", 500];
-  return new AwsError(code, "We encountered an internal error. Please try again.", status, false);
+/** The 5xx error `service` returns: 500 internal error, or 503 service unavailable. */
+export function internalError(service: string, status: 500 | 503 = 500): AwsError {
+  if (status === 503) {
+    const code = service === "ec2" ? "Unavailable" : "ServiceUnavailable";
+    return new AwsError(code, "The service is unavailable. Please try again shortly.", 503, false);
+  }
+  const [code, internalStatus] = INTERNAL[service] ?? ["InternalFailure", 500];
+  return new AwsError(code, "We encountered an internal error. Please try again.", internalStatus, false);
 }
 
 /** Deterministic PRNG (mulberry32): same seed, same sequence of faults. */
@@ -144,7 +150,9 @@ export class FaultInjector {
     const latencyMs = rule.latencyMs ?? 0;
     if (rule.throttlePct && this.random() * 100 < rule.throttlePct)
       return { latencyMs, error: throttleError(service, operation) };
-    if (rule.errorPct && this.random() * 100 < rule.errorPct) return { latencyMs, error: internalError(service) };
+    if (rule.errorPct && this.random() * 100 < rule.errorPct) {
+      return { latencyMs, error: internalError(service, rule.errorStatus ?? 500) };
+    }
     return { latencyMs };
   }
 }
