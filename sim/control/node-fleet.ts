@@ -26,7 +26,7 @@ export interface SimNodeInfo {
 
 /**
  * Keeps one set of node surfaces (Docker API, introspection, metadata v4, IMDS) per live container
- * instance: started when an instance registers, closed when it goes INACTIVE or its agent disconnects.
+ * instance: started when an instance registers, closed when it goes INACTIVE (deregistered or terminated).
  */
 export class NodeFleet {
   private readonly surfaces = new Map<string, Promise<NodeSurfaces | undefined>>();
@@ -57,7 +57,8 @@ export class NodeFleet {
 
   private sync(instance: SimContainerInstance): void {
     const key = instance.containerInstanceArn;
-    const live = instance.status !== "INACTIVE" && instance.agentConnected;
+    // A disconnected ECS agent leaves the host (Docker, IMDS, metadata) up; only a gone instance takes them down.
+    const live = instance.status !== "INACTIVE" && instance.ec2State !== "terminated";
     const existing = this.surfaces.get(key);
     if (live && !existing) {
       this.surfaces.set(
