@@ -58,8 +58,10 @@ export function shapeContainerInstance(store: ClusterStore, instance: SimContain
     if (t.lastStatus === "RUNNING") running++;
     else if (t.lastStatus === "PENDING" || t.lastStatus === "PROVISIONING") pending++;
   }
-  const tcp = usage ? [...usage.tcpPorts].sort((a, b) => a - b) : RESERVED;
-  const udp = usage ? [...usage.udpPorts].sort((a, b) => a - b) : [];
+  // Like the ECS agent, list reserved and static host ports; dynamic (ephemeral-range) ports are not resources.
+  const listed = (ports: Iterable<number>) => [...ports].filter((p) => p < 32768 || p > 60999).sort((a, b) => a - b);
+  const tcp = usage ? listed(usage.tcpPorts) : RESERVED;
+  const udp = usage ? listed(usage.udpPorts) : [];
   return {
     containerInstanceArn: instance.containerInstanceArn,
     ec2InstanceId: instance.ec2InstanceId,
