@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
@@ -167,6 +168,20 @@ describe("ecsmon spec apply/get/diff", () => {
     const local = await run("spec", "diff", "--parameter", "/t/diff", invalid);
     expect(local.code).toBe(2);
     expect(local.stderr).toContain("spec.clusters[0].stats.period");
+  });
+
+  it("diff exits 2 when the stored spec is invalid, naming its errors", async () => {
+    const ssm = new SSMClient({
+      region: "us-east-1",
+      endpoint: server.url,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await ssm.send(new PutParameterCommand({ Name: "/t/garbage", Value: `${HEADER}      bogus: 1\n`, Type: "String" }));
+    ssm.destroy();
+    const result = await run("spec", "diff", "--parameter", "/t/garbage", FULL);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('ssm:/t/garbage: spec.clusters[0].bogus: unknown field "bogus"');
+    expect(result.stderr).toContain("is invalid; cannot compare");
   });
 
   it("get reports a missing parameter with exit 1", async () => {
