@@ -82,7 +82,7 @@ function job(capacity: Partial<NodeSyncJob["capacity"]>, generation = 1): NodeSy
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");

@@ -44,7 +44,7 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -204,6 +204,8 @@ describe("stats handler, daemon mode (Docker API over HTTP)", () => {
       async () => (await value(registry, "ecsmon_container_cpu_utilization_percent", workerLabels)) === undefined,
     );
     await handler.apply(job(assignments, { enabled: false }, 3));
+    // What was already buffered may still be flushed; after that, nothing more.
+    await until(async () => (await value(registry, "ecsmon_stats_buffered_samples", {})) === 0);
     await new Promise((r) => setTimeout(r, 150));
     const before = cloudwatch.calls.length;
     await new Promise((r) => setTimeout(r, 300));
