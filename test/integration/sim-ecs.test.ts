@@ -2,6 +2,7 @@ import {
   ClientException,
   ClusterNotFoundException,
   CreateServiceCommand,
+  DeleteServiceCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
@@ -13,10 +14,14 @@ import {
   ListServicesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
+  paginateListContainerInstances,
+  paginateListServices,
+  paginateListTaskDefinitions,
   paginateListTasks,
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  ServiceNotActiveException,
   ServiceNotFoundException,
   StartTaskCommand,
   StopTaskCommand,
@@ -265,6 +270,47 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
     await expect(
       aws.ecs.send(new UpdateServiceCommand({ cluster, service: "nope", desiredCount: 1 })),
     ).rejects.toBeInstanceOf(ServiceNotFoundException);
+  });
+
+  it("paginates ListServices, ListContainerInstances and ListTaskDefinitions", async () => {
+    const services: string[] = [];
+    for await (const page of paginateListServices({ client: aws.ecs, pageSize: 2 }, { cluster })) {
+      expect((page.serviceArns ?? []).length).toBeLessThanOrEqual(2);
+      services.push(...(page.serviceArns ?? []));
+    }
+    expect(new Set(services).size).toBe(services.length);
+    expect(services.length).toBeGreaterThanOrEqual(5);
+    const instances: string[] = [];
+    for await (const page of paginateListContainerInstances({ client: aws.ecs, pageSize: 1 }, { cluster })) {
+      instances.push(...(page.containerInstanceArns ?? []));
+    }
+    expect(instances.length).toBeGreaterThanOrEqual(3);
+    const defs: string[] = [];
+    for await (const page of paginateListTaskDefinitions({ client: aws.ecs, pageSize: 3 }, {})) {
+      defs.push(...(page.taskDefinitionArns ?? []));
+    }
+    expect(defs).toEqual([...defs].sort((a, b) => a.localeCompare(b)));
+    expect(defs.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it("raises ServiceNotActiveException for a deleted service", async () => {
+    await aws.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "sdk-gone",
+        containerDefinitions: [{ name: "x", image: "b", memory: 8 }],
+      }),
+    );
+    await aws.ecs.send(
+      new CreateServiceCommand({ cluster, serviceName: "sdk-gone", taskDefinition: "sdk-gone", desiredCount: 1 }),
+    );
+    await expect(aws.ecs.send(new DeleteServiceCommand({ cluster, service: "sdk-gone" }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+    const deleted = await aws.ecs.send(new DeleteServiceCommand({ cluster, service: "sdk-gone", force: true }));
+    expect(deleted.service?.status).toBe("INACTIVE");
+    await expect(
+      aws.ecs.send(new UpdateServiceCommand({ cluster, service: "sdk-gone", desiredCount: 2 })),
+    ).rejects.toBeInstanceOf(ServiceNotActiveException);
   });
 
   it("registers container instances from an identity document", async () => {
