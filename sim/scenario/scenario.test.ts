@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: scenario templates spell `${i}` literally
 import { describe, expect, it } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
 import { ClusterStore } from "../state/cluster-store.js";
