@@ -68,8 +68,10 @@ describe("SpecWatcher against the simulator's SSM", () => {
     expect(condition(w, "SpecAvailable")).toMatchObject({ status: "True", reason: "ParameterFound" });
     expect(condition(w, "SpecValid")).toMatchObject({ status: "True", reason: "Valid", observedGeneration: 1 });
 
+    const first = w.current();
     await w.pollOnce();
     expect(heard).toHaveLength(1);
+    expect(w.current()).toBe(first);
 
     const v2 = await put(spec("b"));
     await w.pollOnce();

@@ -63,6 +63,7 @@ export class SpecWatcher {
   private readonly conditionMap = new Map<string, Condition>();
   private snapshot: SnapshotFrom<typeof specMachine>;
   private lastSeen: { version: number; text: string } | undefined;
+  private view: { record: object; applied: AppliedSpec } | undefined;
   private failures = 0;
   private nextDelayMs: number;
   private running = false;
@@ -108,7 +109,15 @@ export class SpecWatcher {
   /** The spec in force, or `undefined` before the first valid spec. */
   current(): AppliedSpec | undefined {
     const lastGood = this.snapshot.context.lastGood;
-    return lastGood ? { spec: lastGood.spec, version: lastGood.version, generation: lastGood.generation } : undefined;
+    if (!lastGood) return undefined;
+    // Same object until the spec in force (or its version) changes, so callers may compare by identity.
+    if (this.view?.record !== lastGood) {
+      this.view = {
+        record: lastGood,
+        applied: { spec: lastGood.spec, version: lastGood.version, generation: lastGood.generation },
+      };
+    }
+    return this.view.applied;
   }
 
   /** The spec machine's state: `loading`, `waiting` (no parameter yet), `valid` or `invalid` (see spec-machine.ts). */
