@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { buildProgram } from "../../cli/program.js";
+import { CONFIG_ENV_VARS } from "../../lib/config.js";
+import { fromRoot } from "../../lib/paths.js";
+
+/**
+ * There is no Docker engine here, so docker-compose.yml and the Dockerfile are checked statically: every ecsmon
+ * command is a real subcommand with real flags, every environment variable is one lib/config.ts accepts, and every
+ * referenced file exists (in the repository, and in the image where the Dockerfile must copy it).
+ */
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+}
+
+const compose = parse(readFileSync(fromRoot("docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const dockerfile = readFileSync(fromRoot("Dockerfile"), "utf8");
+const ecsmonServices = Object.entries(compose.services).filter(([, s]) => s.image === "ecsmon:local");
+
+function longFlags(command: Command): Set<string> {
+  return new Set(command.options.map((option) => option.long).filter((flag): flag is string => Boolean(flag)));
+}
+
+/** Resolves `["spec", "apply", "file", "--x"]` to the deepest matching subcommand and the remaining args. */
+function resolveCommand(program: Command, args: string[]): { command: Command; rest: string[] } {
+  let command = program;
+  let index = 0;
+  while (index < args.length) {
+    const next = command.commands.find((c) => c.name() === args[index]);
+    if (!next) break;
+    command = next;
+    index++;
+  }
+  return { command, rest: args.slice(index) };
+}
+
+describe("docker-compose.yml", () => {
+  it("has the local topology", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ["agent-a", "agent-b", "agent-pool", "controller", "prometheus", "redis", "sim", "spec-apply"].sort(),
+    );
+    expect(compose.services.redis?.image).toMatch(/^redis:7/);
+  });
+
+  it.each(ecsmonServices)("%s runs a real ecsmon subcommand with existing flags", (_name, service) => {
+    const program = buildProgram();
+    const args = service.command ?? [];
+    const { command, rest } = resolveCommand(program, args);
+    expect(command, `"${args.join(" ")}" is not an ecsmon subcommand`).not.toBe(program);
+    expect(command.commands, `"${args.join(" ")}" names a command group, not a command`).toEqual([]);
+    const known = new Set([...longFlags(command), ...longFlags(program)]);
+    for (const arg of rest.filter((a) => a.startsWith("--"))) {
+      expect(known, `${command.name()} has no flag ${arg}`).toContain(arg.split("=")[0]);
+    }
+  });
+
+  it.each(ecsmonServices)("%s sets only environment variables the config module accepts", (_name, service) => {
+    for (const variable of Object.keys(service.environment ?? {})) {
+      expect(CONFIG_ENV_VARS, `${variable} is not read by lib/config.ts`).toContain(variable);
+    }
+  });
+
+  it("references only files that exist, and that the image contains", () => {
+    for (const [, service] of ecsmonServices) {
+      for (const arg of service.command ?? []) {
+        if (!/\.(ya?ml|json)$/.test(arg) || arg.startsWith("/")) continue;
+        expect(existsSync(fromRoot(arg)), `${arg} does not exist`).toBe(true);
+        const topFolder = arg.split("/").slice(0, 2).join("/");
+        expect(dockerfile, `the Dockerfile does not copy ${topFolder} into the runtime image`).toContain(
+          `/src/${topFolder} `,
+        );
+      }
+    }
+    for (const service of Object.values(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(":")[0] ?? "";
+        if (source.startsWith("./")) expect(existsSync(fromRoot(source)), `${source} does not exist`).toBe(true);
+      }
+    }
+  });
+});
+
+describe("Dockerfile", () => {
+  it("is multi-stage on Node 24, runs as a non-root user with ecsmon as the entrypoint", () => {
+    const stages = dockerfile.match(/^FROM .+$/gm) ?? [];
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:24/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["ecsmon"\]$/m);
+    expect(existsSync(fromRoot(".dockerignore"))).toBe(true);
+  });
+
+  it("copies every source folder the build compiles", () => {
+    const build = JSON.parse(readFileSync(fromRoot("tsconfig.build.json"), "utf8")) as { include: string[] };
+    for (const folder of build.include) expect(dockerfile).toContain(`COPY ${folder} ./${folder}`);
+  });
+});
