@@ -327,6 +327,11 @@ export class TargetRegistry {
     return writes.length / 2 + deletes.length;
   }
 
+  /** Makes the next {@link persist} write every snapshot (after Redis may have lost them). */
+  resyncPersisted(): void {
+    this.persisted.clear();
+  }
+
   /** Stops every actor (the cluster moved to another replica). */
   stop(): void {
     for (const actor of [...this.targets.values(), ...this.agents.values()]) actor.stop();

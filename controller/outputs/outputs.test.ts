@@ -114,6 +114,10 @@ describe("SdStore", () => {
     const lost = { assertHeld: async () => Promise.reject(new Error("lease lost")) };
     await expect(reader.put("a", [], lost)).rejects.toThrow("lease lost");
     expect(await reader.all(["a"])).toHaveLength(1);
+
+    await redis.del(store.key("a"));
+    expect((await reader.all(["a", "b"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
+    expect(await new SdStore(redis, prefix).all(["a", "b"])).toHaveLength(1);
   });
 });
 

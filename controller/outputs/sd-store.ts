@@ -13,6 +13,8 @@ export interface SdFence {
  */
 export class SdStore {
   private readonly lastWritten = new Map<string, string>();
+  /** Last groups read per cluster, served while Redis has none. */
+  private readonly lastRead = new Map<string, TargetGroup[]>();
 
   constructor(
     private readonly redis: Redis,
@@ -26,7 +28,6 @@ export class SdStore {
   /** Stores the cluster's groups if they changed. Returns whether Redis was written. */
   async put(cluster: string, groups: readonly TargetGroup[], fence: SdFence): Promise<boolean> {
     const json = JSON.stringify(groups);
-    if (this.lastWritten.get(cluster) === json) return false;
     const current = await this.redis.get(this.key(cluster));
     if (current === json) {
       this.lastWritten.set(cluster, json);
@@ -40,18 +41,35 @@ export class SdStore {
 
   /** Groups of every listed cluster, in cluster order; clusters with nothing published yet contribute none. */
   async all(clusters: readonly string[]): Promise<TargetGroup[]> {
-    if (clusters.length === 0) return [];
+    return [...(await this.byCluster(clusters)).values()].flat();
+  }
+
+  /**
+   * Groups per cluster. A cluster whose key is missing or unreadable (nothing published yet, or Redis lost its
+   * data) keeps what this store last read for it: stale beats empty.
+   */
+  async byCluster(clusters: readonly string[]): Promise<Map<string, TargetGroup[]>> {
+    const out = new Map<string, TargetGroup[]>();
+    if (clusters.length === 0) return out;
     const values = await this.redis.mget(...clusters.map((c) => this.key(c)));
-    const out: TargetGroup[] = [];
-    for (const value of values) {
-      if (!value) continue;
-      try {
-        const groups = JSON.parse(value) as TargetGroup[];
-        if (Array.isArray(groups)) out.push(...groups);
-      } catch {
-        // Corrupt value: skipped until the owner rewrites it.
+    clusters.forEach((cluster, i) => {
+      const value = values[i];
+      let groups: TargetGroup[] | undefined;
+      if (value) {
+        try {
+          const parsed = JSON.parse(value) as unknown;
+          if (Array.isArray(parsed)) groups = parsed as TargetGroup[];
+        } catch {
+          groups = undefined;
+        }
       }
-    }
+      groups ??= this.lastRead.get(cluster);
+      if (groups) {
+        this.lastRead.set(cluster, groups);
+        out.set(cluster, groups);
+      }
+    });
+    for (const cluster of this.lastRead.keys()) if (!clusters.includes(cluster)) this.lastRead.delete(cluster);
     return out;
   }
 

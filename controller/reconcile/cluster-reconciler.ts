@@ -41,6 +41,12 @@ export interface ClusterReconcilerDeps {
 /** Agents lost for longer than this are forgotten (machine, snapshot and stored reports). */
 const AGENT_RETENTION_MS = 15 * 60_000;
 
+/**
+ * Every this many reconciles the dispatcher re-reads the sent payload hashes and the registry rewrites every
+ * snapshot, so state Redis lost (a restart without persistence) is re-created even when nothing changed.
+ */
+const FULL_RESYNC_EVERY = 30;
+
 /** What a reconcile returns: when to run again. */
 export interface ReconcileOutcome {
   requeueAfterMs: number;
@@ -81,6 +87,7 @@ export class ClusterReconciler {
   private lastReconcileAt: number | undefined;
   private capacity: ClusterCapacity | undefined;
   private syncJobsSent = 0;
+  private reconciles = 0;
 
   constructor(deps: ClusterReconcilerDeps) {
     this.deps = deps;
@@ -128,6 +135,10 @@ export class ClusterReconciler {
     const planned = plan(spec, observed, current);
     registry.applyPlan(planned);
 
+    if (this.reconciles++ % FULL_RESYNC_EVERY === 0) {
+      this.deps.dispatcher.forget(planned.nodes.keys());
+      this.deps.registry.resyncPersisted();
+    }
     await this.dispatch(spec, planned);
     const health = await this.deps.reports.health(this.cluster);
     registry.applyHealth(health.values());

@@ -303,3 +303,31 @@ describe("status CLI against the running controller", () => {
     expect(explained).toContain("log-router");
   });
 });
+
+describe("Redis outage", () => {
+  it("keeps serving the last targets while Redis is down and rebuilds its state after a restart without data", async () => {
+    const full = (await sd()).map(key).sort();
+    expect(full).toEqual(expectedKeys());
+    const node = expectedDemoEndpoints(sim).find((e) => e.nodeId)?.nodeId as string;
+    const before = Number((await redis.get(`${keyPrefix}:node:${node}:latest`))?.split("-g")[1]);
+    await redisServer.stop(true);
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline) {
+      expect((await sd()).map(key).sort()).toEqual(full);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await redisServer.restart();
+    await until(
+      "the controller to republish its state into the empty Redis",
+      async () => {
+        const latest = await redis.get(`${keyPrefix}:node:${node}:latest`);
+        const published = await redis.get(`${keyPrefix}:sd:demo`);
+        return latest && published ? latest : undefined;
+      },
+      20_000,
+    );
+    const after = Number((await redis.get(`${keyPrefix}:node:${node}:latest`))?.split("-g")[1]);
+    expect(after).toBeGreaterThan(before);
+    expect((await sd()).map(key).sort()).toEqual(expectedKeys());
+  });
+});
