@@ -9,6 +9,8 @@ const node = (nodeId: string, instanceType: string, eniRemaining: number): NodeC
   containerInstanceArn: `arn:ci/${nodeId}`,
   instanceType,
   schedulable: true,
+  registeredCpu: 4096,
+  registeredMemory: 7680,
   remainingCpu: 0,
   remainingMemory: 0,
   eniMax: eniRemaining,

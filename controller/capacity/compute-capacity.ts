@@ -16,6 +16,10 @@ export interface NodeCapacity {
   instanceType: string | undefined;
   /** ACTIVE with a connected ECS agent: the only nodes ECS places tasks on, and the only ones summed. */
   schedulable: boolean;
+  /** ECS CPU units registered with ECS (DescribeContainerInstances registeredResources). */
+  registeredCpu: number;
+  /** MiB registered with ECS. */
+  registeredMemory: number;
   /** ECS CPU units. */
   remainingCpu: number;
   /** MiB. */
@@ -142,6 +146,8 @@ function nodeCapacity(
     containerInstanceArn: instance.containerInstanceArn,
     instanceType,
     schedulable,
+    registeredCpu: instance.registeredCpu,
+    registeredMemory: instance.registeredMemory,
     remainingCpu: instance.remainingCpu,
     remainingMemory: instance.remainingMemory,
     eniMax,

@@ -114,6 +114,8 @@ async function expectedFromScenario() {
     return {
       arn: ci.containerInstanceArn!,
       type,
+      registeredCpu: registered("CPU"),
+      registeredMemory: registered("MEMORY"),
       cpu: registered("CPU") - known.reduce((n, f) => n + (f?.cpu ?? 0), 0),
       memory: registered("MEMORY") - known.reduce((n, f) => n + (f?.memory ?? 0), 0),
       eniRemaining: Math.max(0, (MAX_ENIS[type] ?? 0) - 1 - awsvpc),
@@ -143,6 +145,8 @@ describe("capacity against the simulator", () => {
       const node = capacity.nodes.find((n) => n.containerInstanceArn === e.arn);
       expect(node, e.arn).toMatchObject({
         instanceType: e.type,
+        registeredCpu: e.registeredCpu,
+        registeredMemory: e.registeredMemory,
         remainingCpu: e.cpu,
         remainingMemory: e.memory,
         eniMax: MAX_ENIS[e.type]! - 1,
