@@ -1,174 +1,25 @@
 import { decodeToken, encodeToken, InputReader } from "../input.js";
 import { AwsError, type SimRequestContext, type SimService } from "../service.js";
+import {
+  ADVANCED_MAX_VALUE,
+  DATA_TYPES,
+  DEFAULT_KMS_KEY,
+  NAME_MAX,
+  nameFromArnOrName,
+  type ParameterTier,
+  type ParameterVersion,
+  pseudoCiphertext,
+  renderParameter,
+  SsmParameterStore,
+  STANDARD_MAX_VALUE,
+  select,
+  TIERS,
+  TYPES,
+  validateName,
+} from "./ssm-store.js";
 
-export type ParameterType = "String" | "StringList" | "SecureString";
-export type ParameterTier = "Standard" | "Advanced";
-
-/** One stored version of a parameter. */
-export interface ParameterVersion {
-  name: string;
-  type: ParameterType;
-  value: string;
-  version: number;
-  tier: ParameterTier;
-  description?: string | undefined;
-  allowedPattern?: string | undefined;
-  keyId?: string | undefined;
-  dataType: string;
-  labels: string[];
-  lastModifiedDate: Date;
-}
-
-/** Account limits Parameter Store enforces, per region. */
-export interface SsmLimits {
-  /** @defaultValue 10000 */
-  maxStandardParameters: number;
-  /** @defaultValue 100000 */
-  maxAdvancedParameters: number;
-  /** Versions kept per parameter. @defaultValue 100 */
-  maxVersions: number;
-}
-
-const STANDARD_MAX_VALUE = 4096;
-const ADVANCED_MAX_VALUE = 8192;
-const NAME_MAX = 2048;
-const MAX_HIERARCHY_DEPTH = 15;
-const NAME_CHARS = /^[a-zA-Z0-9_.\-/]+$/;
-const TYPES = ["String", "StringList", "SecureString"] as const;
-const TIERS = ["Standard", "Advanced", "Intelligent-Tiering"] as const;
-const DATA_TYPES = ["text", "aws:ec2:image", "aws:ssm:integration"] as const;
-const DEFAULT_KMS_KEY = "alias/aws/ssm";
-
-/** Parameter Store state: every version of every parameter, per region. Exposed for scenario seeding. */
-export class SsmParameterStore {
-  private readonly regions = new Map<string, Map<string, ParameterVersion[]>>();
-  readonly limits: SsmLimits;
-
-  constructor(limits: Partial<SsmLimits> = {}) {
-    this.limits = { maxStandardParameters: 10_000, maxAdvancedParameters: 100_000, maxVersions: 100, ...limits };
-  }
-
-  region(region: string): Map<string, ParameterVersion[]> {
-    let m = this.regions.get(region);
-    if (!m) {
-      m = new Map();
-      this.regions.set(region, m);
-    }
-    return m;
-  }
-
-  /** Versions of `name`, oldest first; undefined when the parameter does not exist. */
-  history(region: string, name: string): ParameterVersion[] | undefined {
-    return this.regions.get(region)?.get(name);
-  }
-
-  latest(region: string, name: string): ParameterVersion | undefined {
-    return this.history(region, name)?.at(-1);
-  }
-
-  count(region: string, tier: ParameterTier): number {
-    let n = 0;
-    for (const versions of this.region(region).values()) if (versions.at(-1)?.tier === tier) n++;
-    return n;
-  }
-
-  clear(): void {
-    this.regions.clear();
-  }
-}
-
-/** Strips an ARN (`arn:aws:ssm:r:a:parameter/x/y` → "/x/y", `…:parameter/x` → "x"). */
-function nameFromArnOrName(raw: string): string {
-  if (!raw.startsWith("arn:")) return raw;
-  const i = raw.indexOf(":parameter/");
-  if (i < 0) return raw;
-  const rest = raw.slice(i + ":parameter/".length);
-  return rest.includes("/") ? `/${rest}` : rest;
-}
-
-function parameterArn(ctx: SimRequestContext, name: string): string {
-  return `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${name.startsWith("/") ? name : `/${name}`}`;
-}
-
-function validateName(name: string): void {
-  if (name.length > NAME_MAX) {
-    throw new AwsError("ValidationException", `Parameter name must be at most ${NAME_MAX} characters.`);
-  }
-  if (!NAME_CHARS.test(name)) {
-    throw new AwsError(
-      "ValidationException",
-      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.',
-    );
-  }
-  const bare = name.replace(/^\//, "").toLowerCase();
-  if (bare.startsWith("aws") || bare.startsWith("ssm")) {
-    throw new AwsError(
-      "ValidationException",
-      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).',
-    );
-  }
-  if (name.includes("/") && !name.startsWith("/")) {
-    throw new AwsError("ValidationException", "Parameter name must be a fully qualified name.");
-  }
-  if (name.endsWith("/") || name.includes("//")) {
-    throw new AwsError("ValidationException", "Parameter name must be a fully qualified name.");
-  }
-  if (name.split("/").filter(Boolean).length > MAX_HIERARCHY_DEPTH) {
-    throw new AwsError(
-      "HierarchyLevelLimitExceededException",
-      `A hierarchy can have a maximum of ${MAX_HIERARCHY_DEPTH} levels.`,
-    );
-  }
-}
-
-/** Deterministic stand-in for the KMS ciphertext AWS returns for SecureString without WithDecryption. */
-function pseudoCiphertext(value: string, keyId: string): string {
-  return `AQICAH${Buffer.from(`${keyId}:${value}`).toString("base64")}`;
-}
-
-/** Resolves `name`, `name:version` or `name:label` to a version. */
-function select(
-  store: SsmParameterStore,
-  ctx: SimRequestContext,
-  raw: string,
-): { v: ParameterVersion; selector?: string } {
-  const full = nameFromArnOrName(raw);
-  const colon = full.lastIndexOf(":");
-  const name = colon > 0 ? full.slice(0, colon) : full;
-  const selector = colon > 0 ? full.slice(colon + 1) : undefined;
-  const history = store.history(ctx.region, name);
-  if (!history || history.length === 0) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
-  if (selector === undefined) return { v: history.at(-1) as ParameterVersion };
-  if (/^\d+$/.test(selector)) {
-    const version = Number(selector);
-    const v = history.find((h) => h.version === version);
-    if (!v) {
-      throw new AwsError(
-        "ParameterVersionNotFound",
-        `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
-      );
-    }
-    return { v, selector: `:${selector}` };
-  }
-  const v = history.find((h) => h.labels.includes(selector));
-  if (!v) {
-    throw new AwsError("ParameterVersionNotFound", `Systems Manager could not find label ${selector} of ${name}.`);
-  }
-  return { v, selector: `:${selector}` };
-}
-
-function renderParameter(ctx: SimRequestContext, v: ParameterVersion, decrypt: boolean, selector?: string) {
-  return {
-    Name: v.name,
-    Type: v.type,
-    Value: v.type === "SecureString" && !decrypt ? pseudoCiphertext(v.value, v.keyId ?? DEFAULT_KMS_KEY) : v.value,
-    Version: v.version,
-    Selector: selector,
-    LastModifiedDate: v.lastModifiedDate,
-    ARN: parameterArn(ctx, v.name),
-    DataType: v.dataType,
-  };
-}
+export type { ParameterTier, ParameterType, ParameterVersion, SsmLimits } from "./ssm-store.js";
+export { SsmParameterStore } from "./ssm-store.js";
 
 /** Builds the simulated SSM (Parameter Store subset; JSON 1.1, target prefix AmazonSSM). */
 export function createSsmService(store = new SsmParameterStore()): SimService & { store: SsmParameterStore } {
