@@ -412,6 +412,24 @@ describe("ClusterObserver.applyTaskEvent", () => {
     expect(view.tasks).toEqual([]);
   });
 
+  it("between resyncs, service figures come from the cache with no ECS call", async () => {
+    aws.addTask("a");
+    const o = observer();
+    await o.observe();
+    aws.calls = {};
+    o.applyTaskEvent({ ...detail("b", 1), group: "service:web" });
+    o.applyTaskEvent({ ...detail("c", 1, "PENDING"), group: "service:web" });
+    clock += 120_000;
+    const view = await o.observe({ resync: false });
+    expect(view.services).toEqual([
+      { serviceName: "web", serviceArn: `${ARN}:service/demo/web`, desiredCount: 3, runningCount: 2, pendingCount: 1 },
+    ]);
+    expect(aws.calls).toEqual({});
+    o.markServicesDue();
+    await o.observe({ resync: false });
+    expect(aws.calls).toMatchObject({ ListServices: 1, DescribeServices: 1 });
+  });
+
   it("a cached (resync: false) cycle makes no ListTasks call and fetches new definitions", async () => {
     const o = observer();
     await o.observe();

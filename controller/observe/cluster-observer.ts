@@ -77,6 +77,8 @@ export class ClusterObserver {
   private clusterName: string | undefined;
   private servicesAt: number | undefined;
   private servicesDue = false;
+  /** Services as DescribeServices last reported them (desired counts between API reads). */
+  private describedServices: ObservedService[] | undefined;
   private cloudMapAt: number | undefined;
   private cloudMapInstances: ObservedCloudMapInstance[] = [];
   private good: ObservedCluster | undefined;
@@ -165,7 +167,9 @@ export class ClusterObserver {
       const definitions = await this.loadDefinitions(next, recorder);
       const referenced = new Set<string>();
       for (const task of next.values()) if (task.containerInstanceArn) referenced.add(task.containerInstanceArn);
-      const capacityPeriod = safeDuration(this.spec.capacity.period, 60_000);
+      // Between resyncs (events flowing) container-instance events keep instances current; the periodic full
+      // re-read runs with the resync.
+      const capacityPeriod = resync ? safeDuration(this.spec.capacity.period, 60_000) : Number.POSITIVE_INFINITY;
       const instances = await this.instances.refresh(
         clusterArn,
         referenced,
@@ -174,7 +178,7 @@ export class ClusterObserver {
         recorder,
         this.concurrency,
       );
-      const services = await this.loadServicesIfDue(clusterArn, startedAt, recorder);
+      const services = await this.loadServicesIfDue(clusterArn, startedAt, recorder, resync, next);
       const cloudMap = await this.loadCloudMapIfDue(startedAt, recorder);
 
       // Everything succeeded: commit.
@@ -318,14 +322,23 @@ export class ClusterObserver {
     return result;
   }
 
+  /**
+   * Service figures once per service-metrics period. In a resync cycle (or polling) they are read with
+   * ListServices + DescribeServices. Between resyncs, while events keep the task cache current, running and
+   * pending counts are taken from the cache and desired counts from the last DescribeServices, which is read
+   * again at the next resync, after an `ECS Service Action` event, or after a spec change.
+   */
   private async loadServicesIfDue(
     clusterArn: string,
     now: number,
     recorder: CallRecorder,
+    resync: boolean,
+    tasks: ReadonlyMap<string, ObservedTask>,
   ): Promise<ObservedService[] | undefined> {
     if (!this.spec.serviceMetrics.enabled) return undefined;
     const period = safeDuration(this.spec.serviceMetrics.period, 60_000);
     if (!this.servicesDue && this.servicesAt !== undefined && now - this.servicesAt < period) return undefined;
+    if (!resync && !this.servicesDue && this.describedServices) return countFromCache(this.describedServices, tasks);
     const arns: string[] = [];
     let token: string | undefined;
     do {
@@ -351,7 +364,9 @@ export class ClusterObserver {
         });
       }
     });
-    return services.sort((a, b) => (a.serviceName < b.serviceName ? -1 : 1));
+    services.sort((a, b) => (a.serviceName < b.serviceName ? -1 : 1));
+    this.describedServices = services;
+    return services;
   }
 
   private async loadCloudMapIfDue(
@@ -378,4 +393,25 @@ function safeDuration(text: string, fallback: number): number {
   } catch {
     return fallback;
   }
+}
+
+/** Running and pending counts per service from the task cache, desired counts as last described. */
+function countFromCache(
+  services: readonly ObservedService[],
+  tasks: ReadonlyMap<string, ObservedTask>,
+): ObservedService[] {
+  const running = new Map<string, number>();
+  const pending = new Map<string, number>();
+  for (const task of tasks.values()) {
+    if (!task.serviceName || task.desiredStatus === "STOPPED") continue;
+    if (task.lastStatus === "RUNNING") running.set(task.serviceName, (running.get(task.serviceName) ?? 0) + 1);
+    else if (task.lastStatus === "PENDING" || task.lastStatus === "PROVISIONING" || task.lastStatus === "ACTIVATING") {
+      pending.set(task.serviceName, (pending.get(task.serviceName) ?? 0) + 1);
+    }
+  }
+  return services.map((s) => ({
+    ...s,
+    runningCount: running.get(s.serviceName) ?? 0,
+    pendingCount: pending.get(s.serviceName) ?? 0,
+  }));
 }

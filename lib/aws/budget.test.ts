@@ -60,3 +60,15 @@ describe("RegionBudgets", () => {
     budgets.close();
   });
 });
+
+describe("RequestBudget.setRate", () => {
+  it("applies the new rate and clamps the bucket", () => {
+    let now = 0;
+    const budget = new RequestBudget({ requestsPerSecond: 100, burst: 50, now: () => now });
+    budget.setRate(10, 2);
+    expect([budget.tryAcquire(), budget.tryAcquire(), budget.tryAcquire()]).toEqual([true, true, false]);
+    now += 100;
+    expect(budget.tryAcquire()).toBe(true);
+    expect(budget.tryAcquire()).toBe(false);
+  });
+});

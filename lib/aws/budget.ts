@@ -29,8 +29,10 @@ interface Waiter {
 }
 
 export class RequestBudget {
-  readonly requestsPerSecond: number;
-  readonly burst: number;
+  /** Current sustained rate (see {@link setRate}). */
+  requestsPerSecond: number;
+  /** Current bucket size. */
+  burst: number;
   private readonly now: () => number;
   private tokens: number;
   private updatedAt: number;
@@ -72,6 +74,14 @@ export class RequestBudget {
       this.queue.push(waiter);
       this.schedule();
     });
+  }
+
+  /** Changes the rate and burst from now on (tokens beyond the new burst are dropped). */
+  setRate(requestsPerSecond: number, burst = this.burst): void {
+    this.refill();
+    this.requestsPerSecond = positive(requestsPerSecond, this.requestsPerSecond);
+    this.burst = Math.max(1, positive(burst, this.burst));
+    this.tokens = Math.min(this.tokens, this.burst);
   }
 
   /** Takes a token if one is available right now and nobody is waiting. */
