@@ -540,6 +540,17 @@ describe("formatSpecError", () => {
     expect(formatSpecError({ path: "", message: "the spec is empty" })).toBe("the spec is empty");
   });
 
+  it("refuses an alias bomb instead of expanding it", () => {
+    const lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 0; i < 9; i++) {
+      const [from, to] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+      lines.push(`${to}: &${to} [${Array(9).fill(`*${from}`).join(", ")}]`);
+    }
+    const result = parseSpec(lines.join("\n"));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]?.message).toContain("Excessive alias count");
+  });
+
   it("never throws on non-string input", () => {
     const result = parseSpec(42 as unknown as string);
     expect(result.ok).toBe(false);
