@@ -174,16 +174,23 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery", () => {
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
       maxAttempts: 1,
     });
+    // Capture the host each request would go to, without depending on how the resolver treats data-127.0.0.1.
+    const hosts: string[] = [];
+    prefixed.middlewareStack.add(
+      (next) => async (args) => {
+        const host = (args.request as { hostname?: string }).hostname ?? "";
+        hosts.push(host);
+        if (host.startsWith("data-")) throw new Error(`would resolve ${host}`);
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "captureHost" },
+    );
     try {
-      const err = (await error(
-        prefixed.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" })),
-      )) as Error & {
-        hostname?: string;
-        cause?: { hostname?: string };
-      };
-      expect(String(err.hostname ?? err.cause?.hostname ?? err.message)).toContain("data-127.0.0.1");
+      await error(prefixed.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" })));
+      expect(hosts[0]).toBe("data-127.0.0.1");
       // The control plane is not prefixed, so the same client reaches it.
       expect((await prefixed.send(new ListNamespacesCommand({}))).Namespaces?.length).toBeGreaterThan(0);
+      expect(hosts[1]).toBe("127.0.0.1");
     } finally {
       prefixed.destroy();
     }
