@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { createGzip } from "node:zlib";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Counter, type Registry } from "prom-client";
 import { mergeSnapshotsToChunks } from "../exposition/merge.js";
@@ -7,6 +8,9 @@ import type { Snapshot } from "../exposition/snapshot.js";
 import type { ScrapeHandler } from "../scrape/scrape-handler.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Smaller bodies are sent uncompressed. */
+const GZIP_MIN_BYTES = 1024;
 
 export interface MetricsServerOptions {
   host: string;
@@ -45,12 +49,15 @@ export async function startMetricsServer(
     registers: [options.registry],
   });
   const app = Fastify({ logger: false, bodyLimit: 1024 });
-  app.get("/metrics", async (_req, reply) => {
+  app.get("/metrics", async (req, reply) => {
     const { chunks, bytes } = await renderMergedMetrics(options.registry, options.scrape, conflicts);
-    return reply
-      .header("content-type", EXPOSITION_CONTENT_TYPE)
-      .header("content-length", bytes)
-      .send(Readable.from(chunks, { objectMode: false }));
+    reply.header("content-type", EXPOSITION_CONTENT_TYPE).header("vary", "accept-encoding");
+    const body = Readable.from(chunks, { objectMode: false });
+    // Prometheus asks for gzip; the merged body of a busy node is tens of MB, so compress (fastest level).
+    if (bytes >= GZIP_MIN_BYTES && /\bgzip\b/i.test(String(req.headers["accept-encoding"] ?? ""))) {
+      return reply.header("content-encoding", "gzip").send(body.pipe(createGzip({ level: 1 })));
+    }
+    return reply.header("content-length", bytes).send(body);
   });
   app.get("/healthz", async (_req, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {

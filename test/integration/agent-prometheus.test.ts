@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
@@ -137,6 +139,21 @@ describe("a real Prometheus scrapes the agent", () => {
     expect(`${result.stdout}${result.stderr}`).toBe("");
     expect(result.status).toBe(0);
     expect(text.match(/^# TYPE orders_total counter$/gm)).toHaveLength(1);
+  });
+
+  it("gzips /metrics for clients that accept it", async () => {
+    const plain = await (await fetch(agent.metricsUrl, { headers: { "accept-encoding": "identity" } })).text();
+    const { encoding, body } = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      get(agent.metricsUrl, { headers: { "accept-encoding": "gzip" } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(parts) }));
+      }).on("error", reject);
+    });
+    expect(encoding).toBe("gzip");
+    const unzipped = gunzipSync(body).toString("utf8");
+    expect(unzipped.match(/^# TYPE orders_total counter$/gm)).toHaveLength(1);
+    expect(unzipped.length).toBeGreaterThan(plain.length / 2);
   });
 
   it("Prometheus sees up == 1 per target and the injected labels", async () => {
