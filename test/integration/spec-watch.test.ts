@@ -2,7 +2,7 @@ import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppliedSpec, SpecWatcher } from "../../controller/spec/spec-watcher.js";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { startAwsServer } from "../../sim/aws/server.js";
 import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.js";
 
 /**
