@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
 import { type AwsClients, createAwsClients } from "../lib/aws/clients.js";
-import { createAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
+import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
 import { createCapacityGauges, publishCapacity } from "./capacity/capacity-publisher.js";
@@ -14,6 +14,24 @@ import { ClusterObserver } from "./observe/cluster-observer.js";
 import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
 import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
 import { SpecWatcher } from "./spec/spec-watcher.js";
+
+/** The AWS operations the controller calls, initialised at 0 for every outcome in `ecsmon_aws_requests_total`. */
+const CONTROLLER_AWS_OPERATIONS = {
+  ecs: [
+    "ListTasks",
+    "DescribeTasks",
+    "DescribeTaskDefinition",
+    "ListContainerInstances",
+    "DescribeContainerInstances",
+    "ListServices",
+    "DescribeServices",
+    "DescribeClusters",
+  ],
+  ec2: ["DescribeInstances", "DescribeInstanceTypes"],
+  servicediscovery: ["ListNamespaces", "ListServices", "ListInstances", "ListTagsForResource"],
+  ssm: ["GetParameter"],
+  cloudwatch: ["PutMetricData"],
+} as const;
 
 export interface ControllerFromConfigOptions {
   config: Config;
@@ -41,6 +59,7 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   const { config, logger } = options;
   const registry = new Registry();
   const counter = createAwsRequestCounter(registry);
+  initAwsRequestCounter(counter, CONTROLLER_AWS_OPERATIONS);
   const budgets = new RegionBudgets({ requestsPerSecond: config.aws.requestsPerSecond, burst: config.aws.burst });
   const clientsByRegion = new Map<string, AwsClients>();
   const clients = (region: string): AwsClients => {
