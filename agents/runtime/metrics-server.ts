@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -68,6 +69,19 @@ export async function startMetricsServer(
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const advertised = advertisedHost(options.host);
+  const host = advertised.includes(":") ? `[${advertised}]` : advertised;
   return { app, url: `http://${host}:${port}/metrics` };
+}
+
+/**
+ * The host to put in the heartbeat's metricsUrl: the bind host, or for a wildcard bind (0.0.0.0, ::) the first
+ * non-internal IPv4 address of the machine (the instance IP on EC2 host networking, the ENI IP in awsvpc).
+ */
+export function advertisedHost(bindHost: string): string {
+  if (bindHost !== "0.0.0.0" && bindHost !== "::" && bindHost !== "") return bindHost;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
 }
