@@ -200,8 +200,10 @@ describe("controller against the simulator", () => {
   });
 
   it("never publishes a partial target list while ECS throttles half the calls", async () => {
-    const full = (await sd()).map(key).sort();
-    expect(full).toEqual(expectedKeys());
+    const full = await until("every target to be published", async () => {
+      const keys = (await sd()).map(key).sort();
+      return keys.join() === expectedKeys().join() ? keys : undefined;
+    });
     sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
     try {
       const seen = new Set<number>();
@@ -306,8 +308,10 @@ describe("status CLI against the running controller", () => {
 
 describe("Redis outage", () => {
   it("keeps serving the last targets while Redis is down and rebuilds its state after a restart without data", async () => {
-    const full = (await sd()).map(key).sort();
-    expect(full).toEqual(expectedKeys());
+    const full = await until("every target to be published", async () => {
+      const keys = (await sd()).map(key).sort();
+      return keys.join() === expectedKeys().join() ? keys : undefined;
+    });
     const node = expectedDemoEndpoints(sim).find((e) => e.nodeId)?.nodeId as string;
     const before = Number((await redis.get(`${keyPrefix}:node:${node}:latest`))?.split("-g")[1]);
     await redisServer.stop(true);
