@@ -19,10 +19,10 @@ describe("checkSsmSize", () => {
 
   it("says which tier applies", () => {
     expect(checkSsmSize("x".repeat(5_210)).message).toBe(
-      "spec is 5,210 bytes: exceeds the Standard tier limit of 4 KB (4,096 bytes); store it with --tier Advanced (up to 8 KB)",
+      "spec is 5,210 bytes: exceeds the Standard tier limit of 4 KB; store it with --tier Advanced (up to 8 KB)",
     );
     expect(checkSsmSize("x".repeat(9_000), "Advanced").message).toMatch(
-      /^spec is 9,000 bytes: exceeds the Advanced tier limit of 8 KB \(8,192 bytes\), the largest SSM allows/,
+      /^spec is 9,000 bytes: exceeds the Advanced tier limit of 8 KB, the largest SSM allows/,
     );
   });
 

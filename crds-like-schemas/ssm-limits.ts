@@ -29,7 +29,8 @@ export function ssmTierLimit(tier: SsmTier): number {
 
 /**
  * Checks that `text` fits the SSM `tier` (Standard when not given), e.g.
- * `spec is 5,210 bytes: exceeds the Standard tier limit of 4 KB (4,096 bytes); store it with --tier Advanced (up to 8 KB)`.
+ * `spec is 5,210 bytes: exceeds the Standard tier limit of 4 KB; store it with --tier Advanced (up to 8 KB)`.
+ * The limits are 4,096 and 8,192 bytes.
  */
 export function checkSsmSize(text: string, tier: SsmTier = "Standard"): SsmSizeCheck {
   const bytes = Buffer.byteLength(text, "utf8");
@@ -43,7 +44,7 @@ export function checkSsmSize(text: string, tier: SsmTier = "Standard"): SsmSizeC
       bytes,
       tier,
       requiredTier,
-      message: `spec is ${count(bytes)} bytes: exceeds the Standard tier limit of 4 KB (${count(SSM_STANDARD_MAX_BYTES)} bytes); store it with --tier Advanced (up to 8 KB)`,
+      message: `spec is ${count(bytes)} bytes: exceeds the Standard tier limit of 4 KB; store it with --tier Advanced (up to 8 KB)`,
     };
   }
   return {
@@ -51,6 +52,6 @@ export function checkSsmSize(text: string, tier: SsmTier = "Standard"): SsmSizeC
     bytes,
     tier,
     requiredTier,
-    message: `spec is ${count(bytes)} bytes: exceeds the Advanced tier limit of 8 KB (${count(SSM_ADVANCED_MAX_BYTES)} bytes), the largest SSM allows; shorten it (comments and fields left at their defaults count too)`,
+    message: `spec is ${count(bytes)} bytes: exceeds the Advanced tier limit of 8 KB, the largest SSM allows; shorten it (comments and fields left at their defaults count too)`,
   };
 }

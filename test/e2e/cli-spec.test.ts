@@ -83,7 +83,7 @@ describe("ecsmon spec (built CLI against the simulator's SSM)", () => {
     expect(rejected.stderr).toContain(`refusing to store it in ${parameter}`);
     expect(tooLarge.code).toBe(1);
     expect(tooLarge.stderr).toMatch(
-      /spec is [\d,]+ bytes: exceeds the Standard tier limit of 4 KB .*--tier Advanced \(up to 8 KB\)/,
+      /spec is [\d,]+ bytes: exceeds the Standard tier limit of 4 KB; store it with --tier Advanced \(up to 8 KB\)/,
     );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no such file");
