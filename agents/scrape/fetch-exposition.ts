@@ -95,8 +95,12 @@ function send(
       scheme === "https"
         ? httpsRequest({ ...common, agent: options.httpsAgent, rejectUnauthorized: false, servername: "" })
         : httpRequest({ ...common, agent: options.httpAgent });
-    req.once("response", resolve);
-    req.once("error", reject);
+    req.once("response", (response: IncomingMessage) => {
+      // Errors while the body streams surface through the reader; this listener keeps a late one from crashing us.
+      response.on("error", () => {});
+      resolve(response);
+    });
+    req.on("error", reject);
     req.end();
   });
 }

@@ -103,6 +103,32 @@ describe("scrape handler against real HTTP targets", () => {
     expect(merged).toMatch(/^up\{[^}]*task_id="f500"\} 0$/m);
   });
 
+  it("survives a connection reset mid-body and a trickling body (timeout)", async () => {
+    const hostile = await startTargetServer({
+      "/reset": (_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("# TYPE a gauge\na 1\nb{x=");
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+      "/trickle": (_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write("# x\n")), 50);
+        res.on("close", () => clearInterval(timer));
+      },
+    });
+    try {
+      const { byId } = await scrapeOnce(
+        [target("h/reset", hostile.address, "/reset"), target("h/trickle", hostile.address, "/trickle")],
+        { intervalMs: 600, timeoutMs: 600 },
+      );
+      expect(byId.get("h/reset")).toMatchObject({ ok: false });
+      expect(["connection", "parse"]).toContain(byId.get("h/reset")?.errorClass);
+      expect(byId.get("h/trickle")).toMatchObject({ ok: false, errorClass: "timeout" });
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it("refuses SSRF: metadata address, '..' and URL paths, cross-host redirects; follows a same-host redirect once", async () => {
     const otherUrl = `http://127.0.0.2:${other.port}/metrics`;
     const routesOther = `/redirect-other`;
