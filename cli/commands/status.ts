@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createCliContext, UsageError } from "../context.js";
-import { renderExplain, renderStatus, renderTargets } from "./status-render.js";
+import { renderAgents, renderExplain, renderStatus, renderTargets } from "./status-render.js";
 
 interface ClientOptions {
   url?: string;
@@ -82,7 +82,14 @@ export function registerStatusCommands(program: Command): void {
   ).action(async (options: ClientOptions) => {
     const result = await callApi(program, options, "api/v1/status");
     failIfError(result);
-    print(options.json ? JSON.stringify(result.body, null, 2) : renderStatus(result.body as never));
+    if (options.json) {
+      print(JSON.stringify(result.body, null, 2));
+      return;
+    }
+    print(renderStatus(result.body as never));
+    const agents = await callApi(program, options, "api/v1/agents");
+    const list = (agents.body as { agents?: unknown[] } | undefined)?.agents;
+    if (agents.status === 200 && Array.isArray(list) && list.length > 0) print(`\n${renderAgents(list as never)}`);
   });
 
   withClientOptions(

@@ -293,6 +293,7 @@ describe("status CLI against the running controller", () => {
     const status = await cli("status");
     expect(status).toMatch(/CLUSTER\s+HOLDER/);
     expect(status).toContain("demo");
+    expect(status).toMatch(/NODE\s+STATE\s+MODE/);
     const targets = await cli("targets", "--cluster", "demo", "--service", "web");
     const web = expectedDemoEndpoints(sim).filter((e) => e.service === "web");
     expect(targets).toContain(`${web.length} target(s)`);
