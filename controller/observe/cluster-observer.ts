@@ -16,6 +16,7 @@ import { CallRecorder, type CycleStats, chunk, mapLimit, toObservationError } fr
 import { observeCloudMap } from "./cloud-map-observer.js";
 import { type ContainerInstanceLike, type TaskLike, toObservedTask, toObservedTaskDefinition } from "./ecs-mappers.js";
 import { InstanceCache } from "./instance-cache.js";
+import { countFromCache, readServices } from "./service-figures.js";
 import { TaskCache, type TaskEventResult } from "./task-cache.js";
 
 export interface ClusterObserverOptions {
@@ -339,32 +340,7 @@ export class ClusterObserver {
     const period = safeDuration(this.spec.serviceMetrics.period, 60_000);
     if (!this.servicesDue && this.servicesAt !== undefined && now - this.servicesAt < period) return undefined;
     if (!resync && !this.servicesDue && this.describedServices) return countFromCache(this.describedServices, tasks);
-    const arns: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await recorder.call("ecs:ListServices", () =>
-        this.options.ecs.listServices({ cluster: clusterArn, maxResults: 100, nextToken: token }),
-      );
-      arns.push(...(page.serviceArns ?? []));
-      token = page.nextToken;
-    } while (token);
-    const services: ObservedService[] = [];
-    await mapLimit(chunk(arns, 10), this.concurrency, async (batch) => {
-      const out = await recorder.call("ecs:DescribeServices", () =>
-        this.options.ecs.describeServices({ cluster: clusterArn, services: batch }),
-      );
-      for (const s of out.services ?? []) {
-        if (!s.serviceName || !s.serviceArn || s.status === "INACTIVE") continue;
-        services.push({
-          serviceName: s.serviceName,
-          serviceArn: s.serviceArn,
-          desiredCount: s.desiredCount ?? 0,
-          runningCount: s.runningCount ?? 0,
-          pendingCount: s.pendingCount ?? 0,
-        });
-      }
-    });
-    services.sort((a, b) => (a.serviceName < b.serviceName ? -1 : 1));
+    const services = await readServices(this.options.ecs, clusterArn, recorder, this.concurrency);
     this.describedServices = services;
     return services;
   }
@@ -393,25 +369,4 @@ function safeDuration(text: string, fallback: number): number {
   } catch {
     return fallback;
   }
-}
-
-/** Running and pending counts per service from the task cache, desired counts as last described. */
-function countFromCache(
-  services: readonly ObservedService[],
-  tasks: ReadonlyMap<string, ObservedTask>,
-): ObservedService[] {
-  const running = new Map<string, number>();
-  const pending = new Map<string, number>();
-  for (const task of tasks.values()) {
-    if (!task.serviceName || task.desiredStatus === "STOPPED") continue;
-    if (task.lastStatus === "RUNNING") running.set(task.serviceName, (running.get(task.serviceName) ?? 0) + 1);
-    else if (task.lastStatus === "PENDING" || task.lastStatus === "PROVISIONING" || task.lastStatus === "ACTIVATING") {
-      pending.set(task.serviceName, (pending.get(task.serviceName) ?? 0) + 1);
-    }
-  }
-  return services.map((s) => ({
-    ...s,
-    runningCount: running.get(s.serviceName) ?? 0,
-    pendingCount: pending.get(s.serviceName) ?? 0,
-  }));
 }
