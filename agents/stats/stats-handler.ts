@@ -83,6 +83,18 @@ export function dimensionsFor(
   return out;
 }
 
+/** The job's reservations for a sidecar's container, without `runtimeId` (the metadata endpoint's is current). */
+function definedFields(
+  container: StatsAssignment["containers"][number] | undefined,
+): Partial<StatsAssignment["containers"][number]> {
+  if (!container) return {};
+  const out: Partial<StatsAssignment["containers"][number]> = {};
+  if (container.cpuUnits !== undefined) out.cpuUnits = container.cpuUnits;
+  if (container.memoryLimitMiB !== undefined) out.memoryLimitMiB = container.memoryLimitMiB;
+  if (container.memoryReservationMiB !== undefined) out.memoryReservationMiB = container.memoryReservationMiB;
+  return out;
+}
+
 function reservationOf(target: ContainerTarget): Reservation {
   return {
     containerCpuUnits: target.container.cpuUnits,
@@ -156,7 +168,10 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         .map((container) => ({ key: `${assignment.taskArn}/${container.name}`, assignment, container })),
     );
 
-  async function gather(s: StatsSpec): Promise<{ targets: ContainerTarget[]; reads: Map<string, RawRead> }> {
+  /** The containers to sample and their reads; `complete: false` when the source failed as a whole. */
+  async function gather(
+    s: StatsSpec,
+  ): Promise<{ targets: ContainerTarget[]; reads: Map<string, RawRead>; complete: boolean }> {
     if (docker) {
       const targets = targetsOf(s);
       const dockerTargets: DockerTarget[] = targets.map((t) => ({
@@ -165,7 +180,7 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         containerName: t.container.name,
         runtimeId: t.container.runtimeId,
       }));
-      return { targets, reads: await docker.collect(dockerTargets) };
+      return { targets, reads: await docker.collect(dockerTargets), complete: true };
     }
     if (metadata) {
       const result = await metadata.collect();
@@ -173,7 +188,7 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         if (result.malformed) malformed.inc({ source });
         else collectErrors.inc({ reason: "error" });
         log.warn({ error: result.error }, "task metadata stats unavailable");
-        return { targets: [], reads: new Map() };
+        return { targets: [], reads: new Map(), complete: false };
       }
       // The job's assignment for this task (if any) knows the service name and reservations the controller saw.
       const fromJob = s.assignments.find((a) => a.taskArn === result.value.assignment.taskArn);
@@ -186,26 +201,23 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         .map((container) => ({
           key: `${assignment.taskArn}/${container.name}`,
           assignment,
-          container: {
-            ...container,
-            ...fromJob?.containers.find((c) => c.name === container.name),
-            runtimeId: container.runtimeId,
-          },
+          container: { ...container, ...definedFields(fromJob?.containers.find((c) => c.name === container.name)) },
         }));
       const reads = new Map<string, RawRead>();
       for (const t of targets) {
         const read = result.value.reads.get(t.container.name);
         if (read) reads.set(t.key, read);
       }
-      return { targets, reads };
+      return { targets, reads, complete: true };
     }
-    return { targets: [], reads: new Map() };
+    return { targets: [], reads: new Map(), complete: true };
   }
 
   async function cycle(): Promise<void> {
     const s = spec;
     if (!s?.enabled) return;
-    const { targets, reads } = await gather(s);
+    const { targets, reads, complete } = await gather(s);
+    if (!complete) return;
     if (spec !== s && !spec?.enabled) return;
     const resolution: 1 | 60 = s.periodMs < 60_000 ? 1 : 60;
     const selected = new Set<StatsMetric>(s.metrics);

@@ -341,7 +341,10 @@ describe("stats → simulator CloudWatch", () => {
       sim.server.faults.remove("monitoring", "PutMetricData");
       await until(() => sim.metrics.datums({ namespace }).length > 0);
       await until(async () => (await metric(registry, "ecsmon_stats_buffered_samples")) === 0);
-      expect(await metric(registry, "ecsmon_stats_put_metric_data_calls_total", { result: "ok" })).toBeGreaterThan(0);
+      // The simulator stores a call's datums a moment before the client sees the response.
+      await until(
+        async () => (await metric(registry, "ecsmon_stats_put_metric_data_calls_total", { result: "ok" })) > 0,
+      );
       expect(await metric(registry, "ecsmon_stats_malformed_total", { source: "docker" })).toBeGreaterThan(0);
       const fromCorrupted = sim.metrics.datums({
         namespace,
