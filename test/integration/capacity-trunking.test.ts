@@ -112,7 +112,7 @@ describe("capacity with ENI trunking, agents on the simulated nodes", () => {
       });
       try {
         await handler.apply(job(node.id, awsvpc.get(node.containerInstanceArn) ?? 0));
-        const deadline = Date.now() + 5_000;
+        const deadline = Date.now() + 15_000;
         while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       } finally {
         await handler.stop();
