@@ -146,6 +146,11 @@ describe("ecsmon spec apply/get/diff", () => {
       type: "SecureString",
       valid: true,
     });
+
+    const again = await run("spec", "apply", "--parameter", "/t/large", "--tier", "Advanced", FULL);
+    expect(again.code).toBe(0);
+    const kept = await run("spec", "get", "--json", "--parameter", "/t/large");
+    expect(JSON.parse(kept.stdout)).toMatchObject({ version: 2, type: "SecureString" });
   });
 
   it("diff shows additions, removals and changes, stored → file", async () => {

@@ -86,9 +86,10 @@ AWS settings come from the global flags --region/--endpoint-url and the standard
       ),
     )
     .addOption(
-      new Option("--type <type>", "parameter type; SecureString is encrypted with KMS")
-        .choices(["String", "SecureString"])
-        .default("String"),
+      new Option(
+        "--type <type>",
+        "parameter type; SecureString is encrypted with KMS (default: the existing parameter's type, else String)",
+      ).choices(["String", "SecureString"]),
     )
     .option("--dry-run", "validate and size-check only; do not call SSM")
     .addHelpText(
@@ -99,45 +100,63 @@ SSM size limits apply to it: 4 KB in the Standard tier, 8 KB in the Advanced tie
 Exit codes: 0 stored (or valid with --dry-run), 1 invalid, too large or SSM error, 2 usage error.
 Example: ecsmon --endpoint-url http://127.0.0.1:4566 spec apply crds-like-schemas/examples/full.yaml`,
     )
-    .action(async (file: string, options: ParameterOptions & { tier?: SsmTier; type: string; dryRun?: boolean }) => {
-      const ctx = createCliContext(program, "cli");
-      const parameter = parameterName(ctx, options);
-      const text = readSpecFile(file);
-      const result = parseSpec(text, { source: sourceName(file) });
-      if (!result.ok) {
-        printErrors(result);
-        err(`${file}: invalid (${plural(result.errors.length, "error")}); refusing to store it in ${parameter}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const size = checkSsmSize(text, options.tier ?? "Standard");
-      if (!size.ok) {
-        err(`${file}: ${size.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      if (options.dryRun) {
-        out(`${file}: valid (${sizeSummary(size.bytes)}); dry run: would write ${parameter} as ${options.type}\n`);
-        return;
-      }
-      const version = await withSsm(ctx, async (ssm) => {
-        const { PutParameterCommand } = await import("@aws-sdk/client-ssm");
-        const output = await ssm.send(
-          new PutParameterCommand({
-            Name: parameter,
-            Value: text,
-            Type: options.type as "String" | "SecureString",
-            Overwrite: true,
-            ...(options.tier ? { Tier: options.tier } : {}),
-            Description: "ecsmon MonitoringSpec (ecsmon spec apply)",
-          }),
+    .action(
+      async (
+        file: string,
+        options: ParameterOptions & { tier?: SsmTier; type?: "String" | "SecureString"; dryRun?: boolean },
+      ) => {
+        const ctx = createCliContext(program, "cli");
+        const parameter = parameterName(ctx, options);
+        const text = readSpecFile(file);
+        const result = parseSpec(text, { source: sourceName(file) });
+        if (!result.ok) {
+          printErrors(result);
+          err(`${file}: invalid (${plural(result.errors.length, "error")}); refusing to store it in ${parameter}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const size = checkSsmSize(text, options.tier ?? "Standard");
+        if (!size.ok) {
+          err(`${file}: ${size.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (options.dryRun) {
+          out(
+            `${file}: valid (${sizeSummary(size.bytes)}); dry run: would write ${parameter}${options.type ? ` as ${options.type}` : ""}\n`,
+          );
+          return;
+        }
+        const version = await withSsm(ctx, async (ssm) => {
+          const { GetParameterCommand, PutParameterCommand } = await import("@aws-sdk/client-ssm");
+          // Keep an existing parameter's type (a SecureString must not silently become a String).
+          let type = options.type;
+          if (!type) {
+            try {
+              const existing = await ssm.send(new GetParameterCommand({ Name: parameter }));
+              type = existing.Parameter?.Type === "SecureString" ? "SecureString" : "String";
+            } catch (error) {
+              if ((error as Error).name !== "ParameterNotFound") throw error;
+              type = "String";
+            }
+          }
+          const output = await ssm.send(
+            new PutParameterCommand({
+              Name: parameter,
+              Value: text,
+              Type: type,
+              Overwrite: true,
+              ...(options.tier ? { Tier: options.tier } : {}),
+              Description: "ecsmon MonitoringSpec (ecsmon spec apply)",
+            }),
+          );
+          return output.Version;
+        });
+        out(
+          `${parameter}: version ${version ?? "unknown"} (${plural(result.spec.spec.clusters.length, "cluster")}, ${sizeSummary(size.bytes)})\n`,
         );
-        return output.Version;
-      });
-      out(
-        `${parameter}: version ${version ?? "unknown"} (${plural(result.spec.spec.clusters.length, "cluster")}, ${sizeSummary(size.bytes)})\n`,
-      );
-    });
+      },
+    );
 
   spec
     .command("get")
