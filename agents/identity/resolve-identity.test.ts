@@ -41,14 +41,12 @@ describe("resolveIdentity against real HTTP endpoints", () => {
         );
       }
       if (req.url === "/v4/abc/task") {
-        return void res
-          .writeHead(200)
-          .end(
-            JSON.stringify({
-              Cluster: "arn:aws:ecs:us-east-1:123:cluster/fargate",
-              TaskARN: "arn:aws:ecs:us-east-1:123:task/fargate/task-9",
-            }),
-          );
+        return void res.writeHead(200).end(
+          JSON.stringify({
+            Cluster: "arn:aws:ecs:us-east-1:123:cluster/fargate",
+            TaskARN: "arn:aws:ecs:us-east-1:123:task/fargate/task-9",
+          }),
+        );
       }
       res.writeHead(404).end();
     });
