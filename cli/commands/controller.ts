@@ -69,6 +69,12 @@ Examples:
         },
         "starting controller",
       );
+      let signalled: string | undefined;
+      let onSignal: (signal: string) => void = (signal) => {
+        signalled = signal;
+      };
+      process.once("SIGINT", () => onSignal("SIGINT"));
+      process.once("SIGTERM", () => onSignal("SIGTERM"));
       let controller: Awaited<ReturnType<typeof startControllerFromConfig>>;
       try {
         controller = await startControllerFromConfig({
@@ -98,8 +104,8 @@ Examples:
               resolve();
             });
         };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
+        onSignal = stop;
+        if (signalled) stop(signalled);
       });
     });
 }
