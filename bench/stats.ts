@@ -292,7 +292,7 @@ export async function run(): Promise<BenchResult[]> {
         name: "datums per PutMetricData call",
         value: Math.round(ours.datumsPerCall),
         unit: "datums",
-        note: "≤ 1000 per call",
+        note: `≤ 1000 per call; ${ours.rejected} call(s) rejected by CloudWatch`,
       },
       { area: "stats", name: "sample-to-publish latency p50", value: Math.round(ours.p50), unit: "ms" },
       { area: "stats", name: "sample-to-publish latency p99", value: Math.round(ours.p99), unit: "ms", goal: "≤ 2000" },
