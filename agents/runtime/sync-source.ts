@@ -88,7 +88,10 @@ export class SyncSource {
           );
       }
       if (candidate === undefined) candidate = await this.newestQueuedJob();
-      if (candidate && this.isOurs(candidate)) this.count(await this.options.apply(candidate, "latest-key"));
+      // Only an applied state counts: the periodic re-read finding nothing newer is not a received job.
+      if (candidate && this.isOurs(candidate) && (await this.options.apply(candidate, "latest-key")) === "applied") {
+        this.count("applied");
+      }
     } catch (error) {
       logger.debug({ err: (error as Error).message }, "latest assignment not readable now");
     }
