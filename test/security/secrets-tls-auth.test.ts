@@ -199,9 +199,13 @@ describe("Redis with a password over TLS", () => {
       "producer",
       { lazyConnect: true },
     );
-    const plain = createRedisConnection({ url: "redis://127.0.0.1:1", urlConfigured: true }, "producer", {
-      lazyConnect: true,
-    });
+    const plain = createRedisConnection(
+      { url: "redis://127.0.0.1:1", urlConfigured: true, password: undefined, tlsInsecure: false },
+      "producer",
+      {
+        lazyConnect: true,
+      },
+    );
     expect(secure.options.tls).toMatchObject({ rejectUnauthorized: true });
     expect(plain.options.tls).toBeUndefined();
     secure.disconnect();
