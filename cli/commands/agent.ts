@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { startAgent } from "../../agents/agent.js";
-import { IdentityError } from "../../agents/identity/resolve-identity.js";
-import { defaultHandlers } from "../../agents/runtime/default-handlers.js";
+import type { startAgent } from "../../agents/agent.js";
 import { parseHostPort } from "../../lib/net.js";
 import { createCliContext, UsageError } from "../context.js";
 
@@ -71,6 +69,12 @@ Examples:
         throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
       }
       if (options.pool && !ctx.config.agent.cluster) throw new UsageError("--pool needs --cluster (or ECSMON_CLUSTER)");
+      // Loaded on use, so that `ecsmon --help` and the other commands start without the agent's dependencies.
+      const [{ startAgent }, { IdentityError }, { defaultHandlers }] = await Promise.all([
+        import("../../agents/agent.js"),
+        import("../../agents/identity/resolve-identity.js"),
+        import("../../agents/runtime/default-handlers.js"),
+      ]);
       let agent: Awaited<ReturnType<typeof startAgent>>;
       try {
         agent = await startAgent({
