@@ -72,7 +72,8 @@ export class EcsMonitoring extends Construct {
 
     this.eventsQueue = props.events === false ? undefined : this.createEventsPipeline(props.cluster);
     const specText = this.eventsQueue
-      ? Fn.sub(props.spec.replaceAll("${", "${!").replaceAll("{{eventsQueueUrl}}", "${EventsQueueUrl}"), {
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, not JS templates.
+        Fn.sub(props.spec.replaceAll("${", "${!").replaceAll("{{eventsQueueUrl}}", "${EventsQueueUrl}"), {
           EventsQueueUrl: this.eventsQueue.queueUrl,
         })
       : props.spec;

@@ -13,7 +13,12 @@ export interface ObservedContainer {
   runtimeId?: string | undefined;
   image?: string | undefined;
   lastStatus?: string | undefined;
-  networkBindings: { containerPort: number; hostPort: number; protocol?: string | undefined; bindIP?: string | undefined }[];
+  networkBindings: {
+    containerPort: number;
+    hostPort: number;
+    protocol?: string | undefined;
+    bindIP?: string | undefined;
+  }[];
   /** From the container's networkInterfaces (awsvpc/Fargate). */
   privateIpv4Address?: string | undefined;
 }

@@ -1,6 +1,7 @@
 // Adds lock entries for platform-specific optional packages that this registry mirror does not serve,
 // so that `npm ci` accepts the lock; npm skips them on this platform by their os/cpu fields.
 import { readFileSync, writeFileSync } from "node:fs";
+
 const path = process.argv[2] ?? "package-lock.json";
 const lock = JSON.parse(readFileSync(path, "utf8"));
 const pkgs = lock.packages;
@@ -15,8 +16,17 @@ for (const [key, entry] of Object.entries(pkgs)) {
     const parts = name.split("/").pop().split("-");
     const os = parts.find((p) => OS.includes(p));
     const cpu = parts.find((p) => CPU.includes(p));
-    if (!os || !cpu) { console.error(`skip ${name}: cannot infer platform`); continue; }
-    const fixed = { version: range.replace(/^[\^~=]/, ""), dev: entry.dev || undefined, optional: true, os: [os], cpu: [cpu] };
+    if (!os || !cpu) {
+      console.error(`skip ${name}: cannot infer platform`);
+      continue;
+    }
+    const fixed = {
+      version: range.replace(/^[\^~=]/, ""),
+      dev: entry.dev || undefined,
+      optional: true,
+      os: [os],
+      cpu: [cpu],
+    };
     if (parts.includes("musl")) fixed.libc = ["musl"];
     pkgs[`node_modules/${name}`] = fixed;
     added++;

@@ -21,7 +21,13 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
     if (options.password) args.push("--requirepass", options.password);
     child = spawn("redis-server", args, { stdio: "ignore" });
     child.on("error", () => {});
-    const client = new Redis({ port, host: "127.0.0.1", password: options.password, lazyConnect: true, maxRetriesPerRequest: 0 });
+    const client = new Redis({
+      port,
+      host: "127.0.0.1",
+      password: options.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
     client.on("error", () => {});
     for (let i = 0; i < 100; i++) {
       try {

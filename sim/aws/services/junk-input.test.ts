@@ -61,20 +61,18 @@ const JUNK: Record<string, unknown>[] = [
 const factories: (() => SimService)[] = [
   () => {
     const ssm = createSsmService();
-    ssm.store
-      .region("us-east-1")
-      .set("/existing", [
-        {
-          name: "/existing",
-          type: "String",
-          value: "v",
-          version: 1,
-          tier: "Standard",
-          dataType: "text",
-          labels: [],
-          lastModifiedDate: new Date(),
-        },
-      ]);
+    ssm.store.region("us-east-1").set("/existing", [
+      {
+        name: "/existing",
+        type: "String",
+        value: "v",
+        version: 1,
+        tier: "Standard",
+        dataType: "text",
+        labels: [],
+        lastModifiedDate: new Date(),
+      },
+    ]);
     return ssm;
   },
   () => createCloudWatchService(),
