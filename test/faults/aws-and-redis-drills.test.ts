@@ -26,8 +26,8 @@ import { recordFigure } from "./record-figure.js";
  * the system must recover afterwards (a task started after the fault is discovered).
  */
 
-const RPS = 20;
-const BURST = 20;
+const RPS = 5;
+const BURST = 10;
 const THROTTLE_MS = 120_000;
 const ERROR_BURSTS = 6;
 const REDIS_OUTAGE_MS = 30_000;
@@ -75,13 +75,15 @@ const expectedKeys = () =>
 const awsCalls = () => sim.server.counters.total();
 
 /**
- * Polls http_sd every 100 ms while `during` runs: returns the smallest target count seen, and every list that
- * was not a superset of `steady` (a partial list).
+ * Polls http_sd every 100 ms while `during` runs: returns the smallest target count seen, every list that was
+ * not a superset of `steady` (a partial list), and the most AWS calls the simulator saw in any one-second window.
  */
 async function watchSd(steady: string[], during: () => Promise<void>) {
   let min = Number.POSITIVE_INFINITY;
   const partial: string[] = [];
   let running = true;
+  const samples: { at: number; calls: number }[] = [{ at: performance.now(), calls: awsCalls() }];
+  const sampler = setInterval(() => samples.push({ at: performance.now(), calls: awsCalls() }), 100);
   const poller = (async () => {
     while (running) {
       try {
@@ -99,9 +101,15 @@ async function watchSd(steady: string[], during: () => Promise<void>) {
     await during();
   } finally {
     running = false;
+    clearInterval(sampler);
     await poller;
   }
-  return { min, partial };
+  let maxPerSecond = 0;
+  for (const [i, start] of samples.entries()) {
+    const end = samples.slice(i).findLast((x) => x.at - start.at <= 1_000) ?? start;
+    maxPerSecond = Math.max(maxPerSecond, end.calls - start.calls);
+  }
+  return { min, partial, maxPerSecond };
 }
 
 /** Stops a service task (the scheduler replaces it) and waits until http_sd lists exactly the new set (recovery). */
@@ -171,7 +179,7 @@ describe("AWS fault drills", () => {
     const callsBefore = awsCalls();
     const started = performance.now();
     sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
-    const { min, partial } = await watchSd(steady, async () => {
+    const { min, partial, maxPerSecond } = await watchSd(steady, async () => {
       await new Promise((resolve) => setTimeout(resolve, THROTTLE_MS));
     });
     sim.server.faults.remove("ecs", "*");
@@ -180,6 +188,7 @@ describe("AWS fault drills", () => {
     expect(partial).toEqual([]);
     expect(min).toBe(steady.length);
     expect(calls).toBeLessThanOrEqual(BURST + RPS * seconds);
+    expect(maxPerSecond).toBeLessThanOrEqual(BURST + RPS);
     const recovery = await recoveryMs();
     recordFigure({
       name: "throttle 50% ECS 2 min: min targets / steady",
@@ -193,6 +202,12 @@ describe("AWS fault drills", () => {
       unit: "calls/s",
       goal: `<= ${RPS} (ECSMON_AWS_RPS)`,
     });
+    recordFigure({
+      name: "throttle 50% ECS 2 min: most AWS calls in any 1 s",
+      value: maxPerSecond,
+      unit: "calls",
+      goal: `<= burst + RPS = ${BURST + RPS}`,
+    });
     recordFigure({ name: "throttle 50% ECS 2 min: recovery (new task listed)", value: recovery, unit: "ms" });
   });
 
@@ -200,7 +215,7 @@ describe("AWS fault drills", () => {
     const steady = await sdKeys();
     const callsBefore = awsCalls();
     const started = performance.now();
-    const { min, partial } = await watchSd(steady, async () => {
+    const { min, partial, maxPerSecond } = await watchSd(steady, async () => {
       for (let i = 0; i < ERROR_BURSTS; i++) {
         sim.server.faults.set({
           service: "*",
@@ -219,6 +234,7 @@ describe("AWS fault drills", () => {
     expect(partial).toEqual([]);
     expect(min).toBe(steady.length);
     expect(calls).toBeLessThanOrEqual(BURST + RPS * seconds);
+    expect(maxPerSecond).toBeLessThanOrEqual(BURST + RPS);
     const recovery = await recoveryMs();
     recordFigure({
       name: "5xx+latency bursts: min targets / steady",
@@ -231,6 +247,12 @@ describe("AWS fault drills", () => {
       value: Math.round((calls / seconds) * 10) / 10,
       unit: "calls/s",
       goal: `<= ${RPS}`,
+    });
+    recordFigure({
+      name: "5xx+latency bursts: most AWS calls in any 1 s",
+      value: maxPerSecond,
+      unit: "calls",
+      goal: `<= burst + RPS = ${BURST + RPS}`,
     });
     recordFigure({ name: "5xx+latency bursts: recovery (new task listed)", value: recovery, unit: "ms" });
   });
