@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { fromRoot } from "../lib/paths.js";
 import type { BenchArea, BenchResult } from "./types.js";
@@ -65,6 +65,17 @@ async function main(): Promise<void> {
       failures.push(`${area}: ${(error as Error).stack ?? String(error)}`);
       process.stderr.write(`bench: ${area}: FAILED: ${(error as Error).message}\n`);
     }
+  }
+  // The long fault drills (`npm run test:faults`) record their figures separately; show them in the same table.
+  const faultsFile = fromRoot("bench/results-faults.json");
+  if (requested.length === 0 && existsSync(faultsFile)) {
+    const drills = JSON.parse(readFileSync(faultsFile, "utf8")) as BenchResult[];
+    results.push(
+      ...drills.map((figure) => ({
+        ...figure,
+        note: `from npm run test:faults${figure.note ? `; ${figure.note}` : ""}`,
+      })),
+    );
   }
   printTable(results);
   const output = { generatedAt: new Date().toISOString(), node: process.version, results, failures };
