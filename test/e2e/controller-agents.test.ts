@@ -11,6 +11,7 @@ import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
  * Controller and real agents end to end: the simulator (with its workload metrics servers), a real redis-server,
@@ -36,20 +37,7 @@ let redis: Redis;
 let controller: WiredController;
 const agents: RunningAgent[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>, timeoutMs = 30_000) => pollUntil(what, probe, timeoutMs);
 
 const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
+import { until } from "../helpers/until.js";
 
 /**
  * The scrape path end to end, as `ecsmon local` runs it: redis-server, the simulator (demo scenario), the spec
@@ -29,21 +29,6 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   if (!response.ok)
     throw new Error(`${init?.method ?? "GET"} ${url}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
 
 async function promTargets(pool: string): Promise<PromTarget[]> {
@@ -82,10 +67,14 @@ afterAll(async () => {
 describe("local stack with a real Prometheus", () => {
   it("Prometheus scrapes every healthy demo target through http_sd, then file_sd, with up == 1", async () => {
     expect(stack.urls.prometheus, "the prometheus binary (Debian package prometheus) is required").toBeDefined();
-    const expected = await eventually("targets in http_sd", async () => {
-      const addresses = await sdAddresses();
-      return addresses.size > 0 ? addresses : undefined;
-    });
+    const expected = await until(
+      "targets in http_sd",
+      async () => {
+        const addresses = await sdAddresses();
+        return addresses.size > 0 ? addresses : undefined;
+      },
+      60_000,
+    );
     // The demo scenario deliberately includes workloads with a failure mode: their containers must be down, all
     // others up. Read the failing container names from the scenario file itself.
     const scenario = parse(readFileSync(fromRoot("sim/scenarios/demo.yaml"), "utf8")) as {
@@ -97,7 +86,7 @@ describe("local stack with a real Prometheus", () => {
       ),
     );
     for (const pool of ["ecsmon-http-sd", "ecsmon-file-sd"]) {
-      const targets = await eventually(
+      const targets = await until(
         `${pool} targets scraped`,
         async () => {
           const active = await promTargets(pool);
@@ -106,6 +95,7 @@ describe("local stack with a real Prometheus", () => {
           return complete ? active : undefined;
         },
         90_000,
+        500,
       );
       expect(targets.length).toBeGreaterThanOrEqual(expected.size);
       for (const target of targets) {
@@ -132,7 +122,7 @@ describe("local stack with a real Prometheus", () => {
     expect(started.failures).toEqual([]);
     const task = started.tasks[0]!;
     const taskId = task.taskArn.split("/").pop()!;
-    const added = await eventually(
+    const added = await until(
       "the new task's target in Prometheus",
       async () => {
         const addresses = await sdAddresses();
@@ -142,20 +132,22 @@ describe("local stack with a real Prometheus", () => {
         return targets.some((t) => fresh.includes(new URL(t.scrapeUrl).host)) ? fresh : undefined;
       },
       90_000,
+      500,
     );
     await json(`${stack.urls.aws}/_sim/tasks/${taskId}`, { method: "DELETE" });
-    await eventually(
+    await until(
       "the stopped task's target to leave Prometheus",
       async () => {
         const targets = await promTargets("ecsmon-http-sd");
         return targets.some((t) => added.includes(new URL(t.scrapeUrl).host)) ? undefined : true;
       },
       90_000,
+      500,
     );
   });
 
   it("stats datums and capacity metrics reach the simulator's CloudWatch", async () => {
-    const stats = await eventually(
+    const stats = await until(
       "container stats datums",
       async () => {
         const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
@@ -164,11 +156,12 @@ describe("local stack with a real Prometheus", () => {
         return body.datums.length > 0 ? body.datums : undefined;
       },
       90_000,
+      500,
     );
     const statNames = new Set(stats.map((d) => d.metricName ?? d.MetricName));
     expect(statNames).toContain("CPUUtilization");
     expect(statNames).toContain("MemoryUtilization");
-    const capacity = await eventually(
+    const capacity = await until(
       "capacity datums",
       async () => {
         const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
@@ -177,6 +170,7 @@ describe("local stack with a real Prometheus", () => {
         return body.datums.length > 0 ? body.datums : undefined;
       },
       90_000,
+      500,
     );
     const capacityNames = new Set(capacity.map((d) => d.metricName ?? d.MetricName));
     for (const name of ["RemainingENIs", "RemainingCPU", "RemainingMemory", "SchedulableTasks"])

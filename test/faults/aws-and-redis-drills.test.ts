@@ -13,6 +13,7 @@ import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { type Probe, until as pollUntil } from "../helpers/until.js";
 import { recordFigure } from "./record-figure.js";
 
 /**
@@ -50,20 +51,7 @@ let controller: WiredController;
 let ssm: SSMClient;
 const agents: RunningAgent[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>, timeoutMs = 60_000) => pollUntil(what, probe, timeoutMs);
 
 const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
 const sdKeys = async () =>

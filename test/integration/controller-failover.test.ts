@@ -12,6 +12,7 @@ import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
  * Two real `ecsmon controller` processes (dist/) share one Redis and the simulator. The leader is killed with
@@ -46,20 +47,7 @@ let redisServer: RedisServer;
 let redis: Redis;
 const replicas: Replica[] = [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>, timeoutMs = 20_000) => pollUntil(what, probe, timeoutMs);
 
 async function startReplica(id: string): Promise<Replica> {
   const port = await freePort();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type AppliedSpec, SpecWatcher } from "../../controller/spec/spec-watcher.js";
 import { startAwsServer } from "../../sim/aws/server.js";
 import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.js";
+import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
  * The watcher's own loop (start/stop, timers, backoff) against the simulator's SSM over HTTP, including SSM
@@ -20,15 +21,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>, timeoutMs = 10_000) => pollUntil(what, probe, timeoutMs);
 
 async function setup(host = "127.0.0.1", store = new SsmParameterStore()) {
   const server = await startAwsServer({ services: [createSsmService(store)], host });

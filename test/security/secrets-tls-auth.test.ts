@@ -11,6 +11,7 @@ import { freePort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
  * Issue 9, "Security": a real `ecsmon controller` and `ecsmon agent` (dist/) talk to a real redis-server that
@@ -41,20 +42,7 @@ let apiUrl: string;
 const children: { name: string; child: ChildProcess; stderr: string[]; stdout: string[] }[] = [];
 let nodeId: string;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(100);
-  }
-}
+const until = <T>(what: string, probe: Probe<T>, timeoutMs = 20_000) => pollUntil(what, probe, timeoutMs);
 
 function run(name: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [join(import.meta.dirname, "../../dist/cli/ecsmon.js"), ...args], {
