@@ -1,8 +1,8 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
-  ECSClient,
+  type ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -12,6 +12,7 @@ import { computeClusterCapacity } from "../../controller/capacity/compute-capaci
 import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
 import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
 import { ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
+import { createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 
 /**
@@ -65,14 +66,7 @@ const spec = ClusterSpec.parse({ name: "cap", capacity: { enabled: true, taskSiz
 
 beforeAll(async () => {
   sim = await startSim({ scenario, nodeSurfaces: false, transitionDelayMs: 0 });
-  const client = {
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    maxAttempts: 1,
-  };
-  ecs = new ECSClient(client);
-  ec2 = new EC2Client(client);
+  ({ ecs, ec2 } = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 }));
   observer = new ClusterObserver({ spec, region: sim.region, ecs: ecsApiFromClient(ecs), ec2: ec2ApiFromClient(ec2) });
 });
 

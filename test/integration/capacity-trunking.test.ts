@@ -1,5 +1,5 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { type ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCapacityHandler } from "../../agents/capacity/capacity-handler.js";
@@ -13,6 +13,7 @@ import {
   type NodeSyncJob,
   type TaskSize,
 } from "../../crds-like-schemas/index.js";
+import { createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 
 /**
@@ -50,14 +51,7 @@ beforeAll(async () => {
     },
     transitionDelayMs: 0,
   });
-  const client = {
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    maxAttempts: 1,
-  };
-  ecs = new ECSClient(client);
-  ec2 = new EC2Client(client);
+  ({ ecs, ec2 } = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 }));
   observer = new ClusterObserver({ spec, region: sim.region, ecs: ecsApiFromClient(ecs), ec2: ec2ApiFromClient(ec2) });
 });
 
