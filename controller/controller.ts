@@ -11,8 +11,7 @@ import { ReportStore } from "./dispatch/report-store.js";
 import { LeaseManager } from "./leases/lease-manager.js";
 import { ControllerMetrics } from "./outputs/controller-metrics.js";
 import { FileSdWriter } from "./outputs/file-sd-writer.js";
-import { SdStore } from "./outputs/sd-store.js";
-import type { TargetGroup } from "./outputs/target-groups.js";
+import { httpSdBody, parseGroups, type SdSnapshot, SdStore } from "./outputs/sd-store.js";
 import type { CapacityPort, ObserverFactory, SpecSource } from "./reconcile/ports.js";
 
 /** Everything the controller needs, injected (no env, no globals). */
@@ -73,8 +72,10 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
   const sd = new SdStore(redis, keyPrefix);
   const runtimes = new Map<string, ClusterRuntime>();
   const starting = new Map<string, Promise<void>>();
-  let sdGroups: TargetGroup[] = [];
+  let published: SdSnapshot = { revision: "", clusters: new Map() };
   let fileSd: FileSdWriter | undefined;
+  /** The SD revision the file_sd file holds; rendering 10,000 groups as YAML is done only when it changes. */
+  let fileSdRevision: string | undefined;
   let leasesTicked = false;
   let stopping = false;
 
@@ -86,7 +87,6 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     runtimes.delete(cluster);
     metrics.forgetCluster(cluster);
     ctx.capacity?.remove?.(cluster);
-    sd.forget(cluster);
     metrics.leasesHeld.set(runtimes.size);
     if (runtime) await runtime.stop();
   };
@@ -100,7 +100,6 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     onAcquired: (cluster, lease) => {
       metrics.leaseEvents.labels("acquired").inc();
       dispatcher.forget();
-      sd.forget(cluster);
       const start = ClusterRuntime.start({
         cluster,
         lease,
@@ -144,7 +143,10 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     const clusters = specClusters();
     leases.setClusters(clusters);
     const path = ctx.fileSdPath ?? ctx.specSource.current()?.spec.spec.outputs.fileSd?.path;
-    if (path !== fileSd?.path) fileSd = path ? new FileSdWriter(path) : undefined;
+    if (path !== fileSd?.path) {
+      fileSd = path ? new FileSdWriter(path) : undefined;
+      fileSdRevision = undefined;
+    }
     for (const runtime of runtimes.values()) runtime.loop.trigger();
   };
   const unsubscribe = ctx.specSource.onChange(() => applySpec());
@@ -160,12 +162,12 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
 
   const refreshOutputs = async () => {
     const clusters = specClusters();
-    const groups = await sd.all(clusters);
-    try {
-      if (fileSd && ctx.specSource.current() && (await fileSd.write(groups))) metrics.sdWrites.labels("file_sd").inc();
-    } finally {
-      sdGroups = groups;
-    }
+    published = await sd.snapshot(clusters);
+    const writer = fileSd;
+    if (!writer || !ctx.specSource.current() || published.revision === fileSdRevision) return;
+    const revision = published.revision;
+    if (await writer.write(parseGroups(published))) metrics.sdWrites.labels("file_sd").inc();
+    if (writer === fileSd) fileSdRevision = revision;
   };
 
   let ticks = 0;
@@ -206,7 +208,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     specSource: ctx.specSource,
     leases,
     runtimes,
-    sdGroups: () => sdGroups,
+    httpSd: () => httpSdBody(published),
     ready: () => ctx.specSource.current() !== undefined && leasesTicked,
   });
 

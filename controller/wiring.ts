@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
 import { type AwsClients, createAwsClients } from "../lib/aws/clients.js";
 import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
@@ -58,6 +58,8 @@ export interface WiredController extends RunningController {
 export async function startControllerFromConfig(options: ControllerFromConfigOptions): Promise<WiredController> {
   const { config, logger } = options;
   const registry = new Registry();
+  // process_resident_memory_bytes, nodejs_heap_* and GC figures: the controller's memory is a documented budget.
+  collectDefaultMetrics({ register: registry });
   const counter = createAwsRequestCounter(registry);
   initAwsRequestCounter(counter, CONTROLLER_AWS_OPERATIONS);
   const budgets = new RegionBudgets({ requestsPerSecond: config.aws.requestsPerSecond, burst: config.aws.burst });

@@ -4,7 +4,6 @@ import type { ClusterRuntime } from "../cluster-runtime.js";
 import type { LeaseManager } from "../leases/lease-manager.js";
 import { readPersistedViews } from "../machines/target-registry.js";
 import type { AgentView, TargetView } from "../machines/views.js";
-import type { TargetGroup } from "../outputs/target-groups.js";
 import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
 import type { SpecSource } from "../reconcile/ports.js";
 import type { ExplainAnswer, StatusDocument, StatusView, TargetFilter } from "./status-view.js";
@@ -17,7 +16,8 @@ export interface ControllerStatusViewDeps {
   specSource: SpecSource;
   leases: LeaseManager;
   runtimes: ReadonlyMap<string, ClusterRuntime>;
-  sdGroups: () => TargetGroup[];
+  /** The http_sd document, already serialised (it can be tens of MB). */
+  httpSd: () => string;
   ready: () => boolean;
 }
 
@@ -122,8 +122,8 @@ export class ControllerStatusView implements StatusView {
     return { status: 404, body: { error: "NotFound", message, heldElsewhere: elsewhere } };
   }
 
-  sd(): TargetGroup[] {
-    return this.deps.sdGroups();
+  sd(): string {
+    return this.deps.httpSd();
   }
 
   async metrics(): Promise<{ contentType: string; body: string }> {

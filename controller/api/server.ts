@@ -133,7 +133,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const answer = await view.explain(task);
     return reply.code(answer.status).send(answer.body);
   });
-  app.get("/sd/prometheus", async () => view.sd());
+  app.get("/sd/prometheus", async (_request, reply) => reply.type("application/json; charset=utf-8").send(view.sd()));
   app.get("/metrics", async (_request, reply) => {
     const { contentType, body } = await view.metrics();
     return reply.type(contentType).send(body);

@@ -1,7 +1,6 @@
 import type { LeaseStatus } from "../leases/lease-manager.js";
 import type { AgentView, TargetView } from "../machines/views.js";
 import type { Condition } from "../model.js";
-import type { TargetGroup } from "../outputs/target-groups.js";
 import type { TaskExplanation } from "../plan/index.js";
 import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
 
@@ -43,7 +42,7 @@ export interface StatusView {
   agents(cluster?: string): Promise<AgentView[]>;
   capacity(): Promise<unknown[]>;
   explain(task: string): Promise<ExplainAnswer>;
-  /** The http_sd document (all clusters). */
-  sd(): TargetGroup[];
+  /** The http_sd document (all clusters): a JSON array of target groups, serialised. */
+  sd(): string;
   metrics(): Promise<{ contentType: string; body: string }>;
 }

@@ -210,12 +210,17 @@ export const targetMachine = setup({
   },
 });
 
-/** Flattens a snapshot value (`{ active: "healthy" }`) into the dotted name used by the API and metrics. */
+/**
+ * Flattens a snapshot value (`{ active: "healthy" }`) into the dotted name used by the API and metrics. Looks the
+ * name up instead of concatenating: it runs for every target on every tick.
+ */
 export function targetStateName(value: unknown): TargetStateName {
   if (typeof value === "string") return value as TargetStateName;
   if (value && typeof value === "object") {
-    const [parent, child] = Object.entries(value)[0] ?? [];
-    if (parent && typeof child === "string") return `${parent}.${child}` as TargetStateName;
+    for (const parent in value) {
+      const child = (value as Record<string, unknown>)[parent];
+      return NESTED_STATE_NAMES.get(parent)?.get(child as string) ?? "discovered";
+    }
   }
   return "discovered";
 }
@@ -231,3 +236,13 @@ export const TARGET_STATES: readonly TargetStateName[] = [
   "invalid",
   "orphaned",
 ];
+
+/** `parent` → `child` → `"parent.child"` for the nested states in {@link TARGET_STATES}. */
+const NESTED_STATE_NAMES = new Map<string, Map<string, TargetStateName>>();
+for (const name of TARGET_STATES) {
+  const [parent, child] = name.split(".");
+  if (parent === undefined || child === undefined) continue;
+  const children = NESTED_STATE_NAMES.get(parent) ?? new Map<string, TargetStateName>();
+  children.set(child, name);
+  NESTED_STATE_NAMES.set(parent, children);
+}

@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
-import { type Actor, createActor, type Snapshot } from "xstate";
+import type { SnapshotFrom } from "xstate";
 import type { Logger } from "../../lib/logger.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type AgentStateName, agentMachine, isLiveAgentState } from "./agent-machine.js";
+import { MachineStore } from "./machine-store.js";
 import { type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
 import { type AgentView, agentView, type TargetView, targetView } from "./views.js";
 
@@ -42,17 +43,15 @@ export interface TargetRegistryOptions {
   now?: () => number;
 }
 
-type TargetActor = Actor<typeof targetMachine>;
-type AgentActor = Actor<typeof agentMachine>;
-
 const TARGET_FIELD = "target:";
 const AGENT_FIELD = "agent:";
 
 /**
  * The target and agent machines of one cluster. It turns plan diffs, heartbeats, health results and clock
- * ticks into machine events, and persists every machine's `getPersistedSnapshot()` in the Redis hash
- * `<prefix>:machines:<cluster>` (fields `target:<id>` and `agent:<nodeId>`), written only when changed.
+ * ticks into machine events, and persists every machine's persisted snapshot in the Redis hash
+ * `<prefix>:machines:<cluster>` (fields `target:<id>` and `agent:<nodeId>`), written only when it changed.
  * A replica that takes the cluster over calls {@link restore} first and resumes every machine where it was.
+ * Machines are snapshots advanced with xstate's pure `transition()` ({@link MachineStore}), not actors.
  */
 export class TargetRegistry {
   readonly cluster: string;
@@ -61,16 +60,16 @@ export class TargetRegistry {
   private readonly logger: Logger;
   private readonly drainDelayMs: number;
   private readonly now: () => number;
-  private readonly targets = new Map<string, TargetActor>();
-  private readonly agents = new Map<string, AgentActor>();
+  private readonly targets = new MachineStore(targetMachine);
+  private readonly agents = new MachineStore(agentMachine);
   /** Latest plan detail per target id (address, labels) for the views. */
-  private readonly details = new Map<string, DesiredTarget>();
-  /** Agents pruned since the last persist (their snapshots are deleted then). */
-  private readonly prunedAgents = new Set<string>();
+  private details = new Map<string, DesiredTarget>();
+  /** Hash fields present in Redis (as far as this replica wrote or read them). */
+  private readonly persistedFields = new Set<string>();
+  /** Fields of removed targets and pruned agents, deleted from Redis on the next {@link persist}. */
+  private readonly pendingDeletes = new Set<string>();
   /** Agents that left `lost` since the last tick. */
   private readonly cameBack = new Set<string>();
-  /** Last persisted JSON per hash field. */
-  private readonly persisted = new Map<string, string>();
 
   constructor(options: TargetRegistryOptions) {
     this.cluster = options.cluster;
@@ -84,41 +83,15 @@ export class TargetRegistry {
   /** Loads persisted snapshots; snapshots that no longer fit the machines are dropped. Returns the counts. */
   async restore(): Promise<{ targets: number; agents: number }> {
     const raw = await this.redis.hgetall(this.key);
-    for (const actor of [...this.targets.values(), ...this.agents.values()]) actor.stop();
-    this.targets.clear();
-    this.agents.clear();
-    this.persisted.clear();
+    this.stop();
     const broken: string[] = [];
     for (const [field, json] of Object.entries(raw)) {
       try {
-        const snapshot = JSON.parse(json) as Snapshot<unknown>;
-        if (field.startsWith(TARGET_FIELD)) {
-          const id = field.slice(TARGET_FIELD.length);
-          const actor = createActor(targetMachine, {
-            snapshot: snapshot as never,
-            input: { id, cluster: this.cluster, at: 0 },
-          });
-          actor.start();
-          this.targets.set(id, actor);
-        } else if (field.startsWith(AGENT_FIELD)) {
-          const nodeId = field.slice(AGENT_FIELD.length);
-          const input = {
-            nodeId,
-            cluster: this.cluster,
-            agentId: "",
-            mode: "daemon" as const,
-            generation: -1,
-            ttlMs: 1,
-            at: 0,
-          };
-          const actor = createActor(agentMachine, { snapshot: snapshot as never, input });
-          actor.start();
-          this.agents.set(nodeId, actor);
-        } else {
-          broken.push(field);
-          continue;
-        }
-        this.persisted.set(field, json);
+        const persisted = JSON.parse(json) as { value: unknown; context: unknown };
+        if (field.startsWith(TARGET_FIELD)) this.targets.restore(field.slice(TARGET_FIELD.length), persisted);
+        else if (field.startsWith(AGENT_FIELD)) this.agents.restore(field.slice(AGENT_FIELD.length), persisted);
+        else throw new Error("unknown field prefix");
+        this.persistedFields.add(field);
       } catch (error) {
         this.logger.warn({ err: error, field, cluster: this.cluster }, "dropping unreadable machine snapshot");
         broken.push(field);
@@ -131,45 +104,42 @@ export class TargetRegistry {
   /** Feeds a plan: PLANNED for desired targets, INVALID for invalid ones, GONE for everything else. */
   applyPlan(plan: ClusterPlan): void {
     const at = this.now();
-    const seen = new Set<string>();
-    this.details.clear();
+    const details = new Map<string, DesiredTarget>();
     for (const desired of plan.targets) {
       const id = desired.target.id;
-      seen.add(id);
-      this.details.set(id, desired);
-      const actor = this.targetActor(id, at, desired.taskArn, desired.containerName, desired.serviceName);
-      actor.send({
-        type: "PLANNED",
-        nodeId: desired.nodeId,
-        at,
-        address: desired.target.address,
-        scheme: desired.target.scheme,
-        metricsPath: desired.target.metricsPath,
-      });
-      if (desired.nodeId !== undefined && this.agentLost(desired.nodeId)) actor.send({ type: "AGENT_LOST", at });
+      details.set(id, desired);
+      const snapshot = this.liveTarget(id, at, desired.taskArn, desired.containerName, desired.serviceName);
+      const { nodeId } = desired;
+      const { address, scheme, metricsPath } = desired.target;
+      if (!alreadyPlanned(snapshot, nodeId, address, scheme, metricsPath)) {
+        this.targets.send(id, { type: "PLANNED", nodeId, at, address, scheme, metricsPath });
+      }
+      if (nodeId !== undefined && this.agentLost(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at });
     }
+    const invalidIds = new Set<string>();
     for (const invalid of plan.invalid) {
-      if (seen.has(invalid.id)) continue;
-      seen.add(invalid.id);
-      const actor = this.targetActor(invalid.id, at, invalid.taskArn, invalid.containerName, undefined);
-      actor.send({ type: "INVALID", reason: invalid.reason, at });
+      if (details.has(invalid.id) || invalidIds.has(invalid.id)) continue;
+      invalidIds.add(invalid.id);
+      this.liveTarget(invalid.id, at, invalid.taskArn, invalid.containerName, undefined);
+      this.targets.send(invalid.id, { type: "INVALID", reason: invalid.reason, at });
     }
-    for (const [id, actor] of this.targets) if (!seen.has(id)) actor.send({ type: "GONE", at });
+    for (const id of this.targets.keys()) {
+      if (!details.has(id) && !invalidIds.has(id)) this.targets.send(id, { type: "GONE", at });
+    }
+    this.details = details;
   }
 
   /** The sync job holding these targets is current (dispatched now or earlier): assigning ones become active. */
   markAssigned(targetIds: Iterable<string>): void {
     const at = this.now();
     for (const id of targetIds) {
-      const actor = this.targets.get(id);
-      if (actor?.getSnapshot().value === "assigning") actor.send({ type: "ASSIGNED", at });
+      if (this.targets.get(id)?.value === "assigning") this.targets.send(id, { type: "ASSIGNED", at });
     }
   }
 
   /** Feeds the latest heartbeat of every agent (only newer ones change anything). */
   applyHeartbeats(heartbeats: Iterable<HeartbeatInput>): void {
     for (const hb of heartbeats) {
-      const existing = this.agents.get(hb.nodeId);
       const event = {
         agentId: hb.agentId,
         mode: hb.mode,
@@ -178,17 +148,15 @@ export class TargetRegistry {
         metricsUrl: hb.metricsUrl,
         at: hb.receivedAt,
       };
+      const existing = this.agents.get(hb.nodeId);
       if (!existing) {
-        const actor = createActor(agentMachine, { input: { ...event, nodeId: hb.nodeId, cluster: this.cluster } });
-        actor.start();
-        this.agents.set(hb.nodeId, actor);
+        this.agents.create(hb.nodeId, { ...event, nodeId: hb.nodeId, cluster: this.cluster });
         continue;
       }
-      const snap = existing.getSnapshot();
-      const ctx = snap.context;
+      const ctx = existing.context;
       if (hb.receivedAt > ctx.lastSeen || (hb.receivedAt === ctx.lastSeen && hb.generation !== ctx.generation)) {
-        existing.send({ type: "HEARTBEAT", ...event });
-        if (snap.value === "lost" && existing.getSnapshot().value !== "lost") this.cameBack.add(hb.nodeId);
+        const sent = this.agents.send(hb.nodeId, { type: "HEARTBEAT", ...event });
+        if (sent?.before.value === "lost" && sent.after.value !== "lost") this.cameBack.add(hb.nodeId);
       }
     }
   }
@@ -203,19 +171,16 @@ export class TargetRegistry {
     const lost: string[] = [];
     const back = [...this.cameBack];
     this.cameBack.clear();
-    for (const [nodeId, actor] of this.agents) {
-      const before = actor.getSnapshot().value as AgentStateName;
-      actor.send({ type: "TICK", now });
-      const after = actor.getSnapshot().value as AgentStateName;
-      if (before !== "lost" && after === "lost") lost.push(nodeId);
+    for (const nodeId of this.agents.keys()) {
+      const sent = this.agents.send(nodeId, { type: "TICK", now });
+      if (sent && sent.before.value !== "lost" && sent.after.value === "lost") lost.push(nodeId);
     }
-    for (const actor of this.targets.values()) {
-      const snap = actor.getSnapshot();
-      const nodeId = snap.context.nodeId;
-      if (nodeId !== undefined && this.agentLost(nodeId)) actor.send({ type: "AGENT_LOST", at: now });
-      else if (snap.value === "orphaned") actor.send({ type: "AGENT_BACK", at: now });
-      if (snap.value === "draining" && now - snap.context.since >= this.drainDelayMs) {
-        actor.send({ type: "DRAINED", at: now });
+    for (const [id, snapshot] of this.targets.entries()) {
+      const nodeId = snapshot.context.nodeId;
+      if (nodeId !== undefined && this.agentLost(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at: now });
+      else if (snapshot.value === "orphaned") this.targets.send(id, { type: "AGENT_BACK", at: now });
+      if (snapshot.value === "draining" && now - snapshot.context.since >= this.drainDelayMs) {
+        this.targets.send(id, { type: "DRAINED", at: now });
       }
     }
     return { lost, back };
@@ -224,14 +189,12 @@ export class TargetRegistry {
   /** Feeds health results newer than what each target has seen. */
   applyHealth(results: Iterable<HealthInput>): void {
     for (const r of results) {
-      const actor = this.targets.get(r.targetId);
-      if (!actor) continue;
-      const ctx = actor.getSnapshot().context;
-      if (ctx.lastHealthAt !== undefined && r.receivedAt <= ctx.lastHealthAt) continue;
+      const ctx = this.targets.get(r.targetId)?.context;
+      if (!ctx || (ctx.lastHealthAt !== undefined && r.receivedAt <= ctx.lastHealthAt)) continue;
       const event: TargetEvent = r.ok
         ? { type: "HEALTH_OK", at: r.receivedAt }
         : { type: "HEALTH_FAILED", error: r.error ?? r.errorClass, at: r.receivedAt };
-      actor.send(event);
+      this.targets.send(r.targetId, event);
     }
   }
 
@@ -242,12 +205,10 @@ export class TargetRegistry {
   pruneAgents(olderThanMs: number): string[] {
     const now = this.now();
     const pruned: string[] = [];
-    for (const [nodeId, actor] of this.agents) {
-      const snap = actor.getSnapshot();
-      if (snap.value === "lost" && now - snap.context.lastSeen > olderThanMs) {
-        actor.stop();
+    for (const [nodeId, snapshot] of [...this.agents.entries()]) {
+      if (snapshot.value === "lost" && now - snapshot.context.lastSeen > olderThanMs) {
         this.agents.delete(nodeId);
-        this.prunedAgents.add(nodeId);
+        this.forget(AGENT_FIELD + nodeId);
         pruned.push(nodeId);
       }
     }
@@ -262,29 +223,26 @@ export class TargetRegistry {
   /** Node ids whose agent is not lost (the plan's `liveAgents`). */
   liveAgents(): Set<string> {
     const live = new Set<string>();
-    for (const [nodeId, actor] of this.agents) {
-      if (isLiveAgentState(actor.getSnapshot().value as AgentStateName)) live.add(nodeId);
+    for (const [nodeId, snapshot] of this.agents.entries()) {
+      if (isLiveAgentState(snapshot.value as AgentStateName)) live.add(nodeId);
     }
     return live;
   }
 
-  /** Targets in the `removed` state, dropped on the next {@link persist}. */
+  /** Every target, including `removed` ones until the next {@link persist} forgets them. */
   targetViews(): TargetView[] {
-    return [...this.targets.values()].map((a) => {
-      const snap = a.getSnapshot();
-      return targetView(snap, this.details.get(snap.context.id));
-    });
+    return [...this.targets.values()].map((snapshot) => targetView(snapshot, this.details.get(snapshot.context.id)));
   }
 
   agentViews(): AgentView[] {
-    return [...this.agents.values()].map((a) => agentView(a.getSnapshot()));
+    return [...this.agents.values()].map((snapshot) => agentView(snapshot));
   }
 
   /** Count of targets per state name. */
   countByState(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const actor of this.targets.values()) {
-      const name = targetStateName(actor.getSnapshot().value);
+    for (const snapshot of this.targets.values()) {
+      const name = targetStateName(snapshot.value);
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     return counts;
@@ -292,83 +250,89 @@ export class TargetRegistry {
 
   /**
    * Writes changed snapshots (after checking the lease) and deletes removed targets from memory and Redis.
-   * Returns the number of fields written or deleted.
+   * Returns the number of fields written or deleted. A failed write leaves everything to the next call.
    */
   async persist(fence: FenceCheck): Promise<number> {
-    const writes: string[] = [];
-    const deletes: string[] = [];
-    const removedIds: string[] = [];
-    for (const [id, actor] of this.targets) {
-      const field = TARGET_FIELD + id;
-      if (actor.getSnapshot().value === "removed") {
-        removedIds.push(id);
-        if (this.persisted.has(field)) deletes.push(field);
-        continue;
-      }
-      this.collect(field, actor.getPersistedSnapshot(), writes);
-    }
-    for (const [nodeId, actor] of this.agents) this.collect(AGENT_FIELD + nodeId, actor.getPersistedSnapshot(), writes);
-    for (const nodeId of this.prunedAgents) {
-      if (this.persisted.has(AGENT_FIELD + nodeId)) deletes.push(AGENT_FIELD + nodeId);
-    }
-    this.prunedAgents.clear();
-    for (const id of removedIds) {
-      this.targets.get(id)?.stop();
+    for (const [id, snapshot] of [...this.targets.entries()]) {
+      if (snapshot.value !== "removed") continue;
       this.targets.delete(id);
+      this.forget(TARGET_FIELD + id);
     }
-    if (writes.length === 0 && deletes.length === 0) return 0;
+    const targets = this.targets.changed();
+    const agents = this.agents.changed();
+    const deletes = [...this.pendingDeletes];
+    if (targets.length === 0 && agents.length === 0 && deletes.length === 0) return 0;
+    const writes: string[] = [];
+    for (const c of targets) writes.push(TARGET_FIELD + c.key, JSON.stringify(c.persisted));
+    for (const c of agents) writes.push(AGENT_FIELD + c.key, JSON.stringify(c.persisted));
     await fence.assertHeld();
     const tx = this.redis.multi();
     if (writes.length > 0) tx.hset(this.key, ...writes);
     if (deletes.length > 0) tx.hdel(this.key, ...deletes);
     await tx.exec();
-    for (let i = 0; i < writes.length; i += 2) this.persisted.set(writes[i] as string, writes[i + 1] as string);
-    for (const field of deletes) this.persisted.delete(field);
+    this.targets.markPersisted(targets);
+    this.agents.markPersisted(agents);
+    for (let i = 0; i < writes.length; i += 2) this.persistedFields.add(writes[i] as string);
+    for (const field of deletes) {
+      this.pendingDeletes.delete(field);
+      this.persistedFields.delete(field);
+    }
     return writes.length / 2 + deletes.length;
   }
 
   /** Makes the next {@link persist} write every snapshot (after Redis may have lost them). */
   resyncPersisted(): void {
-    this.persisted.clear();
+    this.targets.markAllChanged();
+    this.agents.markAllChanged();
   }
 
-  /** Stops every actor (the cluster moved to another replica). */
+  /** Forgets every machine (the cluster moved to another replica). */
   stop(): void {
-    for (const actor of [...this.targets.values(), ...this.agents.values()]) actor.stop();
     this.targets.clear();
     this.agents.clear();
-    this.persisted.clear();
+    this.persistedFields.clear();
+    this.pendingDeletes.clear();
     this.details.clear();
   }
 
-  private collect(field: string, snapshot: unknown, writes: string[]): void {
-    const json = JSON.stringify(snapshot);
-    if (this.persisted.get(field) !== json) writes.push(field, json);
+  /** A machine left memory: its field goes from Redis on the next persist, if it is there. */
+  private forget(field: string): void {
+    if (this.persistedFields.has(field)) this.pendingDeletes.add(field);
   }
 
   private agentLost(nodeId: string): boolean {
-    const actor = this.agents.get(nodeId);
-    return actor !== undefined && actor.getSnapshot().value === "lost";
+    return this.agents.get(nodeId)?.value === "lost";
   }
 
-  private targetActor(
+  /** The target's snapshot, started afresh when it is new or was removed. */
+  private liveTarget(
     id: string,
     at: number,
     taskArn: string | undefined,
     containerName: string | undefined,
     serviceName: string | undefined,
-  ): TargetActor {
-    let actor = this.targets.get(id);
-    if (!actor || actor.getSnapshot().value === "removed") {
-      actor?.stop();
-      actor = createActor(targetMachine, {
-        input: { id, cluster: this.cluster, at, taskArn, containerName, serviceName },
-      });
-      actor.start();
-      this.targets.set(id, actor);
-    }
-    return actor;
+  ): SnapshotFrom<typeof targetMachine> {
+    const existing = this.targets.get(id);
+    if (existing && existing.value !== "removed") return existing;
+    return this.targets.create(id, { id, cluster: this.cluster, at, taskArn, containerName, serviceName });
   }
+}
+
+/**
+ * Whether PLANNED would change nothing: the target is already placed on this node with this address. Skipping
+ * it keeps a steady cycle free of transitions (10,000 targets would otherwise each build a new snapshot).
+ */
+function alreadyPlanned(
+  snapshot: SnapshotFrom<typeof targetMachine>,
+  nodeId: string | undefined,
+  address: string,
+  scheme: string,
+  metricsPath: string,
+): boolean {
+  const state = targetStateName(snapshot.value);
+  if (state !== "assigning" && state !== "active.healthy" && state !== "active.failing") return false;
+  const c = snapshot.context;
+  return c.nodeId === nodeId && c.address === address && c.scheme === scheme && c.metricsPath === metricsPath;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +12,8 @@ import { type RedisServer, startRedisServer } from "../../test/helpers/redis-ser
 import type { DesiredTarget } from "../model.js";
 import { ControllerMetrics } from "./controller-metrics.js";
 import { FileSdWriter, renderFileSd } from "./file-sd-writer.js";
-import { SdStore } from "./sd-store.js";
-import { toTargetGroups } from "./target-groups.js";
+import { httpSdBody, parseGroups, SdStore } from "./sd-store.js";
+import { sdDocument, toTargetGroups } from "./target-groups.js";
 
 const run = promisify(execFile);
 let server: RedisServer;
@@ -106,18 +106,44 @@ describe("SdStore", () => {
     const prefix = `t-${randomUUID()}`;
     const store = new SdStore(redis, prefix);
     const fence = { assertHeld: async () => 1 };
-    expect(await store.put("a", toTargetGroups([desired(1)]), fence)).toBe(true);
-    expect(await store.put("a", toTargetGroups([desired(1)]), fence)).toBe(false);
-    expect(await store.put("b", toTargetGroups([desired(2)]), fence)).toBe(true);
+    expect(await store.put("a", sdDocument([desired(1)]), fence)).toBe(true);
+    expect(await store.put("a", sdDocument([desired(1)]), fence)).toBe(false);
+    expect(await store.put("b", sdDocument([desired(2)]), fence)).toBe(true);
     const reader = new SdStore(redis, prefix);
     expect((await reader.all(["a", "b", "c"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
     const lost = { assertHeld: async () => Promise.reject(new Error("lease lost")) };
-    await expect(reader.put("a", [], lost)).rejects.toThrow("lease lost");
+    await expect(reader.put("a", sdDocument([]), lost)).rejects.toThrow("lease lost");
     expect(await reader.all(["a"])).toHaveLength(1);
 
     await redis.del(store.key("a"));
     expect((await reader.all(["a", "b"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
     expect(await new SdStore(redis, prefix).all(["a", "b"])).toHaveLength(1);
+  });
+
+  it("serves http_sd from the stored JSON, re-reads a body only when its digest changes, and ignores corrupt ones", async () => {
+    const prefix = `t-${randomUUID()}`;
+    const writer = new SdStore(redis, prefix);
+    const fence = { assertHeld: async () => 1 };
+    await writer.put("a", sdDocument([desired(1)]), fence);
+    await writer.put("empty", sdDocument([]), fence);
+    await writer.put("b", sdDocument([desired(2), desired(3)]), fence);
+    const reader = new SdStore(redis, prefix);
+    const first = await reader.snapshot(["a", "empty", "b"]);
+    expect(JSON.parse(httpSdBody(first))).toEqual(toTargetGroups([desired(1), desired(2), desired(3)]));
+    expect(parseGroups(first)).toEqual(JSON.parse(httpSdBody(first)));
+    const document = sdDocument([desired(2), desired(1)]);
+    expect(document.digest).toBe(createHash("sha256").update(document.json()).digest("hex"));
+    expect((await reader.snapshot(["a", "empty", "b"])).revision).toBe(first.revision);
+
+    await redis.set(writer.key("a"), "{not json");
+    await redis.set(writer.digestKey("a"), "changed");
+    const corrupt = await reader.snapshot(["a", "empty", "b"]);
+    expect(corrupt.clusters.get("a")?.json).toBe(first.clusters.get("a")?.json);
+
+    expect(await writer.put("a", sdDocument([desired(4)]), fence)).toBe(true);
+    const changed = await reader.snapshot(["a", "empty", "b"]);
+    expect(changed.revision).not.toBe(first.revision);
+    expect(parseGroups(changed).map((g) => g.targets[0])).toEqual(["10.0.0.4:9400", "10.0.0.2:9200", "10.0.0.3:9300"]);
   });
 });
 

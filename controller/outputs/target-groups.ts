@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { DesiredTarget } from "../model.js";
 
 /** One entry of Prometheus file_sd / http_sd: `{ targets: ["host:port"], labels: {...} }`. */
@@ -15,15 +16,40 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * `__scheme__` and `__metrics_path__`.
  */
 export function toTargetGroups(targets: readonly DesiredTarget[]): TargetGroup[] {
-  const sorted = [...targets].sort((a, b) => (a.target.id < b.target.id ? -1 : a.target.id > b.target.id ? 1 : 0));
-  return sorted.map((t) => {
-    const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(t.meta)) if (LABEL_NAME.test(k)) labels[k] = String(v);
-    for (const [k, v] of Object.entries(t.target.labels)) {
-      if (LABEL_NAME.test(k) && !k.startsWith("__")) labels[k] = String(v);
-    }
-    labels.__scheme__ = t.target.scheme;
-    labels.__metrics_path__ = t.target.metricsPath;
-    return { targets: [t.target.address], labels };
-  });
+  return byId(targets).map(toTargetGroup);
+}
+
+/** A cluster's http_sd JSON array (the groups of {@link toTargetGroups}) and the SHA-256 of that text. */
+export interface SdDocument {
+  digest: string;
+  /** Serialises the document; callers do it only when the digest changed. */
+  json(): string;
+}
+
+/**
+ * The SD document of a cluster's targets. The digest is hashed group by group, so a reconcile whose targets did
+ * not change allocates no 17 MB string for 10,000 targets, only one small string per group.
+ */
+export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
+  const sorted = byId(targets);
+  const hash = createHash("sha256").update("[");
+  for (let i = 0; i < sorted.length; i++) {
+    hash.update((i > 0 ? "," : "") + JSON.stringify(toTargetGroup(sorted[i] as DesiredTarget)));
+  }
+  const digest = hash.update("]").digest("hex");
+  return { digest, json: () => JSON.stringify(sorted.map(toTargetGroup)) };
+}
+
+function toTargetGroup(t: DesiredTarget): TargetGroup {
+  const labels: Record<string, string> = {};
+  for (const k in t.meta) if (LABEL_NAME.test(k)) labels[k] = String(t.meta[k]);
+  const own = t.target.labels;
+  for (const k in own) if (!k.startsWith("__") && LABEL_NAME.test(k)) labels[k] = String(own[k]);
+  labels.__scheme__ = t.target.scheme;
+  labels.__metrics_path__ = t.target.metricsPath;
+  return { targets: [t.target.address], labels };
+}
+
+function byId(targets: readonly DesiredTarget[]): DesiredTarget[] {
+  return [...targets].sort((a, b) => (a.target.id < b.target.id ? -1 : a.target.id > b.target.id ? 1 : 0));
 }

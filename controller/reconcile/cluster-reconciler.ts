@@ -11,7 +11,7 @@ import type { TargetRegistry } from "../machines/target-registry.js";
 import type { ClusterPlan, Condition, CurrentState, ObservedCluster } from "../model.js";
 import type { ControllerMetrics } from "../outputs/controller-metrics.js";
 import type { SdStore } from "../outputs/sd-store.js";
-import { toTargetGroups } from "../outputs/target-groups.js";
+import { sdDocument } from "../outputs/target-groups.js";
 import { explain, plan, type TaskExplanation } from "../plan/index.js";
 import { TerminalError } from "./errors.js";
 import type { CapacityPort, ObserverPort, SpecSource } from "./ports.js";
@@ -147,7 +147,7 @@ export class ClusterReconciler {
     await registry.persist(lease);
     await this.forgetStaleReports(health, pruned);
 
-    if (await this.deps.sd.put(this.cluster, toTargetGroups(planned.targets), lease)) {
+    if (await this.deps.sd.put(this.cluster, sdDocument(planned.targets), lease)) {
       this.deps.metrics.sdWrites.labels("http_sd").inc();
     }
     if (planned.services) this.deps.metrics.setServices(this.cluster, planned.services);
