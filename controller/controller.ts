@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
@@ -11,7 +12,7 @@ import { ReportStore } from "./dispatch/report-store.js";
 import { LeaseManager } from "./leases/lease-manager.js";
 import { ControllerMetrics } from "./outputs/controller-metrics.js";
 import { FileSdWriter } from "./outputs/file-sd-writer.js";
-import { httpSdBody, parseGroups, type SdSnapshot, SdStore } from "./outputs/sd-store.js";
+import { httpSdGzip, parseGroups, SdStore } from "./outputs/sd-store.js";
 import type { CapacityPort, ObserverFactory, SpecSource } from "./reconcile/ports.js";
 
 /** Everything the controller needs, injected (no env, no globals). */
@@ -72,7 +73,8 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
   const sd = new SdStore(redis, keyPrefix);
   const runtimes = new Map<string, ClusterRuntime>();
   const starting = new Map<string, Promise<void>>();
-  let published: SdSnapshot = { revision: "", clusters: new Map() };
+  /** The served http_sd document (gzip) and the SD revision it was built from. */
+  let httpSd: { revision: string | undefined; gzip: Buffer } = { revision: undefined, gzip: gzipSync("[]") };
   let fileSd: FileSdWriter | undefined;
   /** The SD revision the file_sd file holds; rendering 10,000 groups as YAML is done only when it changes. */
   let fileSdRevision: string | undefined;
@@ -162,11 +164,12 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
 
   const refreshOutputs = async () => {
     const clusters = specClusters();
-    published = await sd.snapshot(clusters);
+    const published = await sd.snapshot(clusters);
+    const { revision } = published;
+    if (revision !== httpSd.revision) httpSd = { revision, gzip: await httpSdGzip(published) };
     const writer = fileSd;
-    if (!writer || !ctx.specSource.current() || published.revision === fileSdRevision) return;
-    const revision = published.revision;
-    if (await writer.write(parseGroups(published))) metrics.sdWrites.labels("file_sd").inc();
+    if (!writer || !ctx.specSource.current() || revision === fileSdRevision) return;
+    if (await writer.write(await parseGroups(published))) metrics.sdWrites.labels("file_sd").inc();
     if (writer === fileSd) fileSdRevision = revision;
   };
 
@@ -208,7 +211,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     specSource: ctx.specSource,
     leases,
     runtimes,
-    httpSd: () => httpSdBody(published),
+    httpSd: () => httpSd.gzip,
     ready: () => ctx.specSource.current() !== undefined && leasesTicked,
   });
 

@@ -139,8 +139,11 @@ export interface DesiredTarget {
   containerName?: string | undefined;
   serviceName?: string | undefined;
   /** Prometheus-style discovery labels (`__meta_ecs_*`), also emitted in http_sd/file_sd. */
-  meta: Record<string, string>;
+  meta: MetaLabels;
 }
+
+/** Discovery labels by name; an undefined value means the label is absent (see plan/meta-labels.ts). */
+export type MetaLabels = Readonly<Record<string, string | undefined>>;
 
 export interface InvalidTarget {
   /** Same id scheme as valid targets where possible: `<taskArn>/<containerName>/label`. */

@@ -45,6 +45,9 @@ export const envSchema = z.object({
   REDIS_PASSWORD: optionalString,
   REDIS_TLS_INSECURE: z.enum(["true", "false"]).default("false"),
 
+  // Both processes: how long a graceful stop (SIGTERM/SIGINT) may take before the process exits anyway.
+  ECSMON_SHUTDOWN_TIMEOUT: duration("20s"),
+
   // Controller
   ECSMON_SPEC_PARAMETER: z.string().default("/ecsmon/spec"),
   ECSMON_SPEC_POLL_INTERVAL: duration("10s"),
@@ -76,6 +79,8 @@ export const CONFIG_ENV_VARS: readonly string[] = Object.keys(envSchema.shape);
 
 export interface Config {
   logLevel: Env["LOG_LEVEL"];
+  /** How long a graceful stop may take before the process exits anyway (ECSMON_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs: number;
   aws: {
     region: string;
     endpointUrl: string | undefined;
@@ -135,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return {
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.ECSMON_SHUTDOWN_TIMEOUT,
     aws: {
       region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
       endpointUrl: e.AWS_ENDPOINT_URL,

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { startAgent } from "../../agents/agent.js";
+import { stopWithin } from "../../lib/bounded-stop.js";
 import { parseHostPort } from "../../lib/net.js";
 import { createCliContext, UsageError } from "../context.js";
 
@@ -97,6 +98,10 @@ Examples:
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
       });
-      await agent.stop();
+      await stopWithin(() => agent.stop(), {
+        timeoutMs: ctx.config.shutdownTimeoutMs,
+        logger: ctx.logger,
+        what: "agent",
+      });
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { stopWithin } from "../../lib/bounded-stop.js";
 import { redactUrl } from "../../lib/logger.js";
 import { parseHostPort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
@@ -90,22 +91,16 @@ Examples:
       }
       if (controller.apiUrl)
         process.stderr.write(`ecsmon controller ${controller.id}: status API at ${controller.apiUrl}\n`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          ctx.logger.info({ signal }, "stopping controller");
-          controller
-            .stop()
-            .catch((error: unknown) => ctx.logger.error({ err: error }, "error while stopping"))
-            .finally(() => {
-              redis.disconnect();
-              resolve();
-            });
-        };
-        onSignal = stop;
-        if (signalled) stop(signalled);
+      const signal = await new Promise<string>((resolve) => {
+        onSignal = resolve;
+        if (signalled) resolve(signalled);
       });
+      ctx.logger.info({ signal }, "stopping controller");
+      await stopWithin(() => controller.stop(), {
+        timeoutMs: ctx.config.shutdownTimeoutMs,
+        logger: ctx.logger,
+        what: "controller",
+      });
+      redis.disconnect();
     });
 }

@@ -16,8 +16,8 @@ export interface ControllerStatusViewDeps {
   specSource: SpecSource;
   leases: LeaseManager;
   runtimes: ReadonlyMap<string, ClusterRuntime>;
-  /** The http_sd document, already serialised (it can be tens of MB). */
-  httpSd: () => string;
+  /** The http_sd document, serialised and gzipped (its JSON can be tens of MB). */
+  httpSd: () => Buffer;
   ready: () => boolean;
 }
 
@@ -122,7 +122,7 @@ export class ControllerStatusView implements StatusView {
     return { status: 404, body: { error: "NotFound", message, heldElsewhere: elsewhere } };
   }
 
-  sd(): string {
+  sd(): Buffer {
     return this.deps.httpSd();
   }
 

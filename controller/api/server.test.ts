@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/logger.js";
 import type { TargetView } from "../machines/views.js";
@@ -51,7 +52,7 @@ const view: StatusView = {
     task === "abc"
       ? { status: 200, body: { query: task, found: true, cluster: "demo", message: "ok", containers: [] } }
       : { status: 404, body: { error: "NotFound", message: `task ${task} not found` } },
-  sd: () => JSON.stringify([{ targets: ["10.0.0.1:8080"], labels: { __meta_ecs_cluster: "demo" } }]),
+  sd: () => gzipSync(JSON.stringify([{ targets: ["10.0.0.1:8080"], labels: { __meta_ecs_cluster: "demo" } }])),
   metrics: async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" }),
 };
 
@@ -106,9 +107,13 @@ describe("status API", () => {
   it("explains tasks, serves http_sd and metrics, and never answers 500", async () => {
     expect((await get(open, "/api/v1/explain?task=abc")).status).toBe(200);
     expect((await get(open, "/api/v1/explain?task=zzz")).status).toBe(404);
-    const sd = await get(open, "/sd/prometheus");
-    expect(sd.headers.get("content-type")).toContain("application/json");
-    expect(await sd.json()).toEqual([{ targets: ["10.0.0.1:8080"], labels: { __meta_ecs_cluster: "demo" } }]);
+    const groups = [{ targets: ["10.0.0.1:8080"], labels: { __meta_ecs_cluster: "demo" } }];
+    for (const encoding of ["gzip, deflate", "identity", "gzip;q=0"]) {
+      const sd = await fetch(`${open.url}/sd/prometheus`, { headers: { "accept-encoding": encoding } });
+      expect(sd.headers.get("content-type")).toContain("application/json");
+      expect(sd.headers.get("content-encoding") ?? "identity").toBe(encoding.startsWith("gzip,") ? "gzip" : "identity");
+      expect(await sd.json()).toEqual(groups);
+    }
     const metrics = await get(open, "/metrics");
     expect(metrics.headers.get("content-type")).toContain("text/plain");
     failNext = true;

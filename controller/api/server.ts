@@ -1,3 +1,5 @@
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import Fastify, { type FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Logger } from "../../lib/logger.js";
@@ -44,6 +46,19 @@ class BadRequest extends Error {
     super(message);
     this.name = "BadRequest";
   }
+}
+
+const gunzipAsync = promisify(gunzip);
+
+/** Whether an Accept-Encoding header admits gzip (a `q=0` refuses it). Prometheus's HTTP client sends gzip. */
+export function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? "").split(",")) {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
 }
 
 function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
@@ -133,7 +148,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const answer = await view.explain(task);
     return reply.code(answer.status).send(answer.body);
   });
-  app.get("/sd/prometheus", async (_request, reply) => reply.type("application/json; charset=utf-8").send(view.sd()));
+  app.get("/sd/prometheus", async (request, reply) => {
+    const gzipped = view.sd();
+    reply.type("application/json; charset=utf-8").header("vary", "accept-encoding");
+    if (acceptsGzip(request.headers["accept-encoding"])) return reply.header("content-encoding", "gzip").send(gzipped);
+    return reply.send(await gunzipAsync(gzipped));
+  });
   app.get("/metrics", async (_request, reply) => {
     const { contentType, body } = await view.metrics();
     return reply.type(contentType).send(body);

@@ -42,7 +42,7 @@ export interface StatusView {
   agents(cluster?: string): Promise<AgentView[]>;
   capacity(): Promise<unknown[]>;
   explain(task: string): Promise<ExplainAnswer>;
-  /** The http_sd document (all clusters): a JSON array of target groups, serialised. */
-  sd(): string;
+  /** The http_sd document (all clusters): a JSON array of target groups, serialised and gzipped. */
+  sd(): Buffer;
   metrics(): Promise<{ contentType: string; body: string }>;
 }

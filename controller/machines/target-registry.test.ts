@@ -79,6 +79,18 @@ describe("TargetRegistry", () => {
     expect(await r.persist(fence)).toBe(2);
     expect(Object.keys(states(r)).sort()).toEqual(["task/t1/app/8080/metrics", "task/t3/app/8080/metrics"]);
     expect(await r.persist(fence)).toBe(0);
+
+    // A steady cycle (the same plan again, a tick) changes no machine and writes nothing.
+    r.markAssigned(ids(r));
+    await r.persist(fence);
+    clock.now = 3_000;
+    r.applyPlan(plan([desired(1, "n1"), desired(3, "n1")]));
+    r.markAssigned(ids(r));
+    r.tick();
+    expect(await r.persist(fence)).toBe(0);
+    r.applyPlan(plan([desired(1, "n1"), desired(3, "n2")]));
+    expect(states(r)["task/t3/app/8080/metrics"]).toBe("assigning");
+    expect(await r.persist(fence)).toBe(1);
   });
 
   it("records invalid targets with their reason and health transitions", () => {

@@ -171,18 +171,18 @@ export class TargetRegistry {
     const lost: string[] = [];
     const back = [...this.cameBack];
     this.cameBack.clear();
-    for (const nodeId of this.agents.keys()) {
+    this.agents.forEach((_, nodeId) => {
       const sent = this.agents.send(nodeId, { type: "TICK", now });
       if (sent && sent.before.value !== "lost" && sent.after.value === "lost") lost.push(nodeId);
-    }
-    for (const [id, snapshot] of this.targets.entries()) {
+    });
+    this.targets.forEach((snapshot, id) => {
       const nodeId = snapshot.context.nodeId;
       if (nodeId !== undefined && this.agentLost(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at: now });
       else if (snapshot.value === "orphaned") this.targets.send(id, { type: "AGENT_BACK", at: now });
       if (snapshot.value === "draining" && now - snapshot.context.since >= this.drainDelayMs) {
         this.targets.send(id, { type: "DRAINED", at: now });
       }
-    }
+    });
     return { lost, back };
   }
 

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { type RedisServer, startRedisServer } from "../../test/helpers/redis-ser
 import type { DesiredTarget } from "../model.js";
 import { ControllerMetrics } from "./controller-metrics.js";
 import { FileSdWriter, renderFileSd } from "./file-sd-writer.js";
-import { httpSdBody, parseGroups, SdStore } from "./sd-store.js";
+import { httpSdGzip, parseGroups, SdStore } from "./sd-store.js";
 import { sdDocument, toTargetGroups } from "./target-groups.js";
 
 const run = promisify(execFile);
@@ -129,21 +130,26 @@ describe("SdStore", () => {
     await writer.put("b", sdDocument([desired(2), desired(3)]), fence);
     const reader = new SdStore(redis, prefix);
     const first = await reader.snapshot(["a", "empty", "b"]);
-    expect(JSON.parse(httpSdBody(first))).toEqual(toTargetGroups([desired(1), desired(2), desired(3)]));
-    expect(parseGroups(first)).toEqual(JSON.parse(httpSdBody(first)));
-    const document = sdDocument([desired(2), desired(1)]);
-    expect(document.digest).toBe(createHash("sha256").update(document.json()).digest("hex"));
+    const served = JSON.parse(gunzipSync(await httpSdGzip(first)).toString("utf8"));
+    expect(served).toEqual(toTargetGroups([desired(1), desired(2), desired(3)]));
+    expect(await parseGroups(first)).toEqual(served);
+    expect(sdDocument([desired(2), desired(1)]).digest).toBe(sdDocument([desired(1), desired(2)]).digest);
+    expect(sdDocument([desired(1)]).digest).not.toBe(sdDocument([desired(1, { team: "b" })]).digest);
     expect((await reader.snapshot(["a", "empty", "b"])).revision).toBe(first.revision);
 
     await redis.set(writer.key("a"), "{not json");
     await redis.set(writer.digestKey("a"), "changed");
     const corrupt = await reader.snapshot(["a", "empty", "b"]);
-    expect(corrupt.clusters.get("a")?.json).toBe(first.clusters.get("a")?.json);
+    expect(corrupt.clusters.get("a")?.gzip).toBe(first.clusters.get("a")?.gzip);
 
     expect(await writer.put("a", sdDocument([desired(4)]), fence)).toBe(true);
     const changed = await reader.snapshot(["a", "empty", "b"]);
     expect(changed.revision).not.toBe(first.revision);
-    expect(parseGroups(changed).map((g) => g.targets[0])).toEqual(["10.0.0.4:9400", "10.0.0.2:9200", "10.0.0.3:9300"]);
+    expect((await parseGroups(changed)).map((g) => g.targets[0])).toEqual([
+      "10.0.0.4:9400",
+      "10.0.0.2:9200",
+      "10.0.0.3:9300",
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type {
+  MetaLabels,
   ObservedCloudMapInstance,
   ObservedCluster,
   ObservedContainer,
@@ -26,7 +27,7 @@ export function ecsMetaLabels(input: {
   instance: ObservedInstance | undefined;
   ip: string;
   containerPort: number;
-}): Record<string, string> {
+}): MetaLabels {
   const { observed, task, taskDefinition: td, containerDefinition: cd, container, instance } = input;
   const meta: Record<string, string | undefined> = {
     __meta_ecs_cluster: observed.cluster,
@@ -63,7 +64,7 @@ export function ecsMetaLabels(input: {
 export function cloudMapMetaLabels(
   observed: Pick<ObservedCluster, "cluster" | "clusterArn" | "region">,
   instance: ObservedCloudMapInstance,
-): Record<string, string> {
+): MetaLabels {
   const meta: Record<string, string | undefined> = {
     __meta_ecs_cluster: observed.cluster,
     __meta_ecs_cluster_arn: observed.clusterArn,
@@ -85,7 +86,12 @@ export function sanitizeLabelName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_]/g, "_");
 }
 
-function compact(record: Record<string, string | undefined>): Record<string, string> {
-  for (const key in record) if (record[key] === undefined || record[key] === "") delete record[key];
-  return record as Record<string, string>;
+/**
+ * Empty values are set to undefined rather than deleted: deleting keys turns the object into a dictionary of
+ * ~1 KB, where the object literal with undefined members keeps ~0.25 KB (10,000 targets: ~7 MB). Consumers
+ * skip undefined members ({@link MetaLabels}).
+ */
+function compact(record: Record<string, string | undefined>): MetaLabels {
+  for (const key in record) if (record[key] === "") record[key] = undefined;
+  return record;
 }
