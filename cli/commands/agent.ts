@@ -44,7 +44,8 @@ export function registerAgentCommand(program: Command): void {
       `
 Node identity, in order: --pool (node "pool-<cluster>"); --cluster with --node-id; $ECS_CONTAINER_METADATA_URI_V4
 (sidecar: node = task id); ECS agent introspection at $ECS_AGENT_URI/v1/metadata (EC2 daemon: node = container
-instance id). Through a Redis outage the agent keeps scraping and serving its last assignment.
+instance id). Through a Redis outage the agent keeps scraping and serving its last assignment. SIGTERM/SIGINT
+stop it gracefully; past $ECSMON_SHUTDOWN_TIMEOUT (default 20s) or on a second signal it exits with code 1.
 
 Examples:
   ecsmon agent                                   # on an ECS container instance (DAEMON service)

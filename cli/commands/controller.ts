@@ -36,6 +36,8 @@ export function registerControllerCommand(program: Command): void {
       `
 Replicas split the spec's clusters through Redis leases (TTL $ECSMON_LEASE_TTL, default 15s); run two for
 failover. $ECSMON_API_TOKEN makes the status API require "Authorization: Bearer <token>".
+SIGTERM/SIGINT stop it gracefully; if that takes longer than $ECSMON_SHUTDOWN_TIMEOUT (default 20s, e.g. Redis is
+unreachable) or a second signal arrives, it exits with code 1.
 
 Examples:
   ecsmon controller

@@ -134,6 +134,9 @@ describe("SdStore", () => {
     expect(served).toEqual(toTargetGroups([desired(1), desired(2), desired(3)]));
     expect(await parseGroups(first)).toEqual(served);
     expect(sdDocument([desired(2), desired(1)]).digest).toBe(sdDocument([desired(1), desired(2)]).digest);
+    const many = Array.from({ length: 2_000 }, (_, i) => desired(i + 1, { team: `team-${i}` }));
+    const streamed = gunzipSync(await sdDocument(many).gzip()).toString("utf8");
+    expect(streamed).toBe(JSON.stringify(toTargetGroups(many)));
     expect(sdDocument([desired(1)]).digest).not.toBe(sdDocument([desired(1, { team: "b" })]).digest);
     expect((await reader.snapshot(["a", "empty", "b"])).revision).toBe(first.revision);
 

@@ -58,7 +58,7 @@ export class SdStore {
     ]);
     if (stored === digest && bodyExists === 1) return false;
     await fence.assertHeld();
-    const body = await gzipAsync(document.json());
+    const body = await document.gzip();
     await this.redis.multi().set(this.key(cluster), body).set(this.digestKey(cluster), digest).exec();
     return true;
   }

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createGzip } from "node:zlib";
 import type { DesiredTarget } from "../model.js";
 
 /** One entry of Prometheus file_sd / http_sd: `{ targets: ["host:port"], labels: {...} }`. */
@@ -22,8 +24,8 @@ export function toTargetGroups(targets: readonly DesiredTarget[]): TargetGroup[]
 /** A cluster's http_sd JSON array (the groups of {@link toTargetGroups}) and a digest of its content. */
 export interface SdDocument {
   digest: string;
-  /** Serialises the document; callers do it only when the digest changed. */
-  json(): string;
+  /** The JSON array, gzipped; callers build it only when the digest changed. */
+  gzip(): Promise<Buffer>;
 }
 
 /**
@@ -32,9 +34,13 @@ export interface SdDocument {
  */
 const groupDigests = new WeakMap<DesiredTarget, string>();
 
+/** Groups are fed to gzip in chunks of about this many characters. */
+const GZIP_CHUNK_CHARS = 256 * 1024;
+
 /**
  * The SD document of a cluster's targets. Its digest is the SHA-256 of the per-group digests in document order,
- * so a reconcile whose targets did not change neither serialises 10,000 groups (17 MB) nor hashes them.
+ * so a reconcile whose targets did not change neither serialises 10,000 groups (17 MB of JSON) nor hashes them;
+ * when they did, the JSON is streamed through gzip group by group and never held whole.
  */
 export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
   const sorted = byId(targets);
@@ -49,7 +55,25 @@ export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
     }
     hash.update(digest);
   }
-  return { digest: hash.digest("hex"), json: () => JSON.stringify(sorted.map(toTargetGroup)) };
+  return { digest: hash.digest("hex"), gzip: () => gzipGroups(sorted) };
+}
+
+async function gzipGroups(sorted: readonly DesiredTarget[]): Promise<Buffer> {
+  const gzip = createGzip();
+  const out: Buffer[] = [];
+  gzip.on("data", (chunk: Buffer) => out.push(chunk));
+  const done = once(gzip, "end");
+  let chunk = "[";
+  for (let i = 0; i < sorted.length; i++) {
+    chunk += (i > 0 ? "," : "") + JSON.stringify(toTargetGroup(sorted[i] as DesiredTarget));
+    if (chunk.length < GZIP_CHUNK_CHARS) continue;
+    const flushed = gzip.write(chunk);
+    chunk = "";
+    if (!flushed) await once(gzip, "drain");
+  }
+  gzip.end(`${chunk}]`);
+  await done;
+  return Buffer.concat(out);
 }
 
 function toTargetGroup(t: DesiredTarget): TargetGroup {
