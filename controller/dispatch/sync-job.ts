@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import {
   type ClusterSpec,
   NODE_SYNC_CONTRACT,
@@ -73,13 +73,13 @@ export function buildPoolSyncJob(cluster: string, spec: ClusterSpec, targets: Sc
  * unchanged and never mutates them, so a steady reconcile over 10,000 targets serialises none of them.
  */
 export function syncJobHash(job: UnversionedSyncJob): string {
-  const hash = createHash("sha256").update(
+  const jobHash = createHash("sha256").update(
     stableStringify({ ...job, scrape: { ...job.scrape, targets: [] }, stats: { ...job.stats, assignments: [] } }),
   );
-  for (const target of job.scrape.targets) hash.update(elementDigest(target));
-  hash.update("|");
-  for (const assignment of job.stats.assignments) hash.update(elementDigest(assignment));
-  return hash.digest("hex");
+  for (const target of job.scrape.targets) jobHash.update(elementDigest(target));
+  jobHash.update("|");
+  for (const assignment of job.stats.assignments) jobHash.update(elementDigest(assignment));
+  return jobHash.digest("hex");
 }
 
 const elementDigests = new WeakMap<object, string>();
@@ -87,7 +87,7 @@ const elementDigests = new WeakMap<object, string>();
 function elementDigest(element: object): string {
   let digest = elementDigests.get(element);
   if (digest === undefined) {
-    digest = createHash("sha256").update(stableStringify(element)).digest("hex");
+    digest = hash("sha256", stableStringify(element));
     elementDigests.set(element, digest);
   }
   return digest;

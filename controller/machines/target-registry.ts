@@ -1,9 +1,8 @@
 import type { Redis } from "ioredis";
-import type { SnapshotFrom } from "xstate";
 import type { Logger } from "../../lib/logger.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type AgentStateName, agentMachine, isLiveAgentState } from "./agent-machine.js";
-import { MachineStore } from "./machine-store.js";
+import { type MachineState, MachineStore } from "./machine-store.js";
 import { type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
 import { type AgentView, agentView, type TargetView, targetView } from "./views.js";
 
@@ -311,7 +310,7 @@ export class TargetRegistry {
     taskArn: string | undefined,
     containerName: string | undefined,
     serviceName: string | undefined,
-  ): SnapshotFrom<typeof targetMachine> {
+  ): MachineState<typeof targetMachine> {
     const existing = this.targets.get(id);
     if (existing && existing.value !== "removed") return existing;
     return this.targets.create(id, { id, cluster: this.cluster, at, taskArn, containerName, serviceName });
@@ -323,7 +322,7 @@ export class TargetRegistry {
  * it keeps a steady cycle free of transitions (10,000 targets would otherwise each build a new snapshot).
  */
 function alreadyPlanned(
-  snapshot: SnapshotFrom<typeof targetMachine>,
+  snapshot: MachineState<typeof targetMachine>,
   nodeId: string | undefined,
   address: string,
   scheme: string,

@@ -5,6 +5,7 @@ import type {
   ObservedTask,
   ObservedTaskDefinition,
 } from "../model.js";
+import { StringPool } from "./string-pool.js";
 
 /**
  * Mapping from ECS shapes to the observer's model. The input types are structural (camelCase field names as
@@ -50,6 +51,9 @@ export interface TaskLike {
     | undefined;
 }
 
+/** Repeated values of observed tasks, shared across tasks and cycles. */
+const shared = new StringPool();
+
 /** Last segment of an ARN ("…:task/cluster/abc" → "abc"). */
 export function arnId(arn: string): string {
   const slash = arn.lastIndexOf("/");
@@ -72,33 +76,33 @@ export function toObservedTask(task: TaskLike): ObservedTask | undefined {
   const containers: ObservedContainer[] = (task.containers ?? [])
     .filter((c) => typeof c.name === "string")
     .map((c) => ({
-      name: c.name as string,
+      name: shared.get(c.name as string),
       containerArn: c.containerArn,
       runtimeId: c.runtimeId,
-      image: c.image,
-      lastStatus: c.lastStatus,
+      image: shared.get(c.image),
+      lastStatus: shared.get(c.lastStatus),
       networkBindings: (c.networkBindings ?? [])
         .filter((b) => typeof b.containerPort === "number" && typeof b.hostPort === "number")
         .map((b) => ({
           containerPort: b.containerPort as number,
           hostPort: b.hostPort as number,
-          protocol: b.protocol,
-          bindIP: b.bindIP,
+          protocol: shared.get(b.protocol),
+          bindIP: shared.get(b.bindIP),
         })),
       privateIpv4Address: c.networkInterfaces?.find((n) => n.privateIpv4Address)?.privateIpv4Address,
     }));
   return {
     taskArn: task.taskArn,
     taskId: arnId(task.taskArn),
-    taskDefinitionArn: task.taskDefinitionArn,
-    group,
-    serviceName,
-    launchType: task.launchType,
-    lastStatus: task.lastStatus ?? "UNKNOWN",
-    desiredStatus: task.desiredStatus,
+    taskDefinitionArn: shared.get(task.taskDefinitionArn),
+    group: shared.get(group),
+    serviceName: shared.get(serviceName),
+    launchType: shared.get(task.launchType),
+    lastStatus: shared.get(task.lastStatus ?? "UNKNOWN"),
+    desiredStatus: shared.get(task.desiredStatus),
     version: task.version,
-    containerInstanceArn: task.containerInstanceArn,
-    availabilityZone: task.availabilityZone,
+    containerInstanceArn: shared.get(task.containerInstanceArn),
+    availabilityZone: shared.get(task.availabilityZone),
     eniPrivateIp: eniPrivateIp ?? containers.find((c) => c.privateIpv4Address)?.privateIpv4Address,
     cpu: toNumber(task.cpu),
     memory: toNumber(task.memory),

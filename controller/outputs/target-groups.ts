@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import type { DesiredTarget } from "../model.js";
@@ -44,18 +44,16 @@ const GZIP_CHUNK_CHARS = 256 * 1024;
  */
 export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
   const sorted = byId(targets);
-  const hash = createHash("sha256").update(`sd/v1 ${sorted.length}`);
+  const documentHash = createHash("sha256").update(`sd/v1 ${sorted.length}`);
   for (const target of sorted) {
     let digest = groupDigests.get(target);
     if (digest === undefined) {
-      digest = createHash("sha256")
-        .update(JSON.stringify(toTargetGroup(target)))
-        .digest("hex");
+      digest = hash("sha256", JSON.stringify(toTargetGroup(target)));
       groupDigests.set(target, digest);
     }
-    hash.update(digest);
+    documentHash.update(digest);
   }
-  return { digest: hash.digest("hex"), gzip: () => gzipGroups(sorted) };
+  return { digest: documentHash.digest("hex"), gzip: () => gzipGroups(sorted) };
 }
 
 async function gzipGroups(sorted: readonly DesiredTarget[]): Promise<Buffer> {
