@@ -19,6 +19,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A fixed glibc mmap threshold keeps Node's 64 KiB socket buffers out of the brk heap, which otherwise fragments
+# (~50 MB of the controller's RSS on large.yaml). Single source: lib/malloc-tuning.ts; see ADR 0012.
+ENV MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/node_modules ./node_modules

@@ -53,6 +53,8 @@ export interface ControllerProcessOptions {
   /** The steady phase lasts at least this many reconciles and this long. */
   steadyCycles: number;
   steadyMs: number;
+  /** Extra environment of the controller process (e.g. the image's malloc tuning). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface ControllerProcessRun {
@@ -102,9 +104,9 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
   }
 }
 
-/** The environment of a child: this process's, minus settings of ours that a developer shell may carry. */
+/** The environment of a child: this process's, minus settings of ours (and malloc tuning) a shell may carry. */
 function childEnv(region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([key]) => !/^(AWS_|ECSMON_|REDIS_|LOG_LEVEL$)/.test(key));
+  const inherited = Object.entries(process.env).filter(([key]) => !/^(AWS_|ECSMON_|REDIS_|MALLOC_|LOG_LEVEL$)/.test(key));
   return {
     ...Object.fromEntries(inherited),
     AWS_REGION: region,
@@ -143,6 +145,7 @@ function startControllerChild(
     ECSMON_AWS_RPS: String(options.rps),
     ECSMON_AWS_BURST: String(options.rps),
     ECSMON_RECONCILE_INTERVAL: options.reconcileInterval,
+    ...options.env,
   });
   return spawnChild("controller", process.execPath, args, env);
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { ManagedProcess, waitForHttp } from "./managed-process.js";
@@ -129,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const awsEnv = {
       ...process.env,
+      ...MALLOC_TUNING,
       ...credentials,
       AWS_ENDPOINT_URL: aws,
       AWS_REGION: options.region,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildProgram } from "../../cli/program.js";
 import { CONFIG_ENV_VARS } from "../../lib/config.js";
+import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { fromRoot } from "../../lib/paths.js";
 
 /**
@@ -97,6 +98,11 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["ecsmon"\]$/m);
     expect(existsSync(fromRoot(".dockerignore"))).toBe(true);
+  });
+
+  it("sets the malloc tuning every long-running process gets (lib/malloc-tuning.ts)", () => {
+    for (const [name, value] of Object.entries(MALLOC_TUNING))
+      expect(dockerfile).toMatch(new RegExp(`^ENV ${name}=${value}$`, "m"));
   });
 
   it("copies every source folder the build compiles", () => {
