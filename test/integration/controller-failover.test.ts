@@ -10,6 +10,7 @@ import { NodeSyncJob } from "../../crds-like-schemas/index.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { controllerEnv } from "../helpers/controller-env.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
@@ -52,13 +53,7 @@ const until = <T>(what: string, probe: Probe<T>, timeoutMs = 20_000) => pollUnti
 async function startReplica(id: string): Promise<Replica> {
   const port = await freePort();
   const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_ENDPOINT_URL: sim.endpoint,
-      AWS_REGION: sim.region,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      REDIS_URL: redisServer.url,
+    env: controllerEnv(sim, redisServer.url, {
       ECSMON_CONTROLLER_ID: id,
       ECSMON_API_BIND: `127.0.0.1:${port}`,
       ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
@@ -67,7 +62,7 @@ async function startReplica(id: string): Promise<Replica> {
       ECSMON_AWS_RPS: "200",
       ECSMON_AWS_BURST: "200",
       LOG_LEVEL: "warn",
-    },
+    }),
     stdio: ["ignore", "ignore", "pipe"],
   });
   const stderr: string[] = [];

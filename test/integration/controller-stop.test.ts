@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { controllerEnv } from "../helpers/controller-env.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -26,17 +27,11 @@ afterAll(async () => {
 async function startController() {
   const port = await freePort();
   const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_ENDPOINT_URL: sim.endpoint,
-      AWS_REGION: sim.region,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      REDIS_URL: redis.url,
+    env: controllerEnv(sim, redis.url, {
       ECSMON_API_BIND: `127.0.0.1:${port}`,
       ECSMON_SHUTDOWN_TIMEOUT: "2s",
       LOG_LEVEL: "warn",
-    },
+    }),
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
