@@ -122,6 +122,29 @@ describe("TargetRegistry", () => {
     expect(r.targetViews().find((v) => v.id === "task/t1/app/8080/metrics")?.failures).toBe(1);
   });
 
+  it("keeps repeated successes of a healthy target out of the machine and of Redis, but shows their time", async () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    const id = "task/t1/app/8080/metrics";
+    const view = () => r.targetViews().find((v) => v.id === id);
+    r.applyPlan(plan([desired(1, "n1")]));
+    r.markAssigned(ids(r));
+    r.applyHealth([{ targetId: id, ok: false, errorClass: "timeout", receivedAt: 1_500 }]);
+    r.applyHealth([{ targetId: id, ok: true, receivedAt: 2_000 }]);
+    expect(view()?.state).toBe("active.healthy");
+    await r.persist(fence);
+
+    for (const receivedAt of [3_000, 4_000, 5_000]) r.applyHealth([{ targetId: id, ok: true, receivedAt }]);
+    expect(await r.persist(fence)).toBe(0);
+    expect(view()?.lastHealthAt).toBe(new Date(5_000).toISOString());
+    r.applyHealth([{ targetId: id, ok: true, receivedAt: 4_500 }]);
+    expect(view()?.lastHealthAt).toBe(new Date(5_000).toISOString());
+
+    r.applyHealth([{ targetId: id, ok: false, error: "connection refused", receivedAt: 6_000 }]);
+    expect(view()?.state).toBe("active.failing");
+    expect(await r.persist(fence)).toBe(1);
+  });
+
   it("orphans targets when the agent is lost and reassigns them when it returns", () => {
     const clock = { now: 1_000 };
     const r = make(clock);

@@ -69,6 +69,11 @@ export class TargetRegistry {
   private readonly pendingDeletes = new Set<string>();
   /** Agents that left `lost` since the last tick. */
   private readonly cameBack = new Set<string>();
+  /**
+   * Receive time of each target's newest health result. Not persisted: the reports in Redis are the record, and
+   * a replica that takes over reads them on its first reconcile.
+   */
+  private readonly lastHealthAt = new Map<string, number>();
 
   constructor(options: TargetRegistryOptions) {
     this.cluster = options.cluster;
@@ -185,11 +190,19 @@ export class TargetRegistry {
     return { lost, back };
   }
 
-  /** Feeds health results newer than what each target has seen. */
+  /**
+   * Feeds health results newer than what each target has seen. A success for a target that is already healthy
+   * with no failures changes nothing but the time, which is kept here rather than in the machine: otherwise every
+   * reconcile would transition and persist all 10,000 targets of a cluster whose agents report every scrape.
+   */
   applyHealth(results: Iterable<HealthInput>): void {
     for (const r of results) {
-      const ctx = this.targets.get(r.targetId)?.context;
-      if (!ctx || (ctx.lastHealthAt !== undefined && r.receivedAt <= ctx.lastHealthAt)) continue;
+      const state = this.targets.get(r.targetId);
+      if (!state) continue;
+      const seen = this.lastHealthAt.get(r.targetId) ?? state.context.lastHealthAt;
+      if (seen !== undefined && r.receivedAt <= seen) continue;
+      this.lastHealthAt.set(r.targetId, r.receivedAt);
+      if (r.ok && isSteadilyHealthy(state)) continue;
       const event: TargetEvent = r.ok
         ? { type: "HEALTH_OK", at: r.receivedAt }
         : { type: "HEALTH_FAILED", error: r.error ?? r.errorClass, at: r.receivedAt };
@@ -230,7 +243,10 @@ export class TargetRegistry {
 
   /** Every target, including `removed` ones until the next {@link persist} forgets them. */
   targetViews(): TargetView[] {
-    return [...this.targets.values()].map((snapshot) => targetView(snapshot, this.details.get(snapshot.context.id)));
+    return [...this.targets.values()].map((state) => {
+      const { id } = state.context;
+      return targetView(state, this.details.get(id), this.lastHealthAt.get(id));
+    });
   }
 
   agentViews(): AgentView[] {
@@ -255,6 +271,7 @@ export class TargetRegistry {
     for (const [id, snapshot] of [...this.targets.entries()]) {
       if (snapshot.value !== "removed") continue;
       this.targets.delete(id);
+      this.lastHealthAt.delete(id);
       this.forget(TARGET_FIELD + id);
     }
     const targets = this.targets.changed();
@@ -291,6 +308,7 @@ export class TargetRegistry {
     this.agents.clear();
     this.persistedFields.clear();
     this.pendingDeletes.clear();
+    this.lastHealthAt.clear();
     this.details.clear();
   }
 
@@ -315,6 +333,12 @@ export class TargetRegistry {
     if (existing && existing.value !== "removed") return existing;
     return this.targets.create(id, { id, cluster: this.cluster, at, taskArn, containerName, serviceName });
   }
+}
+
+/** Healthy with no failure on record: a further success would only move `lastHealthAt`. */
+function isSteadilyHealthy(state: MachineState<typeof targetMachine>): boolean {
+  const value = state.value as { active?: unknown };
+  return value.active === "healthy" && state.context.failures === 0 && state.context.lastError === undefined;
 }
 
 /**

@@ -43,10 +43,14 @@ export interface AgentView {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-/** Builds the view from a live or persisted snapshot (only `value` and `context` are read). */
+/**
+ * Builds the view from a live or persisted snapshot (only `value` and `context` are read). `lastHealthAt` is the
+ * registry's newer time of the last health result, when it has one.
+ */
 export function targetView(
   snapshot: Pick<SnapshotFrom<typeof targetMachine>, "value" | "context">,
   detail?: DesiredTarget | undefined,
+  lastHealthAt?: number | undefined,
 ): TargetView {
   const c = snapshot.context;
   return {
@@ -65,7 +69,7 @@ export function targetView(
     lastError: c.lastError,
     failures: c.failures,
     since: iso(c.since) ?? "",
-    lastHealthAt: iso(c.lastHealthAt),
+    lastHealthAt: iso(lastHealthAt ?? c.lastHealthAt),
   };
 }
 
