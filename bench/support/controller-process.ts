@@ -106,7 +106,9 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
 
 /** The environment of a child: this process's, minus settings of ours (and malloc tuning) a shell may carry. */
 function childEnv(region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([key]) => !/^(AWS_|ECSMON_|REDIS_|MALLOC_|LOG_LEVEL$)/.test(key));
+  const inherited = Object.entries(process.env).filter(
+    ([key]) => !/^(AWS_|ECSMON_|REDIS_|MALLOC_|LOG_LEVEL$)/.test(key),
+  );
   return {
     ...Object.fromEntries(inherited),
     AWS_REGION: region,
