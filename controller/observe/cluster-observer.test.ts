@@ -333,10 +333,13 @@ describe("ClusterObserver", () => {
     expect(view.instances.map((i) => i.nodeId)).toContain("node-4");
     aws.calls = {};
     clock += 60_000;
+    const before = new Map(view.instances.map((i) => [i.nodeId, i]));
     view = await o.observe();
     expect(aws.calls).toMatchObject({ ListContainerInstances: 2, DescribeContainerInstances: 1 });
     expect(aws.calls.DescribeInstances).toBeUndefined();
     expect(view.instances).toHaveLength(4);
+    // Unchanged instances stay the same objects across a refresh (plan() memoizes by identity).
+    for (const instance of view.instances) expect(instance).toBe(before.get(instance.nodeId));
   });
 
   it("an EC2 instance id EC2 does not know does not fail the cycle", async () => {

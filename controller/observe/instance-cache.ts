@@ -96,7 +96,10 @@ export class InstanceCache {
     );
     for (const ci of described) {
       const instance = toObservedInstance(ci, ci.ec2InstanceId ? this.ec2Facts.get(ci.ec2InstanceId) : undefined);
-      if (instance) base.set(instance.containerInstanceArn, instance);
+      if (!instance) continue;
+      // An unchanged instance stays the same object: plan() memoizes its tasks' targets by identity.
+      const known = this.instances.get(instance.containerInstanceArn);
+      base.set(instance.containerInstanceArn, known && sameFields(known, instance) ? known : instance);
     }
     await this.loadInstanceTypes(
       [...base.values()].map((i) => i.instanceType).filter((t): t is string => Boolean(t)),
@@ -212,4 +215,10 @@ export class InstanceCache {
 function isClientError(error: unknown, codes: RegExp): boolean {
   const cause = (error as { cause?: unknown }).cause;
   return classifyAwsError(cause) === "client_error" && codes.test(awsErrorCode(cause));
+}
+
+/** Shallow equality of two flat records (ObservedInstance holds only strings, numbers and booleans). */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
