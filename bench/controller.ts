@@ -22,7 +22,8 @@ import type { BenchResult } from "./types.js";
  *
  * 1. The headline figures come from the real `ecsmon controller` in its own process (bench/support/
  *    controller-process.ts), with the simulator and a redis-server in processes of their own, so its RSS is
- *    the controller's alone: first sync, steady reconciles (wall time, AWS calls by operation) and RSS.
+ *    the controller's alone: first sync, steady reconciles (wall time, AWS calls by operation) and RSS. During
+ *    the steady phase emulated agents report every target's health (bench/support/health-reports.ts).
  * 2. Figures that need to drive the simulator's state or time plan() alone run in this process with a bare
  *    ClusterObserver + plan() and real SDK clients over HTTP: the cycle after N task changes, plan() time and
  *    the heap that observer + plan hold. (No RSS here: the simulator shares this process.)
@@ -39,6 +40,8 @@ const RECONCILE_INTERVAL = "10s";
 /** Steady phase: at least 60 s and 6 reconciles (≈ 70 s at the 10 s interval); BENCH_QUICK=1 shortens it. */
 const STEADY = benchQuick() ? { cycles: 3, ms: 20_000 } : { cycles: 6, ms: 60_000 };
 const RSS_GOAL = "≤ 300 MB (286 MiB)";
+/** Emulated agents report every target's health this often during the steady phase (a 5 s scrape interval). */
+const HEALTH_REPORT_MS = 5_000;
 
 export async function run(): Promise<BenchResult[]> {
   const scenarioPath = fromRoot("sim/scenarios/large.yaml");
@@ -54,6 +57,7 @@ export async function run(): Promise<BenchResult[]> {
     reconcileInterval: RECONCILE_INTERVAL,
     steadyCycles: STEADY.cycles,
     steadyMs: STEADY.ms,
+    healthReportMs: HEALTH_REPORT_MS,
   };
   // As deployed (the image sets MALLOC_TUNING), then the same run under glibc's defaults as the baseline.
   const deployed = await runControllerProcess({ ...common, env: MALLOC_TUNING });
@@ -116,7 +120,7 @@ function rssFigures({ steady }: ControllerProcessRun, label: string): BenchResul
   return [
     row(`controller RSS, steady (median), ${label}`, Math.round(median(steady.rss)), "MiB", {
       goal: RSS_GOAL,
-      note: `VmRSS every 250 ms over ${window}; ${steady.rss.length} samples`,
+      note: `VmRSS every 250 ms over ${window}; ${steady.rss.length} samples; every target reports health every ${HEALTH_REPORT_MS / 1_000} s`,
     }),
     row(`controller RSS, steady (max), ${label}`, Math.round(Math.max(...steady.rss)), "MiB", { goal: RSS_GOAL }),
     row(`controller peak RSS (VmHWM, first sync included), ${label}`, Math.round(steady.peakRss ?? Number.NaN), "MiB", {

@@ -8,6 +8,7 @@ import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import type { RequestCount } from "../../sim/aws/counters.js";
 import { byOperation, type Calls, diffCalls } from "./aws-calls.js";
+import { emulateHealthReports } from "./health-reports.js";
 import {
   type BenchChild,
   getJson,
@@ -55,6 +56,8 @@ export interface ControllerProcessOptions {
   steadyMs: number;
   /** Extra environment of the controller process (e.g. the image's malloc tuning). */
   env?: Readonly<Record<string, string>>;
+  /** During the steady phase, every target reports a successful scrape this often (emulated agents). */
+  healthReportMs: number;
 }
 
 export interface ControllerProcessRun {
@@ -95,8 +98,17 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
       ...published,
       calls: diffCalls(await simCalls(endpoint), callsBefore),
     };
-    const steady = await measureSteady(controller, api, endpoint, options);
-    return { firstSync, steady };
+    const health = await emulateHealthReports({
+      api,
+      redisUrl: redisServer.url,
+      cluster: options.cluster,
+      periodMs: options.healthReportMs,
+    });
+    try {
+      return { firstSync, steady: await measureSteady(controller, api, endpoint, options) };
+    } finally {
+      await health.stop();
+    }
   } finally {
     // Controller first: its SIGTERM handler waits on Redis, and would hang if Redis were already gone.
     await stopAll([controller, sim, redis]);
