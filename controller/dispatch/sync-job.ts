@@ -1,4 +1,4 @@
-import { createHash, hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
   type ClusterSpec,
   NODE_SYNC_CONTRACT,
@@ -6,6 +6,7 @@ import {
   type ScrapeTarget,
 } from "../../crds-like-schemas/index.js";
 import { parseDuration } from "../../lib/duration.js";
+import { identityDigest } from "../../lib/identity-digest.js";
 import type { NodePayload } from "../model.js";
 
 /** A sync job before the dispatcher versions it. */
@@ -82,16 +83,8 @@ export function syncJobHash(job: UnversionedSyncJob): string {
   return jobHash.digest("hex");
 }
 
-const elementDigests = new WeakMap<object, string>();
-
-function elementDigest(element: object): string {
-  let digest = elementDigests.get(element);
-  if (digest === undefined) {
-    digest = hash("sha256", stableStringify(element));
-    elementDigests.set(element, digest);
-  }
-  return digest;
-}
+/** Digest of one target or stats assignment, cached by identity (plan outputs are never mutated). */
+const elementDigest = identityDigest((element: object) => stableStringify(element));
 
 /** JSON with object keys sorted and undefined members left out. */
 function stableStringify(value: unknown): string {

@@ -33,10 +33,6 @@ export class MachineStore<M extends AnyStateMachine> {
     return this.snapshots.get(key);
   }
 
-  has(key: string): boolean {
-    return this.snapshots.has(key);
-  }
-
   keys(): IterableIterator<string> {
     return this.snapshots.keys();
   }

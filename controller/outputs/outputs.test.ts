@@ -111,14 +111,20 @@ describe("SdStore", () => {
     expect(await store.put("a", sdDocument([desired(1)]), fence)).toBe(false);
     expect(await store.put("b", sdDocument([desired(2)]), fence)).toBe(true);
     const reader = new SdStore(redis, prefix);
-    expect((await reader.all(["a", "b", "c"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
+    expect((await parseGroups(await reader.snapshot(["a", "b", "c"]))).map((g) => g.targets[0])).toEqual([
+      "10.0.0.1:9100",
+      "10.0.0.2:9200",
+    ]);
     const lost = { assertHeld: async () => Promise.reject(new Error("lease lost")) };
     await expect(reader.put("a", sdDocument([]), lost)).rejects.toThrow("lease lost");
-    expect(await reader.all(["a"])).toHaveLength(1);
+    expect(await parseGroups(await reader.snapshot(["a"]))).toHaveLength(1);
 
     await redis.del(store.key("a"));
-    expect((await reader.all(["a", "b"])).map((g) => g.targets[0])).toEqual(["10.0.0.1:9100", "10.0.0.2:9200"]);
-    expect(await new SdStore(redis, prefix).all(["a", "b"])).toHaveLength(1);
+    expect((await parseGroups(await reader.snapshot(["a", "b"]))).map((g) => g.targets[0])).toEqual([
+      "10.0.0.1:9100",
+      "10.0.0.2:9200",
+    ]);
+    expect(await parseGroups(await new SdStore(redis, prefix).snapshot(["a", "b"]))).toHaveLength(1);
   });
 
   it("serves http_sd from the stored JSON, re-reads a body only when its digest changes, and ignores corrupt ones", async () => {

@@ -85,11 +85,6 @@ export class SdStore {
     return { revision, clusters: out };
   }
 
-  /** Groups of every listed cluster, parsed, in cluster order. */
-  async all(clusters: readonly string[]): Promise<TargetGroup[]> {
-    return parseGroups(await this.snapshot(clusters));
-  }
-
   /**
    * Reads and validates a cluster's body (gzip, or plain JSON from an older writer); undefined when unusable. The
    * stored digest identifies it; without one (an older writer) the SHA-256 of the JSON does.

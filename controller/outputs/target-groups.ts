@@ -1,6 +1,7 @@
-import { createHash, hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
+import { identityDigest } from "../../lib/identity-digest.js";
 import type { DesiredTarget } from "../model.js";
 
 /** One entry of Prometheus file_sd / http_sd: `{ targets: ["host:port"], labels: {...} }`. */
@@ -28,11 +29,8 @@ export interface SdDocument {
   gzip(): Promise<Buffer>;
 }
 
-/**
- * Digest of each target's group, by identity: plan() hands out the same DesiredTarget objects while a task is
- * unchanged (they are never mutated), so a steady reconcile re-hashes nothing.
- */
-const groupDigests = new WeakMap<DesiredTarget, string>();
+/** Digest of each target's group, cached by identity (plan outputs are never mutated). */
+const groupDigest = identityDigest((target: DesiredTarget) => JSON.stringify(toTargetGroup(target)));
 
 /** Groups are fed to gzip in chunks of about this many characters. */
 const GZIP_CHUNK_CHARS = 256 * 1024;
@@ -45,14 +43,7 @@ const GZIP_CHUNK_CHARS = 256 * 1024;
 export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
   const sorted = byId(targets);
   const documentHash = createHash("sha256").update(`sd/v1 ${sorted.length}`);
-  for (const target of sorted) {
-    let digest = groupDigests.get(target);
-    if (digest === undefined) {
-      digest = hash("sha256", JSON.stringify(toTargetGroup(target)));
-      groupDigests.set(target, digest);
-    }
-    documentHash.update(digest);
-  }
+  for (const target of sorted) documentHash.update(groupDigest(target));
   return { digest: documentHash.digest("hex"), gzip: () => gzipGroups(sorted) };
 }
 
