@@ -10,7 +10,7 @@ import { ClusterLease, LeaseLostError } from "../leases/cluster-lease.js";
 import type { NodePayload } from "../model.js";
 import { NodeDispatcher, nodeKeys } from "./node-dispatcher.js";
 import { ReportConsumer, type ReportKind } from "./report-consumer.js";
-import { ReportStore } from "./report-store.js";
+import { ReportStore, type StoredHealth } from "./report-store.js";
 import { buildNodeSyncJob, buildPoolSyncJob, poolNodeId } from "./sync-job.js";
 
 let server: RedisServer;
@@ -159,10 +159,43 @@ describe("ReportConsumer", () => {
     for (let i = 0; i < 100 && kinds.length < 4; i++) await sleep(50);
     expect(kinds.sort()).toEqual(["health", "heartbeat", "invalid", "invalid"]);
     expect((await store.heartbeats("demo")).get("n1")?.generation).toBe(4);
-    expect((await store.health("demo")).get("t1")?.errorClass).toBe("timeout");
+    const health: Array<[string, StoredHealth | undefined]> = [];
+    await store.forEachHealth("demo", (batch) => health.push(...batch));
+    expect(health).toEqual([["t1", expect.objectContaining({ nodeId: "n1", errorClass: "timeout" })]]);
     const failed = await queue.getJobCounts("failed");
     expect(failed.failed).toBe(0);
     await queue.close();
     await consumer.close();
+  });
+});
+
+describe("ReportStore", () => {
+  it("visits every stored health result in bounded batches and names corrupt entries", async () => {
+    const store = new ReportStore(redis, `t-${randomUUID()}`);
+    const at = new Date().toISOString();
+    const results = Array.from({ length: 2_500 }, (_, i) => ({
+      targetId: `t${i}`,
+      ok: true,
+      durationMs: 1,
+      samples: 1,
+      at,
+    }));
+    await store.putHealth("demo", "n1", results, 1_000);
+    await redis.hset(store.key("demo", "health"), "broken", "{not json");
+    const batches: number[] = [];
+    const seen = new Map<string, StoredHealth | undefined>();
+    await store.forEachHealth(
+      "demo",
+      (batch) => {
+        batches.push(batch.length);
+        for (const [id, health] of batch) seen.set(id, health);
+      },
+      500,
+    );
+    expect(seen.size).toBe(2_501);
+    expect(seen.get("t42")).toEqual({ ...results[42], nodeId: "n1", receivedAt: 1_000 });
+    expect(seen.has("broken") && seen.get("broken") === undefined).toBe(true);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(Math.max(...batches)).toBeLessThan(2_501);
   });
 });

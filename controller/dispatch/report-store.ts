@@ -64,8 +64,26 @@ export class ReportStore {
     return this.readAll<StoredHeartbeat>(this.key(cluster, "heartbeats"));
   }
 
-  health(cluster: string): Promise<Map<string, StoredHealth>> {
-    return this.readAll<StoredHealth>(this.key(cluster, "health"));
+  /**
+   * Visits a cluster's health results in batches of about `batchSize` (HSCAN), so that a large fleet's results are
+   * never all in memory at once: each batch is garbage as soon as `visit` returns. A result changed during the
+   * scan may be visited twice or in its old or new version, as HSCAN guarantees only that every field present
+   * throughout is visited at least once. Corrupt entries come as `undefined` (their field is still named).
+   */
+  async forEachHealth(
+    cluster: string,
+    visit: (batch: Array<[targetId: string, health: StoredHealth | undefined]>) => void,
+    batchSize = 1_000,
+  ): Promise<void> {
+    const key = this.key(cluster, "health");
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, "COUNT", batchSize);
+      const batch: Array<[string, StoredHealth | undefined]> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) batch.push([flat[i] as string, parseJson(flat[i + 1] as string)]);
+      visit(batch);
+      cursor = next;
+    } while (cursor !== "0");
   }
 
   capacity(cluster: string): Promise<Map<string, StoredCapacity>> {
@@ -81,12 +99,18 @@ export class ReportStore {
     const raw = await this.redis.hgetall(key);
     const out = new Map<string, T>();
     for (const [field, json] of Object.entries(raw)) {
-      try {
-        out.set(field, JSON.parse(json) as T);
-      } catch {
-        // A corrupt entry is skipped; the next report overwrites it.
-      }
+      const value = parseJson<T>(json);
+      // A corrupt entry is skipped; the next report overwrites it.
+      if (value !== undefined) out.set(field, value);
     }
     return out;
+  }
+}
+
+function parseJson<T>(json: string): T | undefined {
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return undefined;
   }
 }

@@ -227,9 +227,8 @@ export class TargetRegistry {
     return pruned;
   }
 
-  /** Ids of every target the registry holds. */
-  targetIds(): Set<string> {
-    return new Set(this.targets.keys());
+  hasTarget(id: string): boolean {
+    return this.targets.get(id) !== undefined;
   }
 
   /** Node ids whose agent is not lost (the plan's `liveAgents`). */

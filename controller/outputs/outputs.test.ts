@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import type { DesiredTarget } from "../model.js";
@@ -150,8 +150,25 @@ describe("SdStore", () => {
     await redis.set(writer.digestKey("a"), "changed");
     const corrupt = await reader.snapshot(["a", "empty", "b"]);
     expect(corrupt.clusters.get("a")?.gzip).toBe(first.clusters.get("a")?.gzip);
+    const valid = gzipSync(JSON.stringify(toTargetGroups([desired(5)])));
+    const unusable = [
+      gzipSync('{"targets": []}'), // gzip, but not a JSON array
+      valid.subarray(0, valid.length - 4), // truncated: gzip's length check fails
+      Buffer.concat([valid.subarray(0, valid.length - 8), Buffer.alloc(8)]), // CRC and length zeroed
+    ];
+    for (const [i, body] of unusable.entries()) {
+      await redis.multi().set(writer.key("a"), body).set(writer.digestKey("a"), `bad-${i}`).exec();
+      expect((await reader.snapshot(["a"])).clusters.get("a")?.gzip).toBe(first.clusters.get("a")?.gzip);
+    }
+    await redis.multi().set(writer.key("a"), valid).set(writer.digestKey("a"), "good").exec();
+    expect((await parseGroups(await reader.snapshot(["a"]))).map((g) => g.targets[0])).toEqual(["10.0.0.5:9500"]);
 
     expect(await writer.put("a", sdDocument([desired(4)]), fence)).toBe(true);
+    // The writer serves what it wrote without reading it back.
+    const reads = vi.spyOn(redis, "getBuffer");
+    expect((await parseGroups(await writer.snapshot(["a"]))).map((g) => g.targets[0])).toEqual(["10.0.0.4:9400"]);
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
     const changed = await reader.snapshot(["a", "empty", "b"]);
     expect(changed.revision).not.toBe(first.revision);
     expect((await parseGroups(changed)).map((g) => g.targets[0])).toEqual([

@@ -4,7 +4,7 @@ import { parseDuration } from "../../lib/duration.js";
 import type { Logger } from "../../lib/logger.js";
 import type { ClusterCapacity } from "../capacity/compute-capacity.js";
 import type { NodeDispatcher } from "../dispatch/node-dispatcher.js";
-import type { ReportStore } from "../dispatch/report-store.js";
+import type { ReportStore, StoredHealth } from "../dispatch/report-store.js";
 import { buildNodeSyncJob, buildPoolSyncJob } from "../dispatch/sync-job.js";
 import type { ClusterLease } from "../leases/cluster-lease.js";
 import type { TargetRegistry } from "../machines/target-registry.js";
@@ -140,12 +140,11 @@ export class ClusterReconciler {
       this.deps.registry.resyncPersisted();
     }
     await this.dispatch(spec, planned);
-    const health = await this.deps.reports.health(this.cluster);
-    registry.applyHealth(health.values());
+    const staleHealth = await this.applyHealthReports();
     registry.tick();
     const pruned = registry.pruneAgents(AGENT_RETENTION_MS);
     await registry.persist(lease);
-    await this.forgetStaleReports(health, pruned);
+    await this.forgetStaleReports(staleHealth, pruned);
 
     if (await this.deps.sd.put(this.cluster, sdDocument(planned.targets), lease)) {
       this.deps.metrics.sdWrites.labels("http_sd").inc();
@@ -257,11 +256,28 @@ export class ClusterReconciler {
     }
   }
 
+  /**
+   * Feeds the stored health results to the target machines batch by batch (10,000 targets report every scrape
+   * interval; holding them all across awaits would promote them to the old generation). Returns the ids of
+   * results whose target the registry no longer holds.
+   */
+  private async applyHealthReports(): Promise<string[]> {
+    const { registry, reports } = this.deps;
+    const stale: string[] = [];
+    await reports.forEachHealth(this.cluster, (batch) => {
+      const results: StoredHealth[] = [];
+      for (const [targetId, health] of batch) {
+        if (!registry.hasTarget(targetId)) stale.push(targetId);
+        else if (health) results.push(health);
+      }
+      registry.applyHealth(results);
+    });
+    return stale;
+  }
+
   /** Drops health results of targets that no longer exist and the reports of pruned agents. */
-  private async forgetStaleReports(health: Map<string, unknown>, prunedAgents: string[]): Promise<void> {
-    const known = this.deps.registry.targetIds();
-    const stale = [...health.keys()].filter((id) => !known.has(id));
-    await this.deps.reports.forget(this.cluster, "health", stale);
+  private async forgetStaleReports(staleHealth: string[], prunedAgents: string[]): Promise<void> {
+    await this.deps.reports.forget(this.cluster, "health", staleHealth);
     await this.deps.reports.forget(this.cluster, "heartbeats", prunedAgents);
     await this.deps.reports.forget(this.cluster, "capacity", prunedAgents);
   }

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { buildProgram } from "../../cli/program.js";
 import type { StatusDocument } from "../../controller/api/status-view.js";
+import { ReportStore } from "../../controller/dispatch/report-store.js";
 import type { AgentView, TargetView } from "../../controller/machines/views.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
-import { NodeSyncJob, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import { NodeSyncJob, REPORTS_QUEUE, type TargetHealth } from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
 import { createRedisConnection } from "../../lib/redis.js";
@@ -167,6 +168,38 @@ describe("controller against the simulator", () => {
       `/api/v1/targets/${encodeURIComponent(`${victim?.taskArn}/${victim?.container}/8080/internal/metrics`)}`,
     );
     expect("message" in gone || (gone as unknown as TargetView).state === "draining").toBe(true);
+  });
+
+  it("applies stored health results to their targets and forgets results of targets it does not hold", async () => {
+    const reports = new ReportStore(redis, keyPrefix);
+    const targets = await api<{ targets: TargetView[] }>("/api/v1/targets?cluster=demo");
+    const live = targets.targets.find((t) => t.state.startsWith("active"));
+    expect(live).toBeDefined();
+    const at = new Date().toISOString();
+    const result = (targetId: string, ok: boolean): TargetHealth => ({
+      targetId,
+      ok,
+      ...(ok ? {} : { errorClass: "timeout" as const }),
+      durationMs: 3,
+      samples: 1,
+      at,
+    });
+    await reports.putHealth(
+      "demo",
+      live?.nodeId ?? "pool",
+      [result(live?.id ?? "", false), result("no-such-target", false)],
+      Date.now(),
+    );
+    await until("the failing result to reach its target and the unknown one to be forgotten", async () => {
+      const view = await api<TargetView>(`/api/v1/targets/${encodeURIComponent(live?.id ?? "")}`);
+      const stored = await redis.hkeys(reports.key("demo", "health"));
+      return view.state === "active.failing" && !stored.includes("no-such-target") && stored.includes(live?.id ?? "");
+    });
+    await reports.putHealth("demo", live?.nodeId ?? "pool", [result(live?.id ?? "", true)], Date.now());
+    await until("the target to be healthy again", async () => {
+      const view = await api<TargetView>(`/api/v1/targets/${encodeURIComponent(live?.id ?? "")}`);
+      return view.state === "active.healthy";
+    });
   });
 
   it("keeps the last good spec when the parameter turns into garbage, with a condition saying why", async () => {
