@@ -12,7 +12,7 @@ import { ReportStore } from "./dispatch/report-store.js";
 import { LeaseManager } from "./leases/lease-manager.js";
 import { ControllerMetrics } from "./outputs/controller-metrics.js";
 import { FileSdWriter } from "./outputs/file-sd-writer.js";
-import { httpSdGzip, parseGroups, SdStore } from "./outputs/sd-store.js";
+import { httpSdGzip, SdStore, snapshotGroups } from "./outputs/sd-store.js";
 import type { CapacityPort, ObserverFactory, SpecSource } from "./reconcile/ports.js";
 
 /** Everything the controller needs, injected (no env, no globals). */
@@ -169,7 +169,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     if (revision !== httpSd.revision) httpSd = { revision, gzip: await httpSdGzip(published) };
     const writer = fileSd;
     if (!writer || !ctx.specSource.current() || revision === fileSdRevision) return;
-    if (await writer.write(await parseGroups(published))) metrics.sdWrites.labels("file_sd").inc();
+    if (await writer.write(snapshotGroups(published))) metrics.sdWrites.labels("file_sd").inc();
     if (writer === fileSd) fileSdRevision = revision;
   };
 

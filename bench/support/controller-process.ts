@@ -91,7 +91,7 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
     const callsBefore = await simCalls(endpoint);
     const api = `http://127.0.0.1:${await freePort()}`;
     const spawnedAt = performance.now();
-    controller = startControllerChild(options, endpoint, api, redisServer.url);
+    controller = startControllerChild(options, endpoint, api, redisServer.url, join(dir, "file_sd.yml"));
     const published = await firstReconcile(controller, api);
     const firstSync = {
       ms: performance.now() - spawnedAt,
@@ -152,8 +152,21 @@ function startControllerChild(
   endpoint: string,
   api: string,
   redisUrl: string,
+  fileSd: string,
 ): BenchChild {
-  const args = [CLI, "--log-level", "warn", "controller", "--bind", new URL(api).host, "--redis-url", redisUrl];
+  // With --file-sd, as docker-compose.yml runs it: both SD outputs are part of the memory figure.
+  const args = [
+    CLI,
+    "--log-level",
+    "warn",
+    "controller",
+    "--bind",
+    new URL(api).host,
+    "--redis-url",
+    redisUrl,
+    "--file-sd",
+    fileSd,
+  ];
   const env = childEnv(options.region, {
     AWS_ENDPOINT_URL: endpoint,
     ECSMON_AWS_RPS: String(options.rps),

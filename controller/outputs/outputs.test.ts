@@ -12,9 +12,9 @@ import { parse } from "yaml";
 import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import type { DesiredTarget } from "../model.js";
 import { ControllerMetrics } from "./controller-metrics.js";
-import { FileSdWriter, renderFileSd } from "./file-sd-writer.js";
-import { httpSdGzip, parseGroups, SdStore } from "./sd-store.js";
-import { sdDocument, toTargetGroups } from "./target-groups.js";
+import { EMPTY_FILE_SD, FileSdWriter } from "./file-sd-writer.js";
+import { httpSdGzip, type SdSnapshot, SdStore, snapshotGroups } from "./sd-store.js";
+import { sdDocument, type TargetGroup, toTargetGroups } from "./target-groups.js";
 
 const run = promisify(execFile);
 let server: RedisServer;
@@ -69,11 +69,28 @@ describe("toTargetGroups", () => {
   });
 });
 
+/** Every group of a snapshot, collected. */
+async function parseGroups(snapshot: SdSnapshot): Promise<TargetGroup[]> {
+  const groups: TargetGroup[] = [];
+  for await (const group of snapshotGroups(snapshot)) groups.push(group);
+  return groups;
+}
+
 describe("FileSdWriter", () => {
   it("writes atomically, only on change, and the result passes promtool", async () => {
     const path = join(dir, `sd-${randomUUID()}.yaml`);
     const writer = new FileSdWriter(path);
-    const groups = toTargetGroups([desired(1), desired(2, { team: "b" })]);
+    // Values YAML would read as other types or reject unquoted, and characters it must see escaped.
+    const tricky = {
+      on: "yes",
+      null: "~",
+      n: "1e3",
+      colon: "a: b #c",
+      dash: "- x",
+      ctl: "\u0085\u007f\ufeff\t\n",
+      q: '"\\',
+    };
+    const groups = toTargetGroups([desired(1), desired(2, { team: "b", ...tricky })]);
     expect(await writer.write(groups)).toBe(true);
     const first = await stat(path);
     expect(await writer.write(groups)).toBe(false);
@@ -94,11 +111,36 @@ describe("FileSdWriter", () => {
     expect(await fresh.write(toTargetGroups([desired(3)]))).toBe(true);
   });
 
+  it("streams many groups from an async source", async () => {
+    const path = join(dir, `many-${randomUUID()}.yaml`);
+    const groups = toTargetGroups(Array.from({ length: 2_000 }, (_, i) => desired(i + 1, { team: `team-${i}` })));
+    async function* source() {
+      yield* groups;
+    }
+    expect(await new FileSdWriter(path).write(source())).toBe(true);
+    expect(parse(await readFile(path, "utf8"))).toEqual(groups);
+  });
+
   it("leaves the old file in place when the write fails", async () => {
     const path = join(dir, `missing-${randomUUID()}`, "sd.yaml");
     const writer = new FileSdWriter(path);
     await expect(writer.write(toTargetGroups([desired(1)]))).rejects.toThrow();
-    expect(renderFileSd([])).toBe("[]\n");
+
+    // A source that fails halfway (a corrupt group in Redis) leaves the previous file and no temporary file.
+    const kept = join(dir, `kept-${randomUUID()}.yaml`);
+    const keeper = new FileSdWriter(kept);
+    await keeper.write(toTargetGroups([desired(1)]));
+    const before = await readFile(kept, "utf8");
+    async function* failing() {
+      yield* toTargetGroups(Array.from({ length: 1_000 }, (_, i) => desired(i + 1)));
+      throw new Error("corrupt group");
+    }
+    await expect(keeper.write(failing())).rejects.toThrow("corrupt group");
+    expect(await readFile(kept, "utf8")).toBe(before);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    const empty = join(dir, `empty-${randomUUID()}.yaml`);
+    expect(await new FileSdWriter(empty).write([])).toBe(true);
+    expect(await readFile(empty, "utf8")).toBe(EMPTY_FILE_SD);
   });
 });
 

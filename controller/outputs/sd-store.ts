@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { promisify } from "node:util";
 import { createGunzip, gunzip, gzip } from "node:zlib";
 import type { Redis } from "ioredis";
+import { jsonArrayElements } from "./json-array-elements.js";
 import type { SdDocument, TargetGroup } from "./target-groups.js";
 
 export interface SdFence {
@@ -123,13 +124,16 @@ export async function httpSdGzip(snapshot: SdSnapshot): Promise<Buffer> {
   return gzipAsync(`[${parts.join(",")}]`);
 }
 
-/** Every cluster's groups of a snapshot, parsed, in cluster order. */
-export async function parseGroups(snapshot: SdSnapshot): Promise<TargetGroup[]> {
-  const groups: TargetGroup[] = [];
+/**
+ * Every cluster's groups of a snapshot, in cluster order, parsed one by one as the bodies are inflated: the
+ * documents are never held whole. Throws on a group that is not valid JSON.
+ */
+export async function* snapshotGroups(snapshot: SdSnapshot): AsyncGenerator<TargetGroup> {
   for (const { gzip } of snapshot.clusters.values()) {
-    for (const group of JSON.parse((await gunzipAsync(gzip)).toString("utf8")) as TargetGroup[]) groups.push(group);
+    const inflated = createGunzip();
+    inflated.end(gzip);
+    for await (const element of jsonArrayElements(inflated)) yield JSON.parse(element) as TargetGroup;
   }
-  return groups;
 }
 
 const gzipAsync = promisify(gzip);
