@@ -21,8 +21,9 @@ import type { BenchResult } from "./types.js";
  * The controller on sim/scenarios/large.yaml (500 instances, 10,000 tasks, 2,000 task definitions), in two parts.
  *
  * 1. The headline figures come from the real `ecsmon controller` in its own process (bench/support/
- *    controller-process.ts), with the simulator and a redis-server in processes of their own, so its RSS is
- *    the controller's alone: first sync, steady reconciles (wall time, AWS calls by operation) and RSS. During
+ *    controller-process.ts, with `--file-sd` as docker-compose.yml runs it), with the simulator and a
+ *    redis-server in processes of their own, so its RSS is the controller's alone: first sync, steady
+ *    reconciles (wall time, AWS calls by operation) and RSS. During
  *    the steady phase emulated agents report every target's health (bench/support/health-reports.ts).
  * 2. Figures that need to drive the simulator's state or time plan() alone run in this process with a bare
  *    ClusterObserver + plan() and real SDK clients over HTTP: the cycle after N task changes, plan() time and

@@ -77,7 +77,7 @@ export const EMPTY_FILE_SD = "[]\n";
  * One group as an item of the file's top-level YAML sequence; the file is the concatenation of its groups.
  * Every scalar is double-quoted (JSON's escaping is YAML's), so no key or value is ever read as another type
  * (`on`, `null`, `1e3`). The C1 controls, DEL and the BOM, which JSON leaves raw but YAML does not allow, are
- * escaped too. This is ~50× faster than a general YAML serialiser on 10,000 groups.
+ * escaped too. ~6× faster than the `yaml` library on 10,000 groups.
  */
 export function renderGroup(group: TargetGroup): string {
   let out = group.targets.length === 0 ? "- targets: []\n" : "- targets:\n";
@@ -88,10 +88,16 @@ export function renderGroup(group: TargetGroup): string {
   return out;
 }
 
-const YAML_UNPRINTABLE = /[\u007f-\u009f\ufeff]/g;
+/** Characters JSON leaves raw that YAML does not allow unescaped. */
+const YAML_UNPRINTABLE = /[\u007f-\u009f\ufeff]/;
 
 function yamlString(text: string): string {
-  return JSON.stringify(text).replace(YAML_UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const quoted = JSON.stringify(text);
+  if (!YAML_UNPRINTABLE.test(quoted)) return quoted;
+  return quoted.replace(
+    new RegExp(YAML_UNPRINTABLE, "g"),
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 async function fileDigest(path: string): Promise<string | undefined> {
