@@ -6,7 +6,9 @@ import { StringDecoder } from "node:string_decoder";
  * nesting, strings and escapes are tracked to find element boundaries; each element's own syntax is left to
  * the caller's `JSON.parse`. Throws when the text is not an array or ends inside one.
  */
-export async function* jsonArrayElements(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* jsonArrayElements(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<string> {
   const decoder = new StringDecoder("utf8");
   let started = false;
   let ended = false;
