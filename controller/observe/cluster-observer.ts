@@ -197,7 +197,7 @@ export class ClusterObserver {
         clusterArn,
         region: this.options.region,
         observedAt: new Date(startedAt).toISOString(),
-        tasks: [...this.tasks.snapshot().values()].sort((a, b) => (a.taskArn < b.taskArn ? -1 : 1)),
+        tasks: [...this.tasks.values()].sort((a, b) => (a.taskArn < b.taskArn ? -1 : 1)),
         taskDefinitions: this.inUseDefinitions,
         instances: [...this.instances.current().values()],
         instanceTypes: new Map(this.instances.instanceTypes()),
@@ -246,8 +246,14 @@ export class ClusterObserver {
     return { clusterArn: this.clusterArn, clusterName: this.clusterName };
   }
 
+  /**
+   * Every RUNNING task: cached settled tasks as they are, DescribeTasks for the rest. Each page is matched
+   * against the cache as it arrives and the cached task's own ARN is kept, so the pages' 10,000 fresh strings
+   * die young instead of being held across 100 awaits (which promoted them to the old generation every cycle).
+   */
   private async listAndDescribe(clusterArn: string, recorder: CallRecorder): Promise<Map<string, ObservedTask>> {
-    const arns: string[] = [];
+    const next = new Map<string, ObservedTask>();
+    const toDescribe = new Set<string>();
     let token: string | undefined;
     do {
       const page = await recorder.call("ecs:ListTasks", () =>
@@ -258,18 +264,14 @@ export class ClusterObserver {
           nextToken: token,
         }),
       );
-      arns.push(...(page.taskArns ?? []));
+      for (const arn of page.taskArns ?? []) {
+        const task = this.tasks.get(arn);
+        if (task && SETTLED.has(task.lastStatus)) next.set(task.taskArn, task);
+        else toDescribe.add(arn);
+      }
       token = page.nextToken;
     } while (token);
-    const cached = this.tasks.snapshot();
-    const next = new Map<string, ObservedTask>();
-    const toDescribe: string[] = [];
-    for (const arn of new Set(arns)) {
-      const task = cached.get(arn);
-      if (task && SETTLED.has(task.lastStatus)) next.set(arn, task);
-      else toDescribe.push(arn);
-    }
-    await mapLimit(chunk(toDescribe, 100), this.concurrency, async (batch) => {
+    await mapLimit(chunk([...toDescribe], 100), this.concurrency, async (batch) => {
       const out = await recorder.call("ecs:DescribeTasks", () =>
         this.options.ecs.describeTasks({ cluster: clusterArn, tasks: batch }),
       );

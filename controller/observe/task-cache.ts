@@ -31,6 +31,14 @@ export class TaskCache {
     return new Map(this.tasks);
   }
 
+  values(): IterableIterator<ObservedTask> {
+    return this.tasks.values();
+  }
+
+  get(taskArn: string): ObservedTask | undefined {
+    return this.tasks.get(taskArn);
+  }
+
   get size(): number {
     return this.tasks.size;
   }
