@@ -1,8 +1,8 @@
 import { hash } from "node:crypto";
 import { promisify } from "node:util";
-import { createGunzip, gunzip, gzip } from "node:zlib";
+import { createGunzip, gzip } from "node:zlib";
 import type { Redis } from "ioredis";
-import { jsonArrayElements } from "./json-array-elements.js";
+import { gzipJsonArray, jsonArrayElements } from "./json-array-stream.js";
 import type { SdDocument, TargetGroup } from "./target-groups.js";
 
 export interface SdFence {
@@ -98,9 +98,8 @@ export class SdStore {
     const body = await this.redis.getBuffer(this.key(cluster));
     if (!body || body.length === 0) return undefined;
     try {
-      const gzipped = isGzip(body);
-      if (!(await isJsonArray(gzipped ? createGunzip().end(body) : [body]))) return undefined;
-      return { digest: storedDigest || sha256(body), gzip: gzipped ? body : await gzipAsync(body) };
+      if (!(await isJsonArray(bodyElements(body)))) return undefined;
+      return { digest: storedDigest || sha256(body), gzip: isGzip(body) ? body : await gzipAsync(body) };
     } catch {
       return undefined;
     }
@@ -108,19 +107,13 @@ export class SdStore {
 }
 
 /**
- * The gzipped http_sd document of a snapshot: every cluster's array joined into one. A single cluster's stored
- * body is the document as it is.
+ * The gzipped http_sd document of a snapshot: every cluster's array joined into one, element by element. A single
+ * cluster's stored body is the document as it is.
  */
 export async function httpSdGzip(snapshot: SdSnapshot): Promise<Buffer> {
   const bodies = [...snapshot.clusters.values()];
   if (bodies.length === 1 && bodies[0]) return bodies[0].gzip;
-  const parts: string[] = [];
-  for (const { gzip } of bodies) {
-    const json = (await gunzipAsync(gzip)).toString("utf8");
-    const inner = json.slice(json.indexOf("[") + 1, json.lastIndexOf("]")).trim();
-    if (inner.length > 0) parts.push(inner);
-  }
-  return gzipAsync(`[${parts.join(",")}]`);
+  return gzipJsonArray(snapshotElements(snapshot));
 }
 
 /**
@@ -128,15 +121,19 @@ export async function httpSdGzip(snapshot: SdSnapshot): Promise<Buffer> {
  * documents are never held whole. Throws on a group that is not valid JSON.
  */
 export async function* snapshotGroups(snapshot: SdSnapshot): AsyncGenerator<TargetGroup> {
-  for (const { gzip } of snapshot.clusters.values()) {
-    const inflated = createGunzip();
-    inflated.end(gzip);
-    for await (const element of jsonArrayElements(inflated)) yield JSON.parse(element) as TargetGroup;
-  }
+  for await (const element of snapshotElements(snapshot)) yield JSON.parse(element) as TargetGroup;
+}
+
+async function* snapshotElements(snapshot: SdSnapshot): AsyncGenerator<string> {
+  for (const { gzip } of snapshot.clusters.values()) yield* bodyElements(gzip);
+}
+
+/** The elements of a stored body's JSON array (gzip, or plain JSON from an older writer); a bad CRC throws. */
+function bodyElements(body: Buffer): AsyncGenerator<string> {
+  return jsonArrayElements(isGzip(body) ? createGunzip().end(body) : [body]);
 }
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 function isGzip(body: Buffer): boolean {
   return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
@@ -146,10 +143,10 @@ function sha256(bytes: Buffer): string {
   return hash("sha256", bytes);
 }
 
-/** Whether the chunks are one JSON array, walked element by element without parsing (a bad gzip CRC rejects too). */
-async function isJsonArray(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<boolean> {
+/** Whether the elements make one JSON array, walked without parsing them (a bad gzip CRC rejects too). */
+async function isJsonArray(elements: AsyncIterable<string>): Promise<boolean> {
   try {
-    for await (const _ of jsonArrayElements(chunks)) {
+    for await (const _ of elements) {
       // Each element's own syntax is left to the consumers (Prometheus, file_sd's JSON.parse).
     }
     return true;

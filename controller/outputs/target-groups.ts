@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { once } from "node:events";
-import { createGzip } from "node:zlib";
 import { identityDigest } from "../../lib/identity-digest.js";
 import type { DesiredTarget } from "../model.js";
+import { gzipJsonArray } from "./json-array-stream.js";
 
 /** One entry of Prometheus file_sd / http_sd: `{ targets: ["host:port"], labels: {...} }`. */
 export interface TargetGroup {
@@ -32,9 +31,6 @@ export interface SdDocument {
 /** Digest of each target's group, cached by identity (plan outputs are never mutated). */
 const groupDigest = identityDigest((target: DesiredTarget) => JSON.stringify(toTargetGroup(target)));
 
-/** Groups are fed to gzip in chunks of about this many characters. */
-const GZIP_CHUNK_CHARS = 256 * 1024;
-
 /**
  * The SD document of a cluster's targets. Its digest is the SHA-256 of the per-group digests in document order,
  * so a reconcile whose targets did not change neither serialises 10,000 groups (17 MB of JSON) nor hashes them;
@@ -44,25 +40,15 @@ export function sdDocument(targets: readonly DesiredTarget[]): SdDocument {
   const sorted = byId(targets);
   const documentHash = createHash("sha256").update(`sd/v1 ${sorted.length}`);
   for (const target of sorted) documentHash.update(groupDigest(target));
-  return { digest: documentHash.digest("hex"), gzip: () => gzipGroups(sorted) };
+  return {
+    digest: documentHash.digest("hex"),
+    gzip: () => gzipJsonArray(groupsJson(sorted)),
+  };
 }
 
-async function gzipGroups(sorted: readonly DesiredTarget[]): Promise<Buffer> {
-  const gzip = createGzip();
-  const out: Buffer[] = [];
-  gzip.on("data", (chunk: Buffer) => out.push(chunk));
-  const done = once(gzip, "end");
-  let chunk = "[";
-  for (let i = 0; i < sorted.length; i++) {
-    chunk += (i > 0 ? "," : "") + JSON.stringify(toTargetGroup(sorted[i] as DesiredTarget));
-    if (chunk.length < GZIP_CHUNK_CHARS) continue;
-    const flushed = gzip.write(chunk);
-    chunk = "";
-    if (!flushed) await once(gzip, "drain");
-  }
-  gzip.end(`${chunk}]`);
-  await done;
-  return Buffer.concat(out);
+/** Each group's JSON, rendered only as the gzip stream takes it. */
+function* groupsJson(sorted: readonly DesiredTarget[]): Generator<string> {
+  for (const target of sorted) yield JSON.stringify(toTargetGroup(target));
 }
 
 function toTargetGroup(t: DesiredTarget): TargetGroup {

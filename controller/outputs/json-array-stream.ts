@@ -1,9 +1,38 @@
+import { once } from "node:events";
 import { StringDecoder } from "node:string_decoder";
+import { createGzip } from "node:zlib";
 
 /**
- * The top-level elements of a JSON array, as JSON text, from the array's bytes in chunks: a large array (the
- * ~17 MB http_sd document of a 10,000-target cluster) is walked element by element, never held whole. Only
- * nesting, strings and escapes are tracked to find element boundaries; each element's own syntax is left to
+ * Large JSON arrays (the ~17 MB http_sd document of a 10,000-target cluster) element by element, in both
+ * directions, so that no document is ever held whole as one string.
+ */
+
+/** Elements are fed to gzip in chunks of about this many characters. */
+const GZIP_CHUNK_CHARS = 256 * 1024;
+
+/** The gzip of the JSON array of `elements` (each already JSON text), built as they come. */
+export async function gzipJsonArray(elements: Iterable<string> | AsyncIterable<string>): Promise<Buffer> {
+  const gzip = createGzip();
+  const out: Buffer[] = [];
+  gzip.on("data", (chunk: Buffer) => out.push(chunk));
+  const done = once(gzip, "end");
+  let chunk = "[";
+  let first = true;
+  for await (const element of elements) {
+    chunk += (first ? "" : ",") + element;
+    first = false;
+    if (chunk.length < GZIP_CHUNK_CHARS) continue;
+    const flushed = gzip.write(chunk);
+    chunk = "";
+    if (!flushed) await once(gzip, "drain");
+  }
+  gzip.end(`${chunk}]`);
+  await done;
+  return Buffer.concat(out);
+}
+
+/**
+ * The top-level elements of a JSON array, as JSON text, from the array's bytes in chunks. Only nesting, strings and escapes are tracked to find element boundaries; each element's own syntax is left to
  * the caller's `JSON.parse`. Throws when the text is not an array or ends inside one.
  */
 export async function* jsonArrayElements(

@@ -1,5 +1,6 @@
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { jsonArrayElements } from "./json-array-elements.js";
+import { gzipJsonArray, jsonArrayElements } from "./json-array-stream.js";
 
 async function elements(chunks: Array<Buffer | string>): Promise<string[]> {
   async function* source() {
@@ -40,5 +41,16 @@ describe("jsonArrayElements", () => {
     await expect(elements(['["a"', ', "b'])).rejects.toThrow("incomplete");
     await expect(elements(["[1] x"])).rejects.toThrow("after the end");
     await expect(elements([])).rejects.toThrow("incomplete");
+  });
+});
+
+describe("gzipJsonArray", () => {
+  it("gzips the array of the elements as they come, across chunk boundaries", async () => {
+    const values = Array.from({ length: 3_000 }, (_, i) => ({ i, text: "x".repeat(i % 300) }));
+    async function* source() {
+      for (const v of values) yield JSON.stringify(v);
+    }
+    expect(JSON.parse(gunzipSync(await gzipJsonArray(source())).toString("utf8"))).toEqual(values);
+    expect(gunzipSync(await gzipJsonArray([])).toString("utf8")).toBe("[]");
   });
 });
