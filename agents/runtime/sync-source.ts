@@ -2,6 +2,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { closeWorker } from "../../lib/close-worker.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeIdentity } from "../identity/resolve-identity.js";
 
@@ -69,7 +70,7 @@ export class SyncSource {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker, this.options.logger);
   }
 
   /** Reads the controller's latest-job key and, failing that, the newest job kept in the queue. Never throws. */

@@ -1,6 +1,7 @@
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { AgentReport, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import { closeWorker } from "../../lib/close-worker.js";
 import type { Logger } from "../../lib/logger.js";
 import type { ReportStore } from "./report-store.js";
 
@@ -29,9 +30,11 @@ export interface ReportConsumerOptions {
  */
 export class ReportConsumer {
   private readonly worker: Worker;
+  private readonly logger: Logger;
 
   constructor(options: ReportConsumerOptions) {
     const now = options.now ?? Date.now;
+    this.logger = options.logger;
     this.worker = new Worker(
       options.queueName ?? REPORTS_QUEUE,
       async (job: Job) => {
@@ -80,6 +83,6 @@ export class ReportConsumer {
   }
 
   async close(): Promise<void> {
-    await this.worker.close();
+    await closeWorker(this.worker, this.logger);
   }
 }
