@@ -39,11 +39,24 @@ export interface ObservedTask {
   availabilityZone?: string | undefined;
   /** ENI private IP from the task's ElasticNetworkInterface attachment. */
   eniPrivateIp?: string | undefined;
+  /** Subnet of the task's ENI attachment (awsvpc/Fargate). */
+  eniSubnetId?: string | undefined;
+  /** HEALTHY, UNHEALTHY or UNKNOWN, as DescribeTasks reports `healthStatus`. */
+  healthStatus?: string | undefined;
+  platformFamily?: string | undefined;
+  platformVersion?: string | undefined;
+  /**
+   * Resource tags from DescribeTasks with `include: ["TAGS"]`; undefined when not read yet (a task known only
+   * from an EventBridge event, whose detail carries no tags).
+   */
+  tags?: ResourceTags | undefined;
   cpu?: number | undefined;
   memory?: number | undefined;
   containers: ObservedContainer[];
-  /** Task-level tags are not needed; container definitions come from the task definition. */
 }
+
+/** AWS resource tags by key. Shared, never mutated: an unchanged resource keeps the same object. */
+export type ResourceTags = Readonly<Record<string, string>>;
 
 export interface ObservedContainerDefinition {
   name: string;
@@ -74,6 +87,10 @@ export interface ObservedInstance {
   agentConnected: boolean;
   /** From EC2 DescribeInstances (cached by instance id). */
   privateIp?: string | undefined;
+  publicIp?: string | undefined;
+  subnetId?: string | undefined;
+  /** EC2 instance tags, from the same DescribeInstances response. */
+  tags?: ResourceTags | undefined;
   instanceType?: string | undefined;
   availabilityZone?: string | undefined;
   registeredCpu: number;
@@ -102,6 +119,15 @@ export interface ObservedService {
   pendingCount: number;
 }
 
+/** What discovery labels need of a service; the same object while the service's ARN, status and tags stay. */
+export interface ObservedServiceLabels {
+  serviceArn: string;
+  /** ACTIVE or DRAINING. */
+  status?: string | undefined;
+  /** From DescribeServices with `include: ["TAGS"]`. */
+  tags?: ResourceTags | undefined;
+}
+
 export interface ObservedCloudMapInstance {
   namespace: string;
   serviceName: string;
@@ -126,6 +152,13 @@ export interface ObservedCluster {
   instanceTypes: ReadonlyMap<string, ObservedInstanceType>;
   /** Undefined when service metrics were not due this cycle (the previous figures stand). */
   services?: ObservedService[] | undefined;
+  /**
+   * Per service name, as DescribeServices last reported it (kept between service-metrics periods); empty when
+   * service metrics are disabled, since no DescribeServices call is made then.
+   */
+  serviceLabels?: ReadonlyMap<string, ObservedServiceLabels> | undefined;
+  /** Cluster tags, read with the cluster's DescribeClusters (once per controller start). */
+  clusterTags?: ResourceTags | undefined;
   cloudMap: ObservedCloudMapInstance[];
 }
 

@@ -8,14 +8,17 @@ import type {
   ObservedCloudMapInstance,
   ObservedCluster,
   ObservedService,
+  ObservedServiceLabels,
   ObservedTask,
   ObservedTaskDefinition,
+  ResourceTags,
 } from "../model.js";
 import type { CloudMapApi, Ec2Api, EcsApi } from "./aws-apis.js";
 import { CallRecorder, type CycleStats, chunk, mapLimit, toObservationError } from "./call-stats.js";
 import { observeCloudMap } from "./cloud-map-observer.js";
 import { type ContainerInstanceLike, type TaskLike, toObservedTask, toObservedTaskDefinition } from "./ecs-mappers.js";
 import { InstanceCache } from "./instance-cache.js";
+import { toResourceTags } from "./resource-tags.js";
 import { countFromCache, readServices } from "./service-figures.js";
 import { TaskCache, type TaskEventResult } from "./task-cache.js";
 
@@ -76,6 +79,9 @@ export class ClusterObserver {
   private readonly instances: InstanceCache;
   private clusterArn: string | undefined;
   private clusterName: string | undefined;
+  private clusterTags: ResourceTags | undefined;
+  /** Discovery-label view of the services DescribeServices last reported. */
+  private serviceLabels: ReadonlyMap<string, ObservedServiceLabels> | undefined;
   private servicesAt: number | undefined;
   private servicesDue = false;
   /** Services as DescribeServices last reported them (desired counts between API reads). */
@@ -202,6 +208,8 @@ export class ClusterObserver {
         instances: [...this.instances.current().values()],
         instanceTypes: new Map(this.instances.instanceTypes()),
         services,
+        serviceLabels: this.serviceLabels,
+        clusterTags: this.clusterTags,
         cloudMap: this.cloudMapInstances,
       };
       this.good = view;
@@ -235,7 +243,7 @@ export class ClusterObserver {
   private async resolveCluster(recorder: CallRecorder): Promise<{ clusterArn: string; clusterName: string }> {
     if (this.clusterArn && this.clusterName) return { clusterArn: this.clusterArn, clusterName: this.clusterName };
     const out = await recorder.call("ecs:DescribeClusters", () =>
-      this.options.ecs.describeClusters({ clusters: [this.spec.name] }),
+      this.options.ecs.describeClusters({ clusters: [this.spec.name], include: ["TAGS"] }),
     );
     const cluster = out.clusters?.find((c) => c.clusterArn && c.status !== "INACTIVE");
     if (!cluster?.clusterArn) {
@@ -243,6 +251,7 @@ export class ClusterObserver {
     }
     this.clusterArn = cluster.clusterArn;
     this.clusterName = cluster.clusterName ?? cluster.clusterArn.split("/").pop() ?? this.spec.name;
+    this.clusterTags = toResourceTags(cluster.tags ?? []);
     return { clusterArn: this.clusterArn, clusterName: this.clusterName };
   }
 
@@ -266,17 +275,18 @@ export class ClusterObserver {
       );
       for (const arn of page.taskArns ?? []) {
         const task = this.tasks.get(arn);
-        if (task && SETTLED.has(task.lastStatus)) next.set(task.taskArn, task);
+        // A task known only from events has no tags yet: it is described once, in this batch, for them.
+        if (task && SETTLED.has(task.lastStatus) && task.tags !== undefined) next.set(task.taskArn, task);
         else toDescribe.add(arn);
       }
       token = page.nextToken;
     } while (token);
     await mapLimit(chunk([...toDescribe], 100), this.concurrency, async (batch) => {
       const out = await recorder.call("ecs:DescribeTasks", () =>
-        this.options.ecs.describeTasks({ cluster: clusterArn, tasks: batch }),
+        this.options.ecs.describeTasks({ cluster: clusterArn, tasks: batch, include: ["TAGS"] }),
       );
       for (const raw of out.tasks ?? []) {
-        const task = toObservedTask(raw);
+        const task = toObservedTask(raw, { tagsIncluded: true });
         if (task && task.lastStatus !== "STOPPED") next.set(task.taskArn, task);
       }
     });
@@ -342,9 +352,10 @@ export class ClusterObserver {
     const period = safeDuration(this.spec.serviceMetrics.period, 60_000);
     if (!this.servicesDue && this.servicesAt !== undefined && now - this.servicesAt < period) return undefined;
     if (!resync && !this.servicesDue && this.describedServices) return countFromCache(this.describedServices, tasks);
-    const services = await readServices(this.options.ecs, clusterArn, recorder, this.concurrency);
-    this.describedServices = services;
-    return services;
+    const read = await readServices(this.options.ecs, clusterArn, recorder, this.concurrency, this.serviceLabels);
+    this.describedServices = read.figures;
+    this.serviceLabels = read.labels;
+    return read.figures;
   }
 
   private async loadCloudMapIfDue(

@@ -4,7 +4,9 @@ import type {
   ObservedInstance,
   ObservedTask,
   ObservedTaskDefinition,
+  ResourceTags,
 } from "../model.js";
+import { type TagLike, toResourceTags } from "./resource-tags.js";
 import { StringPool } from "./string-pool.js";
 
 /**
@@ -30,6 +32,11 @@ export interface TaskLike {
   availabilityZone?: string | undefined;
   cpu?: string | undefined;
   memory?: string | undefined;
+  healthStatus?: string | undefined;
+  platformFamily?: string | undefined;
+  platformVersion?: string | undefined;
+  /** Present only when DescribeTasks was asked for `include: ["TAGS"]` (never in EventBridge events). */
+  tags?: TagLike[] | undefined;
   attachments?: { type?: string | undefined; details?: KeyValue[] | undefined }[] | undefined;
   containers?:
     | {
@@ -66,13 +73,18 @@ function toNumber(value: string | number | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Returns undefined when the task lacks an ARN or a task definition ARN (nothing can be done with it). */
-export function toObservedTask(task: TaskLike): ObservedTask | undefined {
+/**
+ * Returns undefined when the task lacks an ARN or a task definition ARN (nothing can be done with it).
+ * `tagsIncluded`: the task comes from DescribeTasks with `include: ["TAGS"]`, so a missing `tags` member means
+ * "no tags" rather than "not read" (an event detail).
+ */
+export function toObservedTask(task: TaskLike, options: { tagsIncluded?: boolean } = {}): ObservedTask | undefined {
   if (!task.taskArn || !task.taskDefinitionArn) return undefined;
   const group = task.group;
   const serviceName = group?.startsWith("service:") ? group.slice("service:".length) : undefined;
   const eni = task.attachments?.find((a) => a.type === "ElasticNetworkInterface" || a.type === "eni");
   const eniPrivateIp = eni?.details?.find((d) => d.name === "privateIPv4Address")?.value;
+  const eniSubnetId = eni?.details?.find((d) => d.name === "subnetId")?.value;
   const containers: ObservedContainer[] = (task.containers ?? [])
     .filter((c) => typeof c.name === "string")
     .map((c) => ({
@@ -104,6 +116,11 @@ export function toObservedTask(task: TaskLike): ObservedTask | undefined {
     containerInstanceArn: shared.get(task.containerInstanceArn),
     availabilityZone: shared.get(task.availabilityZone),
     eniPrivateIp: eniPrivateIp ?? containers.find((c) => c.privateIpv4Address)?.privateIpv4Address,
+    eniSubnetId: shared.get(eniSubnetId),
+    healthStatus: shared.get(task.healthStatus),
+    platformFamily: shared.get(task.platformFamily),
+    platformVersion: shared.get(task.platformVersion),
+    tags: toResourceTags(options.tagsIncluded ? (task.tags ?? []) : task.tags),
     cpu: toNumber(task.cpu),
     memory: toNumber(task.memory),
     containers,
@@ -178,8 +195,11 @@ export interface ContainerInstanceLike {
 /** EC2 facts about an instance, cached by instance id. */
 export interface Ec2InstanceFacts {
   privateIp?: string | undefined;
+  publicIp?: string | undefined;
+  subnetId?: string | undefined;
   instanceType?: string | undefined;
   availabilityZone?: string | undefined;
+  tags?: ResourceTags | undefined;
 }
 
 function resource(list: ContainerInstanceLike["registeredResources"], name: string): number {
@@ -199,6 +219,9 @@ export function toObservedInstance(
     status: ci.status ?? "UNKNOWN",
     agentConnected: ci.agentConnected ?? false,
     privateIp: ec2?.privateIp,
+    publicIp: ec2?.publicIp,
+    subnetId: ec2?.subnetId,
+    tags: ec2?.tags,
     instanceType: ec2?.instanceType ?? attribute("ecs.instance-type")?.value,
     availabilityZone: ec2?.availabilityZone ?? attribute("ecs.availability-zone")?.value,
     registeredCpu: resource(ci.registeredResources, "CPU"),

@@ -4,6 +4,7 @@ import type { ObservedInstance, ObservedInstanceType } from "../model.js";
 import type { Ec2Api, EcsApi } from "./aws-apis.js";
 import { type CallRecorder, chunk, mapLimit } from "./call-stats.js";
 import { type ContainerInstanceLike, type Ec2InstanceFacts, toObservedInstance } from "./ecs-mappers.js";
+import { toResourceTags } from "./resource-tags.js";
 import { trunkBranchEnis } from "./eni-trunking-limits.js";
 
 /** How long an instance id EC2 did not return stays unknown before it is asked for again. */
@@ -18,7 +19,8 @@ export interface InstanceRefresh {
 
 /**
  * Container instances, their EC2 facts (cached by instance id: private IP, type and zone do not change for
- * the life of an instance) and instance-type figures (cached by type).
+ * the life of an instance; public IP and tags can, and are read again only when the instance leaves the LRU or
+ * the controller restarts) and instance-type figures (cached by type).
  *
  * Call budget: ListContainerInstances + DescribeContainerInstances (≤100 per call) once per capacity period
  * or when marked dirty; in between, only instances that a task references but the cache does not know are
@@ -163,8 +165,12 @@ export class InstanceCache {
             instance.InstanceId,
             {
               privateIp: instance.PrivateIpAddress,
+              publicIp: instance.PublicIpAddress,
+              subnetId: instance.SubnetId,
               instanceType: instance.InstanceType,
               availabilityZone: instance.Placement?.AvailabilityZone,
+              // DescribeInstances returns tags unasked: the tag_ec2_* labels cost no call.
+              tags: toResourceTags(instance.Tags ?? []),
             },
             { ttl: 0 },
           );

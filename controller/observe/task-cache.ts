@@ -83,7 +83,9 @@ export class TaskCache {
       if (task.version !== undefined) this.tombstones.set(task.taskArn, task.version);
       return "removed";
     }
-    this.tasks.set(task.taskArn, task);
+    // Event details carry no tags: the tags DescribeTasks last returned stay with the task.
+    const kept = task.tags === undefined && existing?.tags !== undefined ? { ...task, tags: existing.tags } : task;
+    this.tasks.set(task.taskArn, kept);
     return "applied";
   }
 }
