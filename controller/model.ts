@@ -184,6 +184,8 @@ export interface InvalidTarget {
   cluster: string;
   taskArn: string;
   containerName: string;
+  /** ECS service of the task (Cloud Map: the Cloud Map service), so that service filters show invalid targets. */
+  serviceName?: string | undefined;
   reason: string;
 }
 

@@ -9,6 +9,10 @@ import { cloudMapMetaLabels } from "./meta-labels.js";
  * `cloudmap/<namespace>/<service>/<instanceId>/<port><path>`. The observer already resolved port and path
  * (service tags, then the instance's METRICS_PORT/METRICS_PATH attributes); here they are validated like
  * docker labels, so an attribute cannot aim the agent at another host or path.
+ *
+ * The Cloud Map instance id is labelled `cloudmap_instance_id`: `instance_id` means the EC2 instance id, as in
+ * seed 003, and a Cloud Map target does not know it. When docker labels find the same endpoint, plan() keeps the
+ * docker-label target and these targets only lend it their `__meta_ecs_cloudmap_*` labels (ADR 0048).
  */
 export function planCloudMapTargets(
   spec: ClusterSpec,
@@ -36,6 +40,7 @@ export function planCloudMapTargets(
         cluster: observed.cluster,
         taskArn: base,
         containerName: instance.serviceName,
+        serviceName: instance.serviceName,
         reason: problem,
       });
       continue;
@@ -50,7 +55,7 @@ export function planCloudMapTargets(
           cluster: observed.cluster,
           cloudmap_namespace: instance.namespace,
           cloudmap_service: instance.serviceName,
-          instance_id: instance.instanceId,
+          cloudmap_instance_id: instance.instanceId,
         },
       },
       cluster: observed.cluster,

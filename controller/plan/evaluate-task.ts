@@ -166,6 +166,7 @@ function evaluateContainer(
   const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
   const nodeId = nodeForTask(ctx, task);
   for (const endpoint of scrapes.endpoints) {
+      serviceName: task.serviceName,
     const id = `${task.taskArn}/${cd.name}/${endpoint.port}${endpoint.path}`;
     const address = resolveAddress(td.networkMode, task, container, instance, endpoint.port);
     if (!address.ok) {
@@ -183,6 +184,7 @@ function evaluateContainer(
     const target: ScrapeTarget = {
       id,
       address: `${address.ip}:${address.port}`,
+        serviceName: task.serviceName,
       scheme: endpoint.scheme,
       metricsPath: endpoint.path,
       labels: targetLabels(ctx, task, td, cd.name, scrapes.labels),

@@ -185,7 +185,7 @@ describe("plan: selection", () => {
   const batch = taskDef("batch", "host", [{ name: "a", dockerLabels: scrapeLabel("81") }]);
   const tasks = [
     task("w1", web, { on: node1, serviceName: "web" }),
-    task("w2", web, { on: node1, serviceName: "web-api" }),
+    task("w2", web, { on: node2, serviceName: "web-api" }), // host mode: port 80 is free only on another node
     task("b1", batch, { on: node1 }),
     task("p1", web, { on: node1, serviceName: "web", lastStatus: "PENDING" }),
     task("s1", web, { on: node1, serviceName: "web", lastStatus: "STOPPED" }),
@@ -198,7 +198,11 @@ describe("plan: selection", () => {
     [{ serviceNames: ["web.*"], taskFamilies: ["batch"] }, []],
     [{ serviceNames: ["nomatch", "web-api"] }, ["w2"]],
   ])("selector %j → %j", (selector, expected) => {
-    const result = plan(spec({ selector }), observed({ tasks, defs: [web, batch], instances: [node1] }), current());
+    const result = plan(
+      spec({ selector }),
+      observed({ tasks, defs: [web, batch], instances: [node1, node2] }),
+      current(),
+    );
     expect(result.targets.map((t) => t.target.labels.task_id).sort()).toEqual(expected);
   });
 
@@ -321,6 +325,20 @@ describe("plan: services and Cloud Map", () => {
       __meta_ecs_cloudmap_attribute_ECS_TASK_family: "x",
     });
     expect(result.invalid.map((i) => i.id)).toEqual(["cloudmap/ecs-services/api/i2/9100/../x"]);
+    expect(result.invalid[0]?.serviceName).toBe("api");
+    // `instance_id` is the EC2 instance id (seed 003); the Cloud Map instance id has a name of its own.
+    expect(result.pool[0]?.target.labels).toMatchObject({ cloudmap_instance_id: "i1" });
+    expect(result.pool[0]?.target.labels).not.toHaveProperty("instance_id");
+  });
+
+  it("invalid docker-label targets carry their ECS service, so service filters show them", () => {
+    const d = taskDef("w", "bridge", [{ name: "a", dockerLabels: scrapeLabel("8080,x") }]);
+    const t = task("t", d, { on: node1, serviceName: "web" });
+    const result = plan(spec(), observed({ tasks: [t], defs: [d], instances: [node1] }), current());
+    expect(result.invalid.map((i) => [i.serviceName, i.reason])).toEqual([
+      ["web", "port 8080: container port 8080 has no host port binding"],
+      ["web", expect.stringContaining("position 5")],
+    ]);
   });
 });
 

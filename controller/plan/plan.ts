@@ -11,6 +11,7 @@ import type {
 } from "../model.js";
 import { planCloudMapTargets } from "./cloud-map-targets.js";
 import { createPlanContext, evaluateTask, nodeForTask, type PlanContext } from "./evaluate-task.js";
+import { mergeEndpoints } from "./merge-endpoints.js";
 import { NameMatcher } from "./selector.js";
 
 /** Instance statuses whose agent still runs and receives a payload (DRAINING nodes keep their tasks until they stop). */
@@ -24,10 +25,12 @@ const SERVED_INSTANCE_STATUSES = new Set(["ACTIVE", "DRAINING"]);
  * - Every ACTIVE or DRAINING instance gets a node payload, even an empty one, so that its agent converges.
  * - A Fargate task whose sidecar agent is alive (`current.sidecarTasks`) gets a payload keyed by its task id;
  *   without one its targets go to `pool`, as do Cloud Map targets.
+ * - Each endpoint (scheme, address, path) is one target: a Cloud Map instance that is also found through docker
+ *   labels only adds its discovery labels to the docker-label target (ADR 0048).
  */
 export function plan(spec: ClusterSpec, observed: ObservedCluster, current: CurrentState): ClusterPlan {
   const ctx = createPlanContext(spec, observed, current);
-  const targets: DesiredTarget[] = [];
+  const labelled: DesiredTarget[] = [];
   const invalid: InvalidTarget[] = [];
   const nodes = new Map<string, NodePayload>();
   for (const instance of observed.instances) {
@@ -44,7 +47,7 @@ export function plan(spec: ClusterSpec, observed: ObservedCluster, current: Curr
   const statsContainers = new NameMatcher(spec.stats.containers);
   for (const task of observed.tasks) {
     for (const outcome of evaluateTask(ctx, task)) {
-      targets.push(...outcome.targets);
+      labelled.push(...outcome.targets);
       invalid.push(...outcome.invalid);
     }
     const nodeId = nodeForTask(ctx, task);
@@ -62,7 +65,7 @@ export function plan(spec: ClusterSpec, observed: ObservedCluster, current: Curr
     }
   }
   const cloudMap = planCloudMapTargets(spec, observed);
-  targets.push(...cloudMap.targets);
+  const targets = mergeEndpoints(labelled, cloudMap.targets);
   invalid.push(...cloudMap.invalid);
   targets.sort((a, b) => compare(a.target.id, b.target.id));
   invalid.sort((a, b) => compare(a.id, b.id));
