@@ -92,6 +92,10 @@ export const CloudMapConfig = z
       .default([])
       .describe("Cloud Map namespace names whose registered instances become scrape targets."),
   })
+    period: Duration.default("30s").describe(
+      "How often the namespaces' services and instances are re-listed (at least 1s); each re-list costs " +
+        "ListNamespaces plus ListServices, ListTagsForResource and ListInstances per service.",
+    ),
   .describe("AWS Cloud Map discovery (seed 001).");
 
 export const STATS_METRICS = [
@@ -193,7 +197,7 @@ export const ClusterSpec = z
       .describe("AWS region of the cluster; defaults to the controller's region."),
     selector: Selector.default({ serviceNames: [], taskFamilies: [] }),
     scrape: ScrapeConfig.default(() => ScrapeConfig.parse({})),
-    cloudMap: CloudMapConfig.default({ namespaces: [] }),
+    cloudMap: CloudMapConfig.default({ namespaces: [], period: "30s" }),
     stats: StatsConfig.default(() => StatsConfig.parse({})),
     capacity: CapacityConfig.default(() => CapacityConfig.parse({})),
     serviceMetrics: ServiceMetricsConfig.default({ enabled: true, period: "60s" }),

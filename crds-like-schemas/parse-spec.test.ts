@@ -317,6 +317,25 @@ const invalid: { name: string; text: string; errors: Expected[] }[] = [
     ],
   },
   {
+    name: "Cloud Map period too short",
+    text: cluster("      cloudMap:", "        namespaces: [demo.local]", "        period: 500ms"),
+    errors: [
+      { path: "spec.clusters[0].cloudMap.period", line: 8, column: 17, message: 'must be at least 1s, got "500ms"' },
+    ],
+  },
+  {
+    name: "Cloud Map period not a duration",
+    text: cluster("      cloudMap:", "        period: soon"),
+    errors: [
+      {
+        path: "spec.clusters[0].cloudMap.period",
+        line: 7,
+        column: 17,
+        message: 'expected a duration like "1s", got "soon"',
+      },
+    ],
+  },
+  {
     name: "boolean written as a string",
     text: cluster("      stats:", '        enabled: "yes"'),
     errors: [

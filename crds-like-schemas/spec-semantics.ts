@@ -39,7 +39,8 @@ function noDuplicates(issues: SemanticIssue[], path: (string | number)[], values
 /**
  * Rules JSON Schema cannot express, checked on a spec that already passed the zod schema:
  * unique clusters (name + region), scrape interval ≥ 1s and timeout ≤ interval, stats period 1s..60s,
- * other periods ≥ 1s, events resync ≥ 10s, and no duplicates in task sizes, metrics, dimensions and namespaces.
+ * other periods (capacity, service metrics, Cloud Map) ≥ 1s, events resync ≥ 10s, and no duplicates in task sizes,
+ * metrics, dimensions and namespaces.
  */
 export function checkSpecSemantics(spec: MonitoringSpec): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
@@ -95,6 +96,7 @@ export function checkSpecSemantics(spec: MonitoringSpec): SemanticIssue[] {
 
     atLeast(issues, [...base, "serviceMetrics", "period"], cluster.serviceMetrics.period, MIN_PERIOD_MS);
     noDuplicates(issues, [...base, "cloudMap", "namespaces"], cluster.cloudMap.namespaces);
+    atLeast(issues, [...base, "cloudMap", "period"], cluster.cloudMap.period, MIN_PERIOD_MS);
     if (cluster.events)
       atLeast(issues, [...base, "events", "resyncPeriod"], cluster.events.resyncPeriod, MIN_RESYNC_MS);
   });

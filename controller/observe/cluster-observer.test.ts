@@ -373,6 +373,26 @@ describe("ClusterObserver", () => {
     ]);
     expect(aws.calls).toMatchObject({ ListNamespaces: 2, CloudMapListServices: 1, ListInstances: 2 });
   });
+
+  it("re-lists Cloud Map once per the spec's cloudMap.period", async () => {
+    const o = observer(spec({ cloudMap: { namespaces: ["ecs-services"], period: "10s" } }));
+    const relists = () => aws.calls.CloudMapListServices ?? 0;
+    await o.observe();
+    expect(relists()).toBe(1);
+    clock += 9_999;
+    await o.observe();
+    expect(relists()).toBe(1);
+    clock += 1;
+    await o.observe();
+    expect(relists()).toBe(2);
+    o.updateSpec(spec({ cloudMap: { namespaces: ["ecs-services"], period: "1m" } }));
+    clock += 30_000;
+    await o.observe();
+    expect(relists()).toBe(2);
+    clock += 30_000;
+    await o.observe();
+    expect(relists()).toBe(3);
+  });
 });
 
 describe("ClusterObserver.applyTaskEvent", () => {

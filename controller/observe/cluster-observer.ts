@@ -36,7 +36,7 @@ export interface ClusterObserverOptions {
   taskDefinitionCacheSize?: number;
   /** Parallel Describe* batches per cycle (the request budget paces them anyway). @defaultValue 4 */
   concurrency?: number;
-  /** How often Cloud Map is re-listed. @defaultValue 30000 */
+  /** How often Cloud Map is re-listed when the spec's `cloudMap.period` cannot be read. @defaultValue 30000 */
   cloudMapPeriodMs?: number;
   logger?: Logger | undefined;
 }
@@ -64,7 +64,7 @@ const SETTLED = new Set(["RUNNING", "STOPPED"]);
  * - DescribeTaskDefinition once per task definition ARN (immutable; in use + bounded LRU).
  * - Container instances: see {@link InstanceCache} (once per capacity period, plus unknown ones).
  * - ListServices + DescribeServices (≤10) once per service-metrics period.
- * - Cloud Map once per `cloudMapPeriodMs`.
+ * - Cloud Map once per the spec's `cloudMap.period`.
  * A steady cycle with no change therefore costs only the ListTasks pages.
  */
 export class ClusterObserver {
@@ -364,7 +364,8 @@ export class ClusterObserver {
   ): Promise<ObservedCloudMapInstance[] | undefined> {
     const namespaces = this.spec.cloudMap.namespaces;
     if (namespaces.length === 0) return this.cloudMapInstances.length > 0 ? [] : undefined;
-    if (this.cloudMapAt !== undefined && now - this.cloudMapAt < this.cloudMapPeriodMs) return undefined;
+    const period = safeDuration(this.spec.cloudMap.period, this.cloudMapPeriodMs);
+    if (this.cloudMapAt !== undefined && now - this.cloudMapAt < period) return undefined;
     if (!this.options.cloudMap) {
       throw new ObservationError(
         "spec names Cloud Map namespaces but no Cloud Map client is configured",
