@@ -11,6 +11,7 @@ import { type RunningController, startController } from "./controller.js";
 import { EventDrivenObserver } from "./events/event-driven-observer.js";
 import { sqsApiFromClient } from "./events/sqs-event-consumer.js";
 import { ClusterObserver } from "./observe/cluster-observer.js";
+import { createUnlistedTrunkTypeWarning } from "./observe/eni-trunking-limits.js";
 import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
 import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
 import { SpecWatcher } from "./spec/spec-watcher.js";
@@ -110,10 +111,12 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   };
 
   const gauges = createCapacityGauges(registry);
+  const warnUnlistedTrunkType = createUnlistedTrunkTypeWarning(logger.child({ part: "capacity" }));
   const regionOf = (cluster: string) =>
     specWatcher.current()?.spec.spec.clusters.find((c) => c.name === cluster)?.region ?? config.aws.region;
   const capacity: CapacityPort = {
-    compute: (observed, spec, reports) => computeClusterCapacity(observed, spec.capacity, reports),
+    compute: (observed, spec, reports) =>
+      computeClusterCapacity(observed, spec.capacity, reports, { onUnlistedTrunkType: warnUnlistedTrunkType }),
     publish: (namespace, cluster, figures) =>
       publishCapacity(clients(regionOf(cluster)).cloudwatch, namespace, cluster, figures),
     update: (cluster, figures) => gauges.update(cluster, figures),

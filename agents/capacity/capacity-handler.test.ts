@@ -4,7 +4,8 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CapacityReport, NODE_SYNC_CONTRACT, type NodeSyncJob } from "../../crds-like-schemas/index.js";
+import type { CapacityReport, NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { capacityJob } from "../../test/helpers/capacity-job.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createCapacityHandler } from "./capacity-handler.js";
 import { createImdsClient } from "./imds-client.js";
@@ -41,7 +42,8 @@ async function fakeImds(state: { instanceType?: string; macs: string[]; v1?: boo
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const MAX_ENIS: Record<string, number> = { "t3.medium": 3, "c5.xlarge": 4, "m5.2xlarge": 4 };
+/** What this fake DescribeInstanceTypes knows: m7i.large (3 ENIs) is newer than the EC2 guide's table in the code. */
+const DESCRIBED_MAX_ENIS: Record<string, number> = { "m7i.large": 3 };
 
 function fakeEc2() {
   const calls: string[][] = [];
@@ -51,36 +53,16 @@ function fakeEc2() {
       calls.push(types);
       return {
         InstanceTypes: types
-          .filter((t) => MAX_ENIS[t])
-          .map((t) => ({ InstanceType: t, NetworkInfo: { MaximumNetworkInterfaces: MAX_ENIS[t] } })),
+          .filter((t) => DESCRIBED_MAX_ENIS[t])
+          .map((t) => ({ InstanceType: t, NetworkInfo: { MaximumNetworkInterfaces: DESCRIBED_MAX_ENIS[t] } })),
       };
     },
   };
   return { calls, client: client as unknown as EC2Client };
 }
 
-function job(capacity: Partial<NodeSyncJob["capacity"]>, generation = 1): NodeSyncJob {
-  return {
-    contract: NODE_SYNC_CONTRACT,
-    cluster: "prod",
-    nodeId: "node-1",
-    generation,
-    fencingToken: 1,
-    issuedAt: new Date().toISOString(),
-    scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
-    stats: {
-      enabled: false,
-      namespace: "x",
-      periodMs: 10_000,
-      metrics: ["CPUUtilization"],
-      dimensions: [],
-      cpuMode: "reserved",
-      containers: [],
-      assignments: [],
-    },
-    capacity: { enabled: true, periodMs: 60_000, trunking: false, awsvpcTasks: 0, ...capacity },
-  };
-}
+const job = (capacity: Partial<NodeSyncJob["capacity"]>, generation = 1) =>
+  capacityJob("prod", "node-1", capacity, generation);
 
 async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -135,24 +117,59 @@ describe("createCapacityHandler", () => {
     await handler.apply(job({ awsvpcTasks: 2 }, 2));
     await until(() => reports.length === 3);
     expect(reports[2]?.eni).toEqual({ max: 4, used: 3, trunking: false });
-    expect(ec2.calls).toEqual([["c5.xlarge"]]);
+    // c5.xlarge is in the EC2 guide's table: no DescribeInstanceTypes call.
+    expect(ec2.calls).toEqual([]);
     expect(state.tokenCalls).toBe(1);
     expect((await registry.getSingleMetric("ecsmon_node_eni_used")?.get())?.values[0]?.value).toBe(3);
   });
 
-  it("counts branch ENIs against the trunk limit when trunking is on", async () => {
-    const imds = await fakeImds({ instanceType: "m5.2xlarge", macs: ["0e:00:00:00:00:01"], tokenCalls: 0 });
+  /** Starts the handler on a node whose IMDS reports `instanceType`; returns the reports it sends. */
+  async function onNode(
+    instanceType: string,
+    options: { ec2?: ReturnType<typeof fakeEc2>; logger?: typeof logger } = {},
+  ): Promise<CapacityReport[]> {
+    const imds = await fakeImds({ instanceType, macs: ["0e:00:00:00:00:01"], tokenCalls: 0 });
     servers.push(imds.server);
     const reports: CapacityReport[] = [];
     handler = createCapacityHandler({
       imdsEndpoint: imds.url,
-      ec2: fakeEc2().client,
+      ec2: (options.ec2 ?? fakeEc2()).client,
       report: async (r) => void reports.push(r),
-      logger,
+      logger: options.logger ?? logger,
     });
-    await handler.apply(job({ awsvpcTasks: 5, trunking: true }));
+    return reports;
+  }
+
+  it.each([
+    // The ECS guide's trunk figures (branch ENIs, i.e. tasks): m5.2xlarge 40.
+    ["m5.2xlarge", true, 5, { max: 40, used: 5, trunking: true }],
+    // c6g.medium 4 (not the 10 of the other Graviton sizes' pattern).
+    ["c6g.medium", true, 1, { max: 4, used: 1, trunking: true }],
+    // 6th generation 8xlarge: 90.
+    ["m6i.8xlarge", true, 1, { max: 90, used: 1, trunking: true }],
+    // c5n is a family the guide names as not supported: maximum ENIs (EC2 guide: 3), primary + 1 in use.
+    ["c5n.large", true, 1, { max: 3, used: 2, trunking: false }],
+    // A supported type without a trunk (no ecs.awsvpc-trunk-id): no trunk limit.
+    ["m5.2xlarge", false, 1, { max: 4, used: 2, trunking: false }],
+  ] as const)("%s with trunk=%s and %d awsvpc tasks reports %j", async (instanceType, trunking, awsvpcTasks, eni) => {
+    const reports = await onNode(instanceType);
+    await handler!.apply(job({ awsvpcTasks, trunking }));
     await until(() => reports.length === 1);
-    expect(reports[0]?.eni).toEqual({ max: 40, used: 5, trunking: true });
+    expect(reports[0]?.eni).toEqual(eni);
+  });
+
+  it("describes a type newer than the EC2 table once, and counts an unlisted trunked type without trunking", async () => {
+    const ec2 = fakeEc2();
+    const warnings: unknown[] = [];
+    const capture = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const reports = await onNode("m7i.large", { ec2, logger: capture });
+    await handler!.apply(job({ awsvpcTasks: 1, trunking: true }));
+    await until(() => reports.length === 1);
+    expect(reports[0]?.eni).toEqual({ max: 3, used: 2, trunking: false });
+    await handler!.apply(job({ awsvpcTasks: 2, trunking: true }, 2));
+    await until(() => reports.length === 2);
+    expect(ec2.calls).toEqual([["m7i.large"]]);
+    expect(warnings).toEqual([expect.objectContaining({ instanceType: "m7i.large", handler: "capacity" })]);
   });
 
   it("falls back to the controller's instance type when IMDS is unreachable", async () => {
@@ -174,7 +191,7 @@ describe("createCapacityHandler", () => {
   });
 
   it("keeps running when DescribeInstanceTypes or the report fails", async () => {
-    const imds = await fakeImds({ instanceType: "c5.xlarge", macs: [], tokenCalls: 0 });
+    const imds = await fakeImds({ instanceType: "m7i.large", macs: [], tokenCalls: 0 });
     servers.push(imds.server);
     const failingEc2 = { send: async () => Promise.reject(new Error("boom")) } as unknown as EC2Client;
     let attempts = 0;
@@ -192,7 +209,7 @@ describe("createCapacityHandler", () => {
     });
     await handler.apply(job({}));
     await until(() => reports.length === 1);
-    expect(reports[0]).toMatchObject({ instanceType: "c5.xlarge" });
+    expect(reports[0]).toMatchObject({ instanceType: "m7i.large" });
     expect(reports[0]?.eni).toBeUndefined();
   });
 });

@@ -1,6 +1,10 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { trunkBranchEnis } from "../../controller/observe/eni-trunking-limits.js";
+import {
+  createUnlistedTrunkTypeWarning,
+  trunkBranchEnis,
+  trunkListing,
+} from "../../controller/observe/eni-trunking-limits.js";
 import { CAPACITY_CONTRACT, type CapacityReport, type NodeSyncJob } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeHandler } from "../node-handler.js";
@@ -35,8 +39,9 @@ function gaugeOn(registry: Registry, name: string, help: string): Gauge {
 
 /**
  * The agent's `capacity` handler: what the node itself knows about its ENI headroom. Instance type from IMDS
- * (IMDSv2), else the controller's view in the job; the type's ENI limit from DescribeInstanceTypes (cached), or
- * the trunk's branch-ENI limit when the job says trunking is on and the type supports it; ENIs in use = the
+ * (IMDSv2), else the controller's view in the job; the type's maximum ENIs from the EC2 guide's table (else
+ * DescribeInstanceTypes, cached), or the trunk's branch-ENI limit from the ECS guide's table when the job says the
+ * node has a trunk and the table lists the type as supported (an unlisted type is logged once); ENIs in use = the
  * primary + one per awsvpc task (branch ENIs in use when trunking); attached interfaces as IMDS lists them.
  * Reports every `capacity.periodMs` and whenever a figure changes.
  */
@@ -45,6 +50,7 @@ export function createCapacityHandler(deps: CapacityHandlerDeps): NodeHandler {
   const log = deps.logger.child({ handler: "capacity" });
   const imds = deps.imds ?? createImdsClient({ endpoint: deps.imdsEndpoint, now });
   const limits = createEniLimitCache(deps.ec2);
+  const warnUnlisted = createUnlistedTrunkTypeWarning(log);
   const registry = deps.registry;
   const metrics = registry && {
     max: gaugeOn(registry, "ecsmon_node_eni_max", "ENI limit of this node (branch ENIs when trunking)."),
@@ -82,7 +88,9 @@ export function createCapacityHandler(deps: CapacityHandlerDeps): NodeHandler {
       macs === undefined ? undefined : macs.split("\n").filter((line) => line.trim().length > 0).length || undefined;
     let eni: CapacityReport["eni"];
     if (instanceType) {
+      // s.trunking is the node's `ecs.awsvpc-trunk-id` attribute as the controller observed it.
       const branch = s.trunking ? trunkBranchEnis(instanceType) : 0;
+      if (s.trunking && trunkListing(instanceType) === "unlisted") warnUnlisted(instanceType);
       if (branch > 0) {
         eni = { max: branch, used: s.awsvpcTasks, trunking: true };
       } else {

@@ -1,8 +1,13 @@
 import { type _InstanceType, DescribeInstanceTypesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import {
+  maxNetworkInterfaces,
+  publishedMaxNetworkInterfaces,
+} from "../../controller/observe/ec2-network-interfaces.js";
 
 /**
- * Maximum network interfaces per instance type from EC2 DescribeInstanceTypes, cached by type (the figure
- * never changes). Concurrent lookups of one type share one call; a failed lookup is not cached.
+ * Maximum network interfaces per instance type: the EC2 guide's published figure (no call), else EC2
+ * DescribeInstanceTypes for a type newer than the table, cached by type (the figure never changes). Concurrent
+ * lookups of one type share one call; a failed lookup is not cached.
  */
 export function createEniLimitCache(ec2: EC2Client) {
   const known = new Map<string, number>();
@@ -11,15 +16,15 @@ export function createEniLimitCache(ec2: EC2Client) {
   async function describe(instanceType: string): Promise<number | undefined> {
     const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
     const info = out.InstanceTypes?.find((t) => t.InstanceType === instanceType) ?? out.InstanceTypes?.[0];
-    const max = info?.NetworkInfo?.MaximumNetworkInterfaces;
-    if (typeof max === "number" && max > 0) known.set(instanceType, max);
-    return typeof max === "number" && max > 0 ? max : undefined;
+    const max = maxNetworkInterfaces(instanceType, info?.NetworkInfo?.MaximumNetworkInterfaces);
+    if (max !== undefined) known.set(instanceType, max);
+    return max;
   }
 
   return {
-    /** Max ENIs of `instanceType`; rejects when DescribeInstanceTypes fails. */
+    /** Max ENIs of `instanceType`; rejects when it has to call DescribeInstanceTypes and the call fails. */
     async maxEnis(instanceType: string): Promise<number | undefined> {
-      const cached = known.get(instanceType);
+      const cached = publishedMaxNetworkInterfaces(instanceType) ?? known.get(instanceType);
       if (cached !== undefined) return cached;
       let call = pending.get(instanceType);
       if (!call) {

@@ -17,7 +17,8 @@ const node = (nodeId: string, instanceType: string, eniRemaining: number): NodeC
   eniUsed: 0,
   eniRemaining,
   trunking: false,
-  eniSource: "observed",
+  trunkMissing: false,
+  eniSource: "table",
   fits: {},
 });
 

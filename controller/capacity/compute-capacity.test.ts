@@ -126,9 +126,21 @@ describe("computeClusterCapacity", () => {
       schedulable: { small: 7 + 11 + 4, "small-vpc": 1 + 3 + 0, large: 0 + 1 + 0 },
     },
     {
-      name: "spec trunking on: branch ENIs where the type supports it",
+      name: "spec trunking on, but no instance has a trunk: no trunk limits (maxEnis − 1)",
       cluster: mixed,
       config: config({ trunking: true }),
+      nodes: [
+        { eniMax: 2, eniUsed: 1, eniRemaining: 1, fits: { small: 7, "small-vpc": 1, large: 0 } },
+        { eniMax: 3, eniUsed: 0, eniRemaining: 3, fits: { small: 11, "small-vpc": 3, large: 1 } },
+        { eniMax: 3, eniUsed: 3, eniRemaining: 0, fits: { small: 4, "small-vpc": 0, large: 0 } },
+      ],
+      totals: { remainingEnis: 1 + 3 + 0, remainingCpu: 6656, remainingMemory: 39900 },
+      schedulable: { small: 22, "small-vpc": 1 + 3 + 0, large: 1 },
+    },
+    {
+      name: "every instance with a trunk: branch ENIs where the guide lists the type (not t3)",
+      cluster: { ...mixed, instances: mixed.instances.map((i) => ({ ...i, trunking: true })) },
+      config: config(),
       nodes: [
         { eniMax: 2, eniUsed: 1, eniRemaining: 1, fits: { small: 7, "small-vpc": 1, large: 0 } },
         { eniMax: 20, eniUsed: 0, eniRemaining: 20, fits: { small: 11, "small-vpc": 11, large: 1 } },
@@ -209,6 +221,74 @@ describe("computeClusterCapacity", () => {
     expect(without.nodes[0]).toMatchObject({ eniSource: "unknown", eniMax: 0, eniRemaining: 0 });
     expect(without.schedulable["small-vpc"]).toBe(0);
     expect(without.schedulable.small).toBe(4);
+  });
+
+  it("flags a supported type without a trunk when the spec expects trunking", () => {
+    const flags = (cfg: CapacityConfig, cluster = mixed) =>
+      computeClusterCapacity(cluster, cfg).nodes.map((n) => [n.instanceType, n.trunking, n.trunkMissing]);
+    expect(flags(config({ trunking: true }))).toEqual([
+      ["t3.medium", false, false],
+      ["c5.xlarge", false, true],
+      ["m5.2xlarge", false, true],
+    ]);
+    expect(flags(config())).toEqual([
+      ["t3.medium", false, false],
+      ["c5.xlarge", false, false],
+      ["m5.2xlarge", false, false],
+    ]);
+  });
+
+  it("takes limits from the published tables for types DescribeInstanceTypes did not describe", () => {
+    // Not in observed.instanceTypes: c6g.medium (trunked: the guide's 4), m6i.12xlarge (trunked: 120),
+    // c5n.large (a trunk attribute on an unsupported family does not count: EC2's 3 − 1).
+    const cluster = observed(
+      [
+        instance(1, "c6g.medium", { trunking: true, remainingCpu: 1024, remainingMemory: 1900 }),
+        instance(2, "m6i.12xlarge", { trunking: true, remainingCpu: 49152, remainingMemory: 190000 }),
+        instance(3, "c5n.large", { trunking: true, remainingCpu: 2048, remainingMemory: 5000 }),
+      ],
+      [task(1, 1, "td/vpc:1")],
+    );
+    const capacity = computeClusterCapacity(cluster, config());
+    expect(
+      capacity.nodes.map(({ eniMax, eniUsed, trunking, eniSource }) => [eniMax, eniUsed, trunking, eniSource]),
+    ).toEqual([
+      [4, 1, true, "table"],
+      [120, 0, true, "table"],
+      [2, 0, false, "table"],
+    ]);
+    expect(capacity.schedulable["small-vpc"]).toBe(3 + 120 + 2);
+  });
+
+  it("counts a trunked instance of a type the guide does not list without trunking, and says so", () => {
+    const unlisted: string[] = [];
+    const cluster = {
+      ...observed([instance(1, "m7i.large", { trunking: true, remainingCpu: 2048, remainingMemory: 7000 })], []),
+      instanceTypes: new Map([
+        ["m7i.large", { instanceType: "m7i.large", maxEnis: 3, trunkBranchEnis: 0, vcpus: 2, memoryMiB: 8192 }],
+      ]),
+    };
+    const capacity = computeClusterCapacity(cluster, config(), undefined, {
+      onUnlistedTrunkType: (t) => unlisted.push(t),
+    });
+    expect(capacity.nodes[0]).toMatchObject({ trunking: false, eniMax: 2, eniSource: "observed" });
+    expect(unlisted).toEqual(["m7i.large"]);
+  });
+
+  it("ignores an agent's trunk figures for an instance without a trunk", () => {
+    const cluster = observed([instance(9, "x9.mystery", { remainingCpu: 1024, remainingMemory: 2048 })], []);
+    const trunkReport = report("node9", { instanceType: "x9.mystery", eni: { max: 40, used: 0, trunking: true } });
+    const capacity = computeClusterCapacity(cluster, config(), new Map([["node9", trunkReport]]));
+    expect(capacity.nodes[0]).toMatchObject({ eniSource: "unknown", eniMax: 0, trunking: false });
+    const trunked = observed(
+      [instance(9, "x9.mystery", { trunking: true, remainingCpu: 1024, remainingMemory: 2048 })],
+      [],
+    );
+    expect(computeClusterCapacity(trunked, config(), new Map([["node9", trunkReport]])).nodes[0]).toMatchObject({
+      eniSource: "report",
+      eniMax: 40,
+      trunking: true,
+    });
   });
 
   it("counts ENIs the agent still sees attached, but ignores stale reports", () => {

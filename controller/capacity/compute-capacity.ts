@@ -1,14 +1,20 @@
 import type { CapacityConfig, CapacityReport, TaskSize } from "../../crds-like-schemas/index.js";
 import { tryParseDuration } from "../../lib/duration.js";
 import type { ObservedCluster, ObservedInstance, ObservedTask } from "../model.js";
+import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../observe/ec2-network-interfaces.js";
+import { trunkBranchEnis, trunkListing } from "../observe/eni-trunking-limits.js";
 
 /**
  * Capacity arithmetic (docs/capacity.md). Pure: the observation, the spec's capacity config and the agents'
  * latest reports in; per-node and per-cluster headroom out.
  */
 
-/** Where a node's ENI limit came from. */
-export type EniSource = "observed" | "report" | "unknown";
+/**
+ * Where a node's ENI limit came from: `table` the published AWS tables (the ECS guide's trunking table, the EC2
+ * guide's maximum network interfaces), `observed` EC2 DescribeInstanceTypes (a type newer than the EC2 table),
+ * `report` the node's agent, `unknown` none of them (the node then counts for no awsvpc task).
+ */
+export type EniSource = "table" | "observed" | "report" | "unknown";
 
 export interface NodeCapacity {
   nodeId: string;
@@ -24,12 +30,18 @@ export interface NodeCapacity {
   remainingCpu: number;
   /** MiB. */
   remainingMemory: number;
-  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs when trunking. */
+  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs when the instance has a trunk. */
   eniMax: number;
   /** awsvpc tasks on the node (each holds one slot). */
   eniUsed: number;
   eniRemaining: number;
+  /** The instance has a trunk (`ecs.awsvpc-trunk-id`) and its type's branch-ENI limit is known. */
   trunking: boolean;
+  /**
+   * `capacity.trunking` is on and the type supports trunking, but the instance has no trunk: it was launched before
+   * the account opted in to awsvpcTrunking, or its trunk was not provisioned. It counts without trunking.
+   */
+  trunkMissing: boolean;
   eniSource: EniSource;
   /** Tasks of each spec size that still fit on this node. */
   fits: Record<string, number>;
@@ -53,6 +65,11 @@ export interface ClusterCapacity {
 export interface ComputeCapacityOptions {
   /** Reports older than this (relative to `observedAt`) are ignored. @defaultValue 3 × the capacity period */
   maxReportAgeMs?: number;
+  /**
+   * Called when an instance has a trunk but its type is not in the ECS guide's trunking table (it then counts
+   * without trunking); see createUnlistedTrunkTypeWarning, which logs once per type.
+   */
+  onUnlistedTrunkType?: (instanceType: string) => void;
 }
 
 /** A task holds its ENI from provisioning until it is stopped. */
@@ -103,28 +120,60 @@ function freshReport(
   return observedAtMs - at <= maxAgeMs ? report : undefined;
 }
 
+interface EniLimit {
+  trunking: boolean;
+  eniMax: number;
+  eniSource: EniSource;
+}
+
+/**
+ * A node's awsvpc ENI slots. The trunk's branch ENIs (the ECS guide's table) count only when the instance has a
+ * trunk, i.e. the `ecs.awsvpc-trunk-id` attribute, and its type is listed as supported; otherwise maximum ENIs − 1
+ * (the EC2 guide's table, else DescribeInstanceTypes). An agent's report fills in for a type neither knows.
+ */
+function eniLimit(
+  instance: ObservedInstance,
+  instanceType: string | undefined,
+  observed: ObservedCluster,
+  report: CapacityReport | undefined,
+  options: ComputeCapacityOptions,
+): EniLimit {
+  if (instanceType) {
+    if (instance.trunking) {
+      const branch = trunkBranchEnis(instanceType);
+      if (branch > 0) return { trunking: true, eniMax: branch, eniSource: "table" };
+      if (trunkListing(instanceType) === "unlisted") options.onUnlistedTrunkType?.(instanceType);
+    }
+    const published = publishedMaxNetworkInterfaces(instanceType);
+    const max = maxNetworkInterfaces(instanceType, observed.instanceTypes.get(instanceType)?.maxEnis);
+    if (max !== undefined) {
+      return {
+        trunking: false,
+        eniMax: Math.max(0, max - 1),
+        eniSource: published === undefined ? "observed" : "table",
+      };
+    }
+  }
+  // The agent reports trunk figures only for a node the controller saw with a trunk; a stale trunk report is ignored.
+  if (report?.eni && (!report.eni.trunking || instance.trunking)) {
+    const { trunking, max } = report.eni;
+    return { trunking, eniMax: trunking ? max : Math.max(0, max - 1), eniSource: "report" };
+  }
+  return { trunking: false, eniMax: 0, eniSource: "unknown" };
+}
+
 function nodeCapacity(
   instance: ObservedInstance,
   observed: ObservedCluster,
   config: CapacityConfig,
   awsvpcTasks: number,
   report: CapacityReport | undefined,
+  options: ComputeCapacityOptions,
 ): NodeCapacity {
   const instanceType = instance.instanceType ?? report?.instanceType;
-  const type = instanceType ? observed.instanceTypes.get(instanceType) : undefined;
-  const wantsTrunk = instance.trunking || config.trunking || report?.eni?.trunking === true;
-  let trunking = false;
-  let eniMax = 0;
-  let eniSource: EniSource = "unknown";
-  if (type) {
-    trunking = wantsTrunk && type.trunkBranchEnis > 0;
-    eniMax = trunking ? type.trunkBranchEnis : Math.max(0, type.maxEnis - 1);
-    eniSource = "observed";
-  } else if (report?.eni) {
-    trunking = report.eni.trunking;
-    eniMax = trunking ? report.eni.max : Math.max(0, report.eni.max - 1);
-    eniSource = "report";
-  }
+  const { trunking, eniMax, eniSource } = eniLimit(instance, instanceType, observed, report, options);
+  const trunkMissing =
+    config.trunking && !instance.trunking && instanceType !== undefined && trunkListing(instanceType) === "supported";
   let eniUsed = awsvpcTasks;
   // ENIs the agent still sees attached (e.g. of a task that is stopping) are not free yet.
   if (report && !trunking) {
@@ -154,14 +203,15 @@ function nodeCapacity(
     eniUsed,
     eniRemaining,
     trunking,
+    trunkMissing,
     eniSource,
     fits,
   };
 }
 
 /**
- * Per-node and per-cluster headroom. ENI limits come from `observed.instanceTypes` (DescribeInstanceTypes,
- * plus the trunk table); ENIs in use are the observed awsvpc tasks of each node, raised to what the node's
+ * Per-node and per-cluster headroom. ENI limits come from the published AWS tables, with DescribeInstanceTypes
+ * (`observed.instanceTypes`) for types newer than them; ENIs in use are the observed awsvpc tasks of each node, raised to what the node's
  * agent still sees attached; an agent report also supplies the instance type or ENI limit when the controller
  * has none. CPU and memory are DescribeContainerInstances' remaining resources.
  */
@@ -181,6 +231,7 @@ export function computeClusterCapacity(
       config,
       awsvpc.get(instance.containerInstanceArn) ?? 0,
       freshReport(reports?.get(instance.nodeId), observedAtMs, maxReportAgeMs),
+      options,
     ),
   );
   const schedulable: Record<string, number> = {};

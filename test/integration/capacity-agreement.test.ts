@@ -14,15 +14,14 @@ import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk
 import { ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
 import { createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { publishedTaskSlots } from "../helpers/published-eni-limits.js";
 
 /**
- * Issue 7 acceptance: capacity figures against the simulator with mixed instance types (real ENI limits) and
- * mixed awsvpc + bridge tasks. Expected figures are computed here from the scenario's numbers; then, for each
- * task size, exactly SchedulableTasks RunTasks succeed and the next one fails with a RESOURCE:* reason.
+ * Issue 7 acceptance: capacity figures against the simulator with mixed instance types and mixed awsvpc + bridge
+ * tasks. Expected figures are computed here from the scenario's numbers and the EC2 guide's published ENI limits
+ * (test/helpers/published-eni-limits.ts); then, for each task size, exactly SchedulableTasks RunTasks succeed and
+ * the next one fails with a RESOURCE:* reason.
  */
-
-/** Real EC2 figures: maximum network interfaces per type. */
-const MAX_ENIS: Record<string, number> = { "t3.medium": 3, "c5.xlarge": 4, "m5.2xlarge": 4 };
 
 const VPC = { family: "vpc", cpu: 256, memory: 512 };
 const BRIDGE = { family: "bridge", cpu: 512, memory: 1024 };
@@ -112,7 +111,7 @@ async function expectedFromScenario() {
       registeredMemory: registered("MEMORY"),
       cpu: registered("CPU") - known.reduce((n, f) => n + (f?.cpu ?? 0), 0),
       memory: registered("MEMORY") - known.reduce((n, f) => n + (f?.memory ?? 0), 0),
-      eniRemaining: Math.max(0, (MAX_ENIS[type] ?? 0) - 1 - awsvpc),
+      eniRemaining: Math.max(0, publishedTaskSlots(type, false) - awsvpc),
       unknownTasks: known.filter((f) => f === undefined).length,
     };
   });
@@ -143,7 +142,7 @@ describe("capacity against the simulator", () => {
         registeredMemory: e.registeredMemory,
         remainingCpu: e.cpu,
         remainingMemory: e.memory,
-        eniMax: MAX_ENIS[e.type]! - 1,
+        eniMax: publishedTaskSlots(e.type, false),
         eniRemaining: e.eniRemaining,
       });
     }

@@ -1,30 +1,35 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { type ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeContainerInstancesCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from "@aws-sdk/client-ecs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCapacityHandler } from "../../agents/capacity/capacity-handler.js";
 import { computeClusterCapacity, countAwsvpcTasks } from "../../controller/capacity/compute-capacity.js";
 import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
 import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
-import {
-  type CapacityReport,
-  ClusterSpec,
-  NODE_SYNC_CONTRACT,
-  type NodeSyncJob,
-  type TaskSize,
-} from "../../crds-like-schemas/index.js";
+import { type CapacityReport, ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
 import { createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { capacityJob } from "../helpers/capacity-job.js";
+import { PUBLISHED_ENI_LIMITS, publishedTaskSlots } from "../helpers/published-eni-limits.js";
 
 /**
- * Issue 7 with awsvpcTrunking on: the agents' capacity handlers read each simulated node's IMDS (IMDSv2) and the
- * simulator's DescribeInstanceTypes; the controller's figures use the trunk branch-ENI limits (c5.xlarge 20,
- * m5.2xlarge 40; t3.medium does not support trunking: 3 − 1 = 2) and agree with RunTask.
+ * Issue 16 (capacity truth), with the account's awsvpcTrunking on and `capacity.trunking: true` in the spec:
+ * - c6g.medium and m6i.8xlarge get a trunk; the ECS guide gives them 4 and 90 tasks (a per-size pattern said 10
+ *   and 60);
+ * - a c5.xlarge launched before the opt-in has no `ecs.awsvpc-trunk-id`, so it keeps maxEnis − 1 = 3;
+ * - c5n.large (a family the guide names as unsupported) and t3.medium (not listed) get no trunk: 3 − 1 = 2 each.
+ * The expected figures come from the published tables (test/helpers/published-eni-limits.ts) and
+ * DescribeContainerInstances; the agents' reports and the controller's SchedulableTasks must equal them, and exactly
+ * that many RunTasks must then succeed.
  */
 
-const TRUNK_SLOTS: Record<string, number> = { "t3.medium": 2, "c5.xlarge": 20, "m5.2xlarge": 40 };
-const MAX_ENIS: Record<string, number> = { "t3.medium": 3, "c5.xlarge": 4, "m5.2xlarge": 4 };
 const SIZE: TaskSize = { name: "vpc-tiny", cpu: 128, memory: 256, awsvpc: true };
+const TRUNK_ATTRIBUTE = "ecs.awsvpc-trunk-id";
 
 let sim: RunningSim;
 let ecs: ECSClient;
@@ -39,7 +44,13 @@ beforeAll(async () => {
       cluster: "trunk",
       seed: 5,
       trunking: true,
-      instances: [{ type: "t3.medium" }, { type: "c5.xlarge" }, { type: "m5.2xlarge" }],
+      instances: [
+        { type: "c6g.medium" },
+        { type: "m6i.8xlarge" },
+        { type: "c5.xlarge", trunking: false },
+        { type: "c5n.large" },
+        { type: "t3.medium" },
+      ],
       taskDefinitions: [
         { family: "vpc", networkMode: "awsvpc", cpu: 128, memory: 256, containers: [{ name: "app" }] },
         { family: "bridge", networkMode: "bridge", containers: [{ name: "app", cpu: 256, memory: 512 }] },
@@ -66,76 +77,102 @@ async function observeNow() {
   return observer.observe();
 }
 
-function job(nodeId: string, awsvpcTasks: number): NodeSyncJob {
-  return {
-    contract: NODE_SYNC_CONTRACT,
-    cluster: "trunk",
-    nodeId,
-    generation: 1,
-    fencingToken: 1,
-    issuedAt: new Date().toISOString(),
-    scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
-    stats: {
-      enabled: false,
-      namespace: "x",
-      periodMs: 10_000,
-      metrics: ["CPUUtilization"],
-      dimensions: [],
-      cpuMode: "reserved",
-      containers: [],
-      assignments: [],
-    },
-    capacity: { enabled: true, periodMs: 60_000, trunking: true, awsvpcTasks },
-  };
+/** Per container instance, from DescribeContainerInstances: type, trunk attribute and remaining resources. */
+async function describeInstances() {
+  const out = await ecs.send(
+    new DescribeContainerInstancesCommand({
+      cluster: "trunk",
+      containerInstances: sim.store.instances().map((i) => i.containerInstanceArn),
+    }),
+  );
+  return (out.containerInstances ?? []).map((ci) => {
+    const attribute = (name: string) => ci.attributes?.find((a) => a.name === name);
+    const remaining = (name: string) => ci.remainingResources?.find((r) => r.name === name)?.integerValue ?? 0;
+    return {
+      arn: ci.containerInstanceArn!,
+      type: attribute("ecs.instance-type")?.value ?? "",
+      hasTrunk: (attribute(TRUNK_ATTRIBUTE)?.value ?? "") !== "",
+      cpu: remaining("CPU"),
+      memory: remaining("MEMORY"),
+    };
+  });
 }
 
-describe("capacity with ENI trunking, agents on the simulated nodes", () => {
-  it("agents report IMDS instance types and trunk limits; the controller's figures use them and agree with RunTask", async () => {
+/** The agent's capacity report for one simulated node, given what the controller observed of it. */
+async function agentReport(nodeId: string, imdsUrl: string, trunking: boolean, awsvpcTasks: number) {
+  const received: CapacityReport[] = [];
+  const handler = createCapacityHandler({
+    imdsEndpoint: imdsUrl,
+    ec2,
+    report: async (r) => void received.push(r),
+    logger: pino({ level: "silent" }),
+  });
+  try {
+    await handler.apply(capacityJob("trunk", nodeId, { trunking, awsvpcTasks }));
+    const deadline = Date.now() + 15_000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    await handler.stop();
+  }
+  return received[0];
+}
+
+describe("capacity with ENI trunking: trunked and non-trunked instances against the published tables", () => {
+  it("only supported types launched after the opt-in carry the trunk attribute (DescribeContainerInstances)", async () => {
+    const trunked = (await describeInstances()).filter((i) => i.hasTrunk).map((i) => i.type);
+    expect(trunked.sort()).toEqual(["c6g.medium", "m6i.8xlarge"]);
+  });
+
+  it("agents and controller give each node its published slots; SchedulableTasks agrees with the table and RunTask", async () => {
     const observed = await observeNow();
     const awsvpc = countAwsvpcTasks(observed);
-    const nodes = await sim.nodes();
-    expect(nodes).toHaveLength(3);
+    const described = await describeInstances();
+
     const reports = new Map<string, CapacityReport>();
-    for (const node of nodes) {
-      const received: CapacityReport[] = [];
-      const handler = createCapacityHandler({
-        imdsEndpoint: node.surfaces!.imdsUrl,
-        ec2,
-        report: async (r) => void received.push(r),
-        logger: pino({ level: "silent" }),
-      });
-      try {
-        await handler.apply(job(node.id, awsvpc.get(node.containerInstanceArn) ?? 0));
-        const deadline = Date.now() + 15_000;
-        while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      } finally {
-        await handler.stop();
-      }
-      const report = received[0];
-      expect(report, node.instanceType).toBeDefined();
+    for (const node of await sim.nodes()) {
+      const instance = described.find((d) => d.arn === node.containerInstanceArn)!;
+      const observedInstance = observed.instances.find((i) => i.containerInstanceArn === node.containerInstanceArn)!;
+      expect(observedInstance.trunking, node.instanceType).toBe(instance.hasTrunk);
       const used = awsvpc.get(node.containerInstanceArn) ?? 0;
-      const trunked = node.instanceType !== "t3.medium";
-      expect(report).toMatchObject({
+      const report = await agentReport(node.id, node.surfaces!.imdsUrl, observedInstance.trunking, used);
+      const row = PUBLISHED_ENI_LIMITS[node.instanceType]!;
+      const trunked = instance.hasTrunk && row.trunkTasks > 0;
+      expect(report, node.instanceType).toMatchObject({
         nodeId: node.id,
         instanceType: node.instanceType,
         instanceTypeSource: "imds",
         eni: trunked
-          ? { max: TRUNK_SLOTS[node.instanceType], used, trunking: true }
-          : { max: MAX_ENIS[node.instanceType], used: 1 + used, trunking: false },
+          ? { max: row.trunkTasks, used, trunking: true }
+          : { max: row.maxEnis, used: 1 + used, trunking: false },
       });
-      expect(report?.attachedInterfaces).toBeGreaterThanOrEqual(1);
       reports.set(node.id, report!);
     }
 
     const capacity = computeClusterCapacity(observed, spec.capacity, reports);
-    for (const node of capacity.nodes) {
-      const used = awsvpc.get(node.containerInstanceArn) ?? 0;
-      expect(node, node.instanceType).toMatchObject({
-        eniMax: TRUNK_SLOTS[node.instanceType!],
+    let expectedSchedulable = 0;
+    for (const instance of described) {
+      const slots = publishedTaskSlots(instance.type, instance.hasTrunk);
+      const used = awsvpc.get(instance.arn) ?? 0;
+      const node = capacity.nodes.find((n) => n.containerInstanceArn === instance.arn);
+      expect(node, instance.type).toMatchObject({
+        instanceType: instance.type,
+        trunking: instance.hasTrunk,
+        // capacity.trunking is on: the supported type without a trunk is flagged.
+        trunkMissing: instance.type === "c5.xlarge",
+        eniMax: slots,
         eniUsed: used,
-        eniRemaining: TRUNK_SLOTS[node.instanceType!]! - used,
+        eniRemaining: slots - used,
       });
+      expectedSchedulable += Math.min(
+        Math.floor(instance.cpu / SIZE.cpu),
+        Math.floor(instance.memory / SIZE.memory),
+        slots - used,
+      );
     }
+    const k = capacity.schedulable[SIZE.name]!;
+    expect(k).toBe(expectedSchedulable);
+    // The trunked m6i.8xlarge alone takes 90 more, far beyond what the untrunked nodes offer.
+    expect(k).toBeGreaterThan(90);
 
     await ecs.send(
       new RegisterTaskDefinitionCommand({
@@ -146,8 +183,6 @@ describe("capacity with ENI trunking, agents on the simulated nodes", () => {
         containerDefinitions: [{ name: "app", image: "public.ecr.aws/ecsmon/sim-workload:latest", essential: true }],
       }),
     );
-    const k = capacity.schedulable[SIZE.name]!;
-    expect(k).toBeGreaterThan(0);
     const run = () =>
       ecs.send(
         new RunTaskCommand({
