@@ -167,7 +167,9 @@ export const CapacityConfig = z
     trunking: z
       .boolean()
       .default(false)
-      .describe("Count awsvpc ENIs against the trunk branch limits of each instance type (awsvpcTrunking on)."),
+      .describe(
+        "The account has awsvpcTrunking on: nodes of a trunk-capable type without a trunk are flagged (trunkMissing). Trunk limits follow each instance's ecs.awsvpc-trunk-id attribute.",
+      ),
   })
   .describe("Cluster capacity for ASG alarms: remaining ENIs, CPU and memory (seed 004).");
 
