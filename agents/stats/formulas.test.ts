@@ -4,9 +4,12 @@ import {
   type ContainerFigures,
   type CpuMode,
   computeContainerFigures,
+  countersReset,
+  memoryDenominatorBytes,
   type Reservation,
   ratePerSecond,
   reservedCpuUnits,
+  workingSetBytes,
 } from "./formulas.js";
 import { parseStatsPayload, type StatsSnapshot } from "./stats-payload.js";
 
@@ -39,18 +42,19 @@ const cases: Case[] = [
     fixture: "docker-cgroup-v1",
     index: 0,
     reservation: { containerCpuUnits: 256, memoryLimitMiB: 256 },
-    // cpu: (2.5e9-2.4e9)/(9.000e12-8.998e12) × 2 cpus × 100 × 1024/256; memory: (150 MiB - 50 MiB cache)/256 MiB
-    expected: { CPUUtilization: (1e8 / 2e9) * 2 * 100 * 4, MemoryUtilization: (100 / 256) * 100 },
+    // cpu: (2.5e9-2.4e9)/(9.000e12-8.998e12) × 2 cpus × 100 × 1024/256;
+    // memory: (150 MiB usage − 20 MiB total_inactive_file)/256 MiB (not − 50 MiB cache: docker/cli since 19.03)
+    expected: { CPUUtilization: (1e8 / 2e9) * 2 * 100 * 4, MemoryUtilization: (130 / 256) * 100 },
   },
   {
-    name: "cgroup v1, second read: rates over the 2 s between reads",
+    name: "cgroup v1, second read: rates over the 2 s between reads; memoryReservation is the denominator (AWS)",
     fixture: "docker-cgroup-v1",
     index: 1,
     previousIndex: 0,
     reservation: { containerCpuUnits: 256, memoryLimitMiB: 256, memoryReservationMiB: 128 },
     expected: {
       CPUUtilization: (2e8 / 2e9) * 2 * 100 * 4,
-      MemoryUtilization: (110 / 256) * 100,
+      MemoryUtilization: ((160 - 20) / 128) * 100,
       NetworkRxBytes: (1_250_000 - 1_000_000) / 2,
       NetworkTxBytes: (600_000 - 500_000) / 2,
       BlockIoReadBytes: (4_505_600 - 4_096_000) / 2,
@@ -66,7 +70,7 @@ const cases: Case[] = [
     reservation: { containerCpuUnits: 256, memoryLimitMiB: 256 },
     expected: {
       CPUUtilization: (2e8 / 2e9) * 2 * 100,
-      MemoryUtilization: (110 / 256) * 100,
+      MemoryUtilization: ((160 - 20) / 256) * 100,
       NetworkRxBytes: 125_000,
       NetworkTxBytes: 50_000,
       BlockIoReadBytes: 204_800,
@@ -74,7 +78,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: "cgroup v2, task-level CPU when the container reserves none; memory reservation; inactive_file",
+    name: "cgroup v2, task-level CPU when the container reserves none; memoryReservation before task memory; inactive_file",
     fixture: "docker-cgroup-v2",
     index: 0,
     reservation: { containerCpuUnits: 0, taskCpuUnits: 512, memoryReservationMiB: 400, taskMemoryMiB: 1024 },
@@ -130,6 +134,65 @@ const cases: Case[] = [
     reservation: { containerCpuUnits: 1024 },
     expected: { MemoryUtilization: (20_971_520 / 4_026_531_840) * 100 },
   },
+  // Payloads captured from a real Docker Engine 20.10 on cgroup v1 (see docs/stats-formulas.md, "Fixtures").
+  {
+    name: "real v1, 32 MiB tmpfs + 16 MiB written file: tmpfs counts as used (usage − total_inactive_file)",
+    fixture: "docker-20.10-v1-tmpfs",
+    index: 0,
+    reservation: { memoryLimitMiB: 128, memoryReservationMiB: 96 },
+    // 51,204,096 usage − 16,777,216 total_inactive_file = 34,426,880 B (docker stats: 32.83MiB); − cache would be 0.83 MiB
+    expected: { MemoryUtilization: ((51_204_096 - 16_777_216) / (96 * MIB)) * 100 },
+  },
+  {
+    name: "real v1, tmpfs container without reservations: equals docker stats' MEM % (limit 128 MiB)",
+    fixture: "docker-20.10-v1-tmpfs",
+    index: 1,
+    previousIndex: 0,
+    cpuMode: "percentOfHost",
+    reservation: {},
+    expected: {
+      CPUUtilization: 0,
+      MemoryUtilization: ((51_204_096 - 16_777_216) / 134_217_728) * 100,
+      NetworkRxBytes: 0,
+      NetworkTxBytes: 0,
+      BlockIoReadBytes: 0,
+      BlockIoWriteBytes: 0,
+    },
+  },
+  {
+    name: "real v1, page cache only: almost nothing used (docker stats: 988KiB / 1.01%)",
+    fixture: "docker-20.10-v1-page-cache",
+    index: 0,
+    reservation: {},
+    expected: { MemoryUtilization: ((26_177_536 - 25_165_824) / 100_663_296) * 100 },
+  },
+  {
+    name: "real v1, CPU-bound under --cpus 0.5: one-shot reads 2 s apart, 512 units reserved",
+    fixture: "docker-20.10-v1-cpu-bound",
+    index: 1,
+    previousIndex: 0,
+    reservation: { containerCpuUnits: 512, memoryLimitMiB: 64 },
+    // (12,016,240,917 − 11,557,490,501) / (945.24e9 − 941.20e9) × 2 cpus × 100 × 1024/512
+    expected: {
+      CPUUtilization: ((12_016_240_917 - 11_557_490_501) / (945_240_000_000 - 941_200_000_000)) * 2 * 100 * 2,
+      MemoryUtilization: (323_584 / (64 * MIB)) * 100,
+      NetworkRxBytes: 0,
+      NetworkTxBytes: 0,
+      BlockIoReadBytes: 0,
+      BlockIoWriteBytes: 0,
+    },
+  },
+  {
+    name: "real v1, stream=false read: CPU from the engine's own precpu_stats (docker stats' formula)",
+    fixture: "docker-20.10-v1-cpu-bound",
+    index: 2,
+    cpuMode: "percentOfHost",
+    reservation: {},
+    expected: {
+      CPUUtilization: ((12_362_243_043 - 12_188_062_585) / (949_260_000_000 - 947_260_000_000)) * 2 * 100,
+      MemoryUtilization: (323_584 / 67_108_864) * 100,
+    },
+  },
 ];
 
 describe("computeContainerFigures on recorded payloads", () => {
@@ -149,12 +212,21 @@ describe("computeContainerFigures on recorded payloads", () => {
 
 describe("parseStatsPayload", () => {
   it.each([
-    { name: "v1", fixture: "docker-cgroup-v1", cgroup: "v1", reclaimable: 50 * MIB },
-    { name: "v2", fixture: "docker-cgroup-v2", cgroup: "v2", reclaimable: 100 * MIB },
-  ])("detects the cgroup $name memory shape", ({ fixture, cgroup, reclaimable }) => {
+    { name: "v1", fixture: "docker-cgroup-v1", detail: "v1", workingSet: 130 * MIB },
+    { name: "v1 (real engine)", fixture: "docker-20.10-v1-tmpfs", detail: "v1", workingSet: 34_426_880 },
+    { name: "v2", fixture: "docker-cgroup-v2", detail: "v2", workingSet: 200 * MIB },
+  ])("detects the cgroup $name memory shape", ({ fixture, detail, workingSet }) => {
     const s = snapshot(fixture, 0);
-    expect(s.memory?.cgroup).toBe(cgroup);
-    expect(s.memory?.reclaimable).toBe(reclaimable);
+    expect(s.memory?.detail).toBe(detail);
+    expect(s.memory && workingSetBytes(s.memory)).toBe(workingSet);
+  });
+
+  it("marks a payload without memory_stats.stats as having no detail (page cache then counts as used)", () => {
+    const payload = structuredClone(reads("docker-20.10-v1-tmpfs")[0]) as { memory_stats: { stats?: unknown } };
+    delete payload.memory_stats.stats;
+    const result = parseStatsPayload(payload, 0);
+    expect(result.ok && result.snapshot.memory).toMatchObject({ detail: "none", usage: 51_204_096 });
+    expect(result.ok && result.snapshot.memory && workingSetBytes(result.snapshot.memory)).toBe(51_204_096);
   });
 
   it("uses percpu_usage length when online_cpus is absent, and the read time in ms", () => {
@@ -194,6 +266,48 @@ describe("parseStatsPayload", () => {
     const result = parseStatsPayload(payload, 0);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatch(error);
+  });
+});
+
+describe("workingSetBytes (docker/cli calculateMemUsageUnixNoCache)", () => {
+  it.each([
+    {
+      name: "v1: usage − total_inactive_file",
+      memory: { usage: 100, totalInactiveFile: 30, inactiveFile: 10 },
+      used: 70,
+    },
+    { name: "v2: usage − inactive_file", memory: { usage: 100, inactiveFile: 10 }, used: 90 },
+    {
+      name: "v1 subtrahend not below usage: v2 key",
+      memory: { usage: 100, totalInactiveFile: 100, inactiveFile: 5 },
+      used: 95,
+    },
+    { name: "subtrahend not below usage: usage", memory: { usage: 100, inactiveFile: 100 }, used: 100 },
+    { name: "no detail: usage", memory: { usage: 100 }, used: 100 },
+  ])("$name", ({ memory, used }) => {
+    const figures = { limit: undefined, detail: "v1" as const, totalInactiveFile: undefined, inactiveFile: undefined };
+    expect(workingSetBytes({ ...figures, ...memory })).toBe(used);
+  });
+});
+
+describe("memoryDenominatorBytes (ECS: memoryReservation if set, else memory)", () => {
+  const snap = snapshot("docker-20.10-v1-tmpfs", 0);
+  it.each([
+    { reservation: { memoryLimitMiB: 128, memoryReservationMiB: 96, taskMemoryMiB: 512 }, mib: 96 },
+    { reservation: { memoryLimitMiB: 128, taskMemoryMiB: 512 }, mib: 128 },
+    { reservation: { memoryLimitMiB: 0, memoryReservationMiB: 0, taskMemoryMiB: 512 }, mib: 512 },
+    { reservation: {}, mib: 128 },
+  ])("$reservation → $mib MiB", ({ reservation, mib }) => {
+    expect(memoryDenominatorBytes(snap, reservation)).toBe(mib * MIB);
+  });
+});
+
+describe("countersReset", () => {
+  it("is true for the restart fixture and false for consecutive reads", () => {
+    expect(countersReset(snapshot("docker-restart", 1), snapshot("docker-restart", 0))).toBe(true);
+    expect(countersReset(snapshot("docker-20.10-v1-cpu-bound", 1), snapshot("docker-20.10-v1-cpu-bound", 0))).toBe(
+      false,
+    );
   });
 });
 

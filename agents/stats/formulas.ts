@@ -1,5 +1,5 @@
 import type { StatsMetric } from "../../crds-like-schemas/index.js";
-import type { CpuCounters, StatsSnapshot } from "./stats-payload.js";
+import type { CpuCounters, MemoryFigures, StatsSnapshot } from "./stats-payload.js";
 
 /**
  * The stats formulas (docs/stats-formulas.md). Pure: every function maps snapshots and reservations to
@@ -17,9 +17,9 @@ export interface Reservation {
   containerCpuUnits?: number | undefined;
   /** Task-level `cpu` in ECS units. */
   taskCpuUnits?: number | undefined;
-  /** Container hard limit (`memory`), MiB. */
+  /** Container hard limit (`memory`), MiB; the denominator when no `memoryReservation` is set. */
   memoryLimitMiB?: number | undefined;
-  /** Container soft limit (`memoryReservation`), MiB. */
+  /** Container soft limit (`memoryReservation`), MiB; the memory denominator whenever it is set. */
   memoryReservationMiB?: number | undefined;
   /** Task-level `memory`, MiB. */
   taskMemoryMiB?: number | undefined;
@@ -84,26 +84,57 @@ export function cpuBaseline(current: StatsSnapshot, previous: StatsSnapshot | un
   return current.precpu ?? previous?.cpu;
 }
 
-/** Memory denominator in bytes: container hard limit, else reservation, else task memory, else the cgroup limit. */
+/**
+ * Memory denominator in bytes. AWS defines ECS `MemoryUtilization` against the memory reserved for the task:
+ * "If you specify a soft limit (`memoryReservation`), it's used to calculate the amount of reserved memory.
+ * Otherwise, the hard limit (`memory`) is used" (ECS developer guide, "Service utilization"). So: the container's
+ * `memoryReservation`, else its `memory`, else the task's `memory`, else the cgroup limit Docker reports.
+ */
 export function memoryDenominatorBytes(snapshot: StatsSnapshot, reservation: Reservation): number | undefined {
   const mib =
-    positive(reservation.memoryLimitMiB) ??
     positive(reservation.memoryReservationMiB) ??
+    positive(reservation.memoryLimitMiB) ??
     positive(reservation.taskMemoryMiB);
   if (mib !== undefined) return mib * MIB;
   return positive(snapshot.memory?.limit);
 }
 
 /**
- * `(usage − cache) / denominator × 100` on cgroup v1, `(usage − inactive_file) / denominator × 100` on v2
- * (the working set, as `docker stats` computes it). Never negative.
+ * The memory `docker stats` shows as used, as docker/cli's `calculateMemUsageUnixNoCache` computes it
+ * (cli/command/container/stats_helpers.go): `usage − total_inactive_file` on cgroup v1, `usage − inactive_file` on
+ * v2, and `usage` when the subtrahend is missing or not below usage. Only inactive page cache is left out:
+ * tmpfs and shared memory (counted in v1's `cache`) cannot be reclaimed without swap, so they count as used.
  */
+export function workingSetBytes(memory: MemoryFigures): number {
+  const { usage, totalInactiveFile, inactiveFile } = memory;
+  if (totalInactiveFile !== undefined && totalInactiveFile < usage) return usage - totalInactiveFile;
+  if (inactiveFile !== undefined && inactiveFile < usage) return usage - inactiveFile;
+  return usage;
+}
+
+/** {@link workingSetBytes} over {@link memoryDenominatorBytes}, × 100. Above 100 when past a soft reservation. */
 export function memoryUtilization(snapshot: StatsSnapshot, reservation: Reservation): number | undefined {
   const memory = snapshot.memory;
   const denominator = memoryDenominatorBytes(snapshot, reservation);
   if (!memory || denominator === undefined) return undefined;
-  const used = Math.max(0, memory.usage - memory.reclaimable);
-  return (used / denominator) * 100;
+  return (workingSetBytes(memory) / denominator) * 100;
+}
+
+/**
+ * True when a cumulative counter of the same container id went down since `previous`: the container restarted
+ * in place (`docker restart`, an ECS container restart policy, the engine restarting it), so its cgroup and
+ * network namespace were recreated. Rates against `previous` would be meaningless; the caller drops it.
+ */
+export function countersReset(current: StatsSnapshot, previous: StatsSnapshot): boolean {
+  const down = (now: number | undefined, before: number | undefined) =>
+    now !== undefined && before !== undefined && now < before;
+  return (
+    down(current.cpu.totalUsage, previous.cpu.totalUsage) ||
+    down(current.network?.rxBytes, previous.network?.rxBytes) ||
+    down(current.network?.txBytes, previous.network?.txBytes) ||
+    down(current.blockIo?.readBytes, previous.blockIo?.readBytes) ||
+    down(current.blockIo?.writeBytes, previous.blockIo?.writeBytes)
+  );
 }
 
 /** `(current − previous) / seconds`; undefined for a counter reset (went down) or a non-positive interval. */

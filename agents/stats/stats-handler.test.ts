@@ -247,8 +247,8 @@ describe("stats handler, sidecar mode (task metadata v4 over HTTP)", () => {
     // app reserves 256 units: 10% of host × 1024/256; the agent container reserves none: task CPU 0.5 vCPU = 512 units.
     expect(cloudwatch.values("CPUUtilization", "app")[0]).toBeCloseTo(40, 9);
     expect(cloudwatch.values("CPUUtilization", "ecsmon-agent")[0]).toBeCloseTo(20 * 2, 9);
-    // Memory: container hard limit 512 MiB (app), 128 MiB (agent).
-    expect(cloudwatch.values("MemoryUtilization", "app")[0]).toBeCloseTo((100 / 512) * 100, 9);
+    // Memory: container hard limit 512 MiB (app), 128 MiB (agent); app's v1 read: 150 MiB − 20 MiB total_inactive_file.
+    expect(cloudwatch.values("MemoryUtilization", "app")[0]).toBeCloseTo((130 / 512) * 100, 9);
     expect(cloudwatch.values("MemoryUtilization", "ecsmon-agent")[0]).toBeCloseTo((200 / 128) * 100, 9);
     expect(cloudwatch.find("CPUUtilization", "~internal~ecs~pause")).toEqual([]);
     expect(cloudwatch.find("CPUUtilization", "app")[0]?.Dimensions).toEqual([

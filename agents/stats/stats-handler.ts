@@ -8,11 +8,12 @@ import type { Dimension, StatsSample } from "./batching.js";
 import { createDockerCollector, type DockerTarget } from "./collectors/docker-collector.js";
 import { createMetadataCollector } from "./collectors/metadata-collector.js";
 import type { RawRead } from "./collectors/types.js";
+import { createContainerBaselines } from "./container-baselines.js";
 import { computeContainerFigures, METRIC_UNITS, type Reservation } from "./formulas.js";
 import { counter } from "./prom.js";
 import { createStatsPublisher, type StatsPublisher, type StatsPublisherOptions } from "./publisher.js";
 import { createStatsGauges } from "./stats-gauges.js";
-import { parseStatsPayload, type StatsSnapshot } from "./stats-payload.js";
+import { parseStatsPayload } from "./stats-payload.js";
 
 export interface StatsHandlerDeps {
   cloudwatch: CloudWatchClient;
@@ -128,7 +129,8 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   const cycles = counter(registry, "ecsmon_stats_cycles_total", "Stats collection cycles, by result.", ["result"]);
   const source = deps.docker ? "docker" : "metadata";
   malformed.inc({ source }, 0);
-  for (const reason of ["timeout", "not_found", "error"]) collectErrors.inc({ reason }, 0);
+  for (const reason of ["timeout", "not_found", "unreachable", "error"]) collectErrors.inc({ reason }, 0);
+  const baselines = createContainerBaselines({ registry, logger: log, source });
   for (const result of ["ok", "skipped_overlap"]) cycles.inc({ result }, 0);
 
   const gauges = createStatsGauges(registry);
@@ -153,9 +155,6 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
-  /** Previous read per container key (taskArn/container), with the runtime id it came from. */
-  const previous = new Map<string, { runtimeId: string; snapshot: StatsSnapshot }>();
-
   const ensurePublisher = () => {
     publisher ??= createStatsPublisher({ ...deps.publisher, cloudwatch: deps.cloudwatch, logger: log, registry, now });
     return publisher;
@@ -223,13 +222,14 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
     const selected = new Set<StatsMetric>(s.metrics);
     const samples: StatsSample[] = [];
     const seen = new Set<string>();
+    baselines.noteEngine(reads.values());
     for (const target of targets) {
       seen.add(target.key);
       const read = reads.get(target.key);
       if (!read) continue;
       if (!read.ok) {
         collectErrors.inc({ reason: read.reason });
-        if (read.reason === "not_found") previous.delete(target.key);
+        if (read.reason === "not_found") baselines.notFound(target.key);
         continue;
       }
       const parsed = parseStatsPayload(read.payload, read.collectedAtMs);
@@ -238,9 +238,7 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         log.warn({ container: target.key, error: parsed.error }, "malformed stats payload skipped");
         continue;
       }
-      const prior = previous.get(target.key);
-      const prev = prior && prior.runtimeId === read.runtimeId ? prior.snapshot : undefined;
-      previous.set(target.key, { runtimeId: read.runtimeId, snapshot: parsed.snapshot });
+      const prev = baselines.advance(target.key, read.runtimeId, parsed.snapshot);
       const all = computeContainerFigures({
         current: parsed.snapshot,
         previous: prev,
@@ -273,7 +271,7 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
         });
       }
     }
-    for (const key of previous.keys()) if (!seen.has(key)) previous.delete(key);
+    baselines.retain(seen);
     gauges.retain(seen);
     if (samples.length > 0) ensurePublisher().add(samples);
     cycles.inc({ result: "ok" });
@@ -302,7 +300,7 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   const disable = () => {
     if (timer) clearInterval(timer);
     timer = undefined;
-    previous.clear();
+    baselines.retain(new Set());
     gauges.retain(new Set());
   };
 

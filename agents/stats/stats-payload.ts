@@ -4,7 +4,7 @@ import { z } from "zod";
  * Parsing of Docker Engine `GET /containers/{id}/stats?stream=false` payloads (also what task metadata v4
  * `/task/stats` returns per container) into a normalized {@link StatsSnapshot}. Both cgroup v1 and cgroup v2
  * shapes are accepted: v2 omits `percpu_usage`, `max_usage`, `failcnt` and most of `blkio_stats`, and its
- * `memory_stats.stats` keys differ (`inactive_file`, `anon`, `file` instead of `cache`, `rss`…).
+ * `memory_stats.stats` keys differ (`inactive_file`, `anon`, `file`; no `total_*` keys, no `cache`, `rss`…).
  * Unknown fields are ignored; a payload missing what every metric needs is rejected with a reason.
  */
 
@@ -49,14 +49,19 @@ export interface CpuCounters {
 }
 
 export interface MemoryFigures {
-  /** Bytes. */
+  /** Bytes (`memory_stats.usage`: `memory.usage_in_bytes` on cgroup v1, `memory.current` on v2). */
   usage: number;
   /** Bytes; the cgroup limit Docker reports (the host's memory when unlimited). */
   limit: number | undefined;
-  /** "v1" when `stats.cache` is present, "v2" when only `stats.inactive_file` is, else "unknown". */
-  cgroup: "v1" | "v2" | "unknown";
-  /** Bytes subtracted from usage: `cache` (v1) or `inactive_file` (v2); 0 when unknown. */
-  reclaimable: number;
+  /**
+   * Which page-cache detail the payload carries: "v1" when `stats.total_inactive_file` is present, "v2" when only
+   * `stats.inactive_file` is, "none" when `stats` is missing or has neither (some engines' compatible APIs).
+   */
+  detail: "v1" | "v2" | "none";
+  /** `stats.total_inactive_file` (cgroup v1, hierarchical); undefined when absent. */
+  totalInactiveFile: number | undefined;
+  /** `stats.inactive_file` (cgroup v2; v1 payloads carry it too, for the cgroup alone); undefined when absent. */
+  inactiveFile: number | undefined;
 }
 
 /** A normalized stats read. Counters are cumulative since the container started. */
@@ -100,14 +105,14 @@ function memoryFigures(raw: z.infer<typeof RawStats>["memory_stats"]): MemoryFig
     const value = stats[key];
     return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   };
-  const cache = num("cache");
+  const totalInactiveFile = num("total_inactive_file");
   const inactiveFile = num("inactive_file");
-  const cgroup = cache !== undefined ? "v1" : inactiveFile !== undefined ? "v2" : "unknown";
   return {
     usage: raw.usage,
     limit: raw.limit ?? undefined,
-    cgroup,
-    reclaimable: cache ?? inactiveFile ?? 0,
+    detail: totalInactiveFile !== undefined ? "v1" : inactiveFile !== undefined ? "v2" : "none",
+    totalInactiveFile,
+    inactiveFile,
   };
 }
 

@@ -176,8 +176,10 @@ function expectedFigures(
 ) {
   const out: Record<string, number> = {};
   const stats = cur.memory_stats.stats ?? {};
-  const reclaim = ("cache" in stats ? stats.cache : stats.inactive_file) ?? 0;
-  const denomMiB = c.memoryLimitMiB || c.memoryReservationMiB || a.taskMemoryMiB;
+  // docker/cli calculateMemUsageUnixNoCache: v1 total_inactive_file, v2 inactive_file.
+  const reclaim = ("total_inactive_file" in stats ? stats.total_inactive_file : stats.inactive_file) ?? 0;
+  // ECS: memoryReservation when set, else memory (developer guide, "Service utilization").
+  const denomMiB = c.memoryReservationMiB || c.memoryLimitMiB || a.taskMemoryMiB;
   out.MemoryUtilization =
     ((cur.memory_stats.usage - reclaim) / (denomMiB ? denomMiB * MIB : cur.memory_stats.limit)) * 100;
   // Baseline: Docker's own precpu_stats when filled in, else the previous read.

@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import { mapConcurrent, type RawRead, TimeoutError, withTimeout } from "./types.js";
+import { isEngineUnreachable, mapConcurrent, type RawRead, TimeoutError, withTimeout } from "./types.js";
 
 /** A container the agent should read, identified by its task and name, and by its Docker id when known. */
 export interface DockerTarget {
@@ -34,9 +34,12 @@ export function createDockerCollector(options: DockerCollectorOptions) {
   const now = options.now ?? Date.now;
   const { docker } = options;
 
-  async function resolveIds(targets: readonly DockerTarget[]): Promise<Map<string, string>> {
+  /** Ids by `taskArn\u0000containerName`; `unreachable` carries the error when the engine could not be listed. */
+  async function resolveIds(
+    targets: readonly DockerTarget[],
+  ): Promise<{ ids: Map<string, string>; unreachable?: string }> {
     const ids = new Map<string, string>();
-    if (targets.every((t) => t.runtimeId)) return ids;
+    if (targets.every((t) => t.runtimeId)) return { ids };
     try {
       const list = await withTimeout(
         docker.listContainers({ filters: { label: [ECS_TASK_ARN_LABEL] } }),
@@ -48,10 +51,11 @@ export function createDockerCollector(options: DockerCollectorOptions) {
         const name = info.Labels?.[ECS_CONTAINER_NAME_LABEL];
         if (arn && name) ids.set(`${arn}\u0000${name}`, info.Id);
       }
-    } catch {
-      // Unresolvable targets report not_found below.
+    } catch (error) {
+      if (isEngineUnreachable(error)) return { ids, unreachable: (error as Error).message };
+      // Otherwise unresolvable targets report not_found below.
     }
-    return ids;
+    return { ids };
   }
 
   async function read(runtimeId: string): Promise<RawRead> {
@@ -71,6 +75,7 @@ export function createDockerCollector(options: DockerCollectorOptions) {
       const e = error as { statusCode?: number; message?: string };
       if (error instanceof TimeoutError) return { ok: false, reason: "timeout", error: error.message };
       if (e.statusCode === 404) return { ok: false, reason: "not_found", error: `container ${runtimeId} not found` };
+      if (isEngineUnreachable(error)) return { ok: false, reason: "unreachable", error: e.message ?? String(error) };
       return { ok: false, reason: "error", error: e.message ?? String(error) };
     }
   }
@@ -78,9 +83,10 @@ export function createDockerCollector(options: DockerCollectorOptions) {
   return {
     /** Reads every target; the map is keyed by {@link DockerTarget.key}. */
     async collect(targets: readonly DockerTarget[]): Promise<Map<string, RawRead>> {
-      const ids = await resolveIds(targets);
+      const { ids, unreachable } = await resolveIds(targets);
       const reads = await mapConcurrent(targets, concurrency, async (target): Promise<RawRead> => {
         const runtimeId = target.runtimeId ?? ids.get(`${target.taskArn}\u0000${target.containerName}`);
+        if (!runtimeId && unreachable) return { ok: false, reason: "unreachable", error: unreachable };
         if (!runtimeId) return { ok: false, reason: "not_found", error: `no Docker container for ${target.key}` };
         return read(runtimeId);
       });

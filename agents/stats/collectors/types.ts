@@ -1,7 +1,22 @@
 /** One raw stats read of one container, or why there is none. Payloads are validated later, by the handler. */
 export type RawRead =
   | { ok: true; runtimeId: string; payload: unknown; collectedAtMs: number }
-  | { ok: false; reason: "timeout" | "not_found" | "error"; error: string };
+  | { ok: false; reason: ReadFailure; error: string };
+
+/**
+ * Why a read failed: `not_found` (no such container), `unreachable` (the Docker Engine itself could not be
+ * reached: its socket is gone or refuses connections, e.g. while it restarts), `timeout`, or any other `error`.
+ */
+export type ReadFailure = "timeout" | "not_found" | "unreachable" | "error";
+
+/** Connection-level error codes that mean the Docker Engine (not one container) is away. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ETIMEDOUT"]);
+
+/** True for an error from a request that never reached a running engine. */
+export function isEngineUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && UNREACHABLE_CODES.has(code);
+}
 
 /** Rejects after `ms` with a {@link TimeoutError}; the caller's promise keeps running but is ignored. */
 export async function withTimeout<T>(
