@@ -45,6 +45,11 @@ export interface ControllerContext {
   tickMs?: number | undefined;
   /** @defaultValue 0 */
   drainDelayMs?: number | undefined;
+  /**
+   * Age past which a held cluster's data is reported stale by the status API (its reconcile requeues every
+   * `reconcileIntervalMs`, so three missed rounds). @defaultValue 3 × reconcileIntervalMs
+   */
+  staleAfterMs?: number | undefined;
 }
 
 export interface RunningController {
@@ -213,6 +218,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     runtimes,
     httpSd: () => httpSd.gzip,
     ready: () => ctx.specSource.current() !== undefined && leasesTicked,
+    staleAfterMs: ctx.staleAfterMs ?? 3 * ctx.reconcileIntervalMs,
   });
 
   let api: ApiServer | undefined;

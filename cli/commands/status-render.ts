@@ -1,6 +1,7 @@
-import type { StatusDocument } from "../../controller/api/status-view.js";
+import type { StaleNote, StatusDocument } from "../../controller/api/status-view.js";
 import type { AgentView, TargetView } from "../../controller/machines/views.js";
 import type { TaskExplanation } from "../../controller/plan/index.js";
+import { conditionIsAbnormal } from "../../controller/reconcile/conditions.js";
 
 /** Renders rows as an aligned plain-text table (no colours, safe to pipe). */
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
@@ -20,9 +21,20 @@ const counts = (record: Record<string, number> | undefined) =>
     .map(([k, n]) => `${k}=${n}`)
     .join(" ");
 
+/** One line per stale part of an answer: what, how old, and why (empty when everything is current). */
+export function renderStale(notes: StaleNote[] | undefined): string[] {
+  return (notes ?? []).map((n) =>
+    n.ageMs === null
+      ? `! STALE ${n.what}: never read (${n.reason})`
+      : `! STALE ${n.what}: ${(n.ageMs / 1_000).toFixed(1)} s old, as of ${n.asOf} (${n.reason})`,
+  );
+}
+
 export function renderStatus(doc: StatusDocument): string {
   const out: string[] = [];
   out.push(`replica   ${doc.replica} (${doc.ready ? "ready" : "not ready"})`);
+  const stale = renderStale(doc.stale);
+  if (stale.length > 0) out.push(...stale);
   const s = doc.spec;
   out.push(s.loaded ? `spec      ${s.name} version ${s.version} generation ${s.generation}` : "spec      not loaded");
   if (s.conditions.length > 0) {
@@ -37,20 +49,40 @@ export function renderStatus(doc: StatusDocument): string {
   out.push("");
   out.push(
     table(
-      ["CLUSTER", "HOLDER", "TOKEN", "TARGETS", "AGENTS", "INVALID", "OBSERVED"],
+      ["CLUSTER", "HOLDER", "TOKEN", "TARGETS", "AGENTS", "NODES W/O AGENT", "INVALID", "OBSERVED"],
       doc.clusters.map((c) =>
         "pending" in c
-          ? [c.cluster, c.holder, undefined, "(no summary yet)", undefined, undefined, undefined]
-          : [c.cluster, c.holder, c.fencingToken, counts(c.targets), counts(c.agents), c.invalidTargets, c.observedAt],
+          ? [c.cluster, c.holder, undefined, "(no summary yet)", undefined, undefined, undefined, undefined]
+          : [
+              c.cluster,
+              c.holder,
+              c.fencingToken,
+              counts(c.targets),
+              counts(c.agents),
+              c.nodesWithoutAgent?.length,
+              c.invalidTargets,
+              c.observedAt,
+            ],
       ),
     ),
   );
-  for (const c of doc.clusters) {
-    if ("pending" in c) continue;
-    const bad = c.conditions.filter((x) => x.status !== "True");
-    for (const x of bad) out.push(`! ${c.cluster}: ${x.type}=${x.status} ${x.reason}: ${x.message}`);
-  }
+  out.push(...renderClusterProblems(doc));
   return out.join("\n");
+}
+
+/**
+ * One `!` line per cluster condition that reports a problem (by its type's polarity: `NodesWithoutAgent=True`
+ * is one, `ObservationComplete=False` another), optionally for one cluster only.
+ */
+export function renderClusterProblems(doc: StatusDocument, cluster?: string): string[] {
+  const out: string[] = [];
+  for (const c of doc.clusters) {
+    if ("pending" in c || (cluster !== undefined && c.cluster !== cluster)) continue;
+    for (const x of c.conditions.filter(conditionIsAbnormal)) {
+      out.push(`! ${c.cluster}: ${x.type}=${x.status} ${x.reason}: ${x.message}`);
+    }
+  }
+  return out;
 }
 
 export function renderTargets(body: { count: number; targets: TargetView[] }): string {
@@ -69,8 +101,8 @@ export function renderTargets(body: { count: number; targets: TargetView[] }): s
 
 export function renderAgents(agents: AgentView[]): string {
   return table(
-    ["CLUSTER", "NODE", "STATE", "MODE", "GENERATION", "LAST SEEN"],
-    agents.map((a) => [a.cluster, a.nodeId, a.state, a.mode, a.generation, a.lastSeen]),
+    ["CLUSTER", "NODE", "STATE", "MODE", "ASSIGNMENT", "LAST SEEN"],
+    agents.map((a) => [a.cluster, a.nodeId, a.state, a.mode, a.assignment, a.lastSeen]),
   );
 }
 

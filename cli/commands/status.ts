@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import { createCliContext, UsageError } from "../context.js";
-import { renderAgents, renderExplain, renderStatus, renderTargets } from "./status-render.js";
+import {
+  renderAgents,
+  renderClusterProblems,
+  renderExplain,
+  renderStale,
+  renderStatus,
+  renderTargets,
+} from "./status-render.js";
 
 interface ClientOptions {
   url?: string;
@@ -88,8 +95,10 @@ export function registerStatusCommands(program: Command): void {
     }
     print(renderStatus(result.body as never));
     const agents = await callApi(program, options, "api/v1/agents");
-    const list = (agents.body as { agents?: unknown[] } | undefined)?.agents;
+    const body = agents.body as { agents?: unknown[]; stale?: never[] } | undefined;
+    const list = body?.agents;
     if (agents.status === 200 && Array.isArray(list) && list.length > 0) print(`\n${renderAgents(list as never)}`);
+    for (const line of renderStale(body?.stale)) print(line);
   });
 
   withClientOptions(
@@ -100,7 +109,7 @@ export function registerStatusCommands(program: Command): void {
       .option("--service <name>", "only this ECS service")
       .option(
         "--state <state>",
-        "only this state: discovered|assigning|active|active.healthy|active.failing|draining|invalid|orphaned",
+        "only this state: discovered|assigning|active|active.unconfirmed|active.healthy|active.failing|draining|invalid|orphaned",
       ),
   ).action(async (options: TargetsOptions) => {
     const result = await callApi(program, options, "api/v1/targets", {
@@ -110,7 +119,15 @@ export function registerStatusCommands(program: Command): void {
     });
     if (result.status === 400) throw new UsageError((result.body as { message?: string })?.message ?? "bad query");
     failIfError(result);
-    print(options.json ? JSON.stringify(result.body, null, 2) : renderTargets(result.body as never));
+    if (options.json) print(JSON.stringify(result.body, null, 2));
+    else {
+      print(renderTargets(result.body as never));
+      for (const line of renderStale((result.body as { stale?: never[] }).stale)) print(line);
+      // Why targets are not healthy often lies with the cluster (NodesWithoutAgent): show its problems too.
+      const status = await callApi(program, options, "api/v1/status");
+      const problems = status.status === 200 ? renderClusterProblems(status.body as never, options.cluster) : [];
+      for (const line of problems) print(line);
+    }
   });
 
   withClientOptions(

@@ -26,6 +26,7 @@ const target: TargetView = {
 };
 const filters: TargetFilter[] = [];
 let failNext = false;
+let hangNext = false;
 const view: StatusView = {
   ready: () => true,
   status: async () => {
@@ -33,9 +34,14 @@ const view: StatusView = {
       failNext = false;
       throw new Error("redis down");
     }
+    if (hangNext) {
+      hangNext = false;
+      return new Promise<never>(() => {});
+    }
     return {
       replica: "r1",
       ready: true,
+      stale: [],
       leases: [],
       spec: { loaded: false, name: undefined, version: undefined, generation: undefined, conditions: [] },
       clusters: [],
@@ -43,11 +49,11 @@ const view: StatusView = {
   },
   targets: async (f) => {
     filters.push(f);
-    return [target];
+    return { items: [target], stale: [] };
   },
   target: async (id) => (id === target.id ? target : undefined),
-  agents: async () => [],
-  capacity: async () => [],
+  agents: async () => ({ items: [], stale: [] }),
+  capacity: async () => ({ items: [], stale: [] }),
   explain: async (task) =>
     task === "abc"
       ? { status: 200, body: { query: task, found: true, cluster: "demo", message: "ok", containers: [] } }
@@ -59,7 +65,7 @@ const view: StatusView = {
 let open: ApiServer;
 let secured: ApiServer;
 beforeAll(async () => {
-  open = await startApiServer({ view, bind: "127.0.0.1:0", logger });
+  open = await startApiServer({ view, bind: "127.0.0.1:0", logger, deadlineMs: 300 });
   secured = await startApiServer({ view, bind: "127.0.0.1:0", logger, token: "s3cret-token" });
 });
 afterAll(async () => {
@@ -76,7 +82,8 @@ describe("status API", () => {
     ["/api/v1/targets?cluster=", /cluster must not be empty/],
     ["/api/v1/targets?cluster=a&cluster=b", /single string/],
     ["/api/v1/targets?colour=red", /unknown query parameter\(s\): colour/],
-    ["/api/v1/explain", /task/],
+    ["/api/v1/explain", /^task is required: a task ARN or task id/],
+    ["/api/v1/explain?task=a&task=b", /^task must be a single string, given once/],
     [`/api/v1/explain?task=${"x".repeat(3000)}`, /longer than 2048/],
     ["/api/v1/status?x=1", /unknown query parameter/],
   ];
@@ -101,7 +108,63 @@ describe("status API", () => {
     const unknown = await get(open, "/api/v2/whatever");
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toBe("NotFound");
-    expect((await fetch(`${open.url}/api/v1/status`, { method: "POST" })).status).toBe(404);
+  });
+
+  it.each([
+    ["POST", "/api/v1/status", { "content-type": "application/xml" }, "<x/>"],
+    ["DELETE", "/api/v1/targets/abc", {}, undefined],
+    ["PUT", "/sd/prometheus", { "content-type": "application/json" }, "x".repeat(5_000)],
+    ["OPTIONS", "/healthz", {}, undefined],
+    ["PATCH", "/api/v1/explain?task=abc", {}, undefined],
+  ])("%s %s → 405 with Allow: GET, HEAD and the API's error shape", async (method, path, headers, body) => {
+    const res = await fetch(`${open.url}${path}`, { method, headers, body });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+    expect(await res.json()).toEqual({
+      error: "MethodNotAllowed",
+      message: `${method} is not allowed on ${path.split("?")[0]}; use GET`,
+    });
+    expect((await fetch(`${open.url}/api/v2/nothing`, { method })).status).toBe(404);
+  });
+
+  it("answers every error, Fastify's own included, with exactly { error, message }", async () => {
+    const cases: [string, RequestInit, number, string][] = [
+      ["/api/v1/targets/%E0%A4%A", {}, 400, "BadRequest"],
+      ["/api/v1/explain", {}, 400, "BadRequest"],
+      ["/nowhere", {}, 404, "NotFound"],
+      ["/api/v1/status", { method: "POST" }, 405, "MethodNotAllowed"],
+    ];
+    for (const [path, init, status, error] of cases) {
+      const res = await fetch(`${open.url}${path}`, init);
+      expect(res.status, path).toBe(status);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort(), path).toEqual(["error", "message"]);
+      expect(body.error, path).toBe(error);
+    }
+    // A request the HTTP parser rejects never reaches Fastify's router: same shape, written on the socket.
+    const { connect } = await import("node:net");
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(open.url).port), "127.0.0.1", () => socket.write("BOGUS\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on("close", () => resolve(text));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4))).toEqual({
+      error: "BadRequest",
+      message: expect.stringMatching(/^malformed HTTP request/),
+    });
+  });
+
+  it("answers 503 once the deadline passes, whatever the view waits on", async () => {
+    hangNext = true;
+    const started = Date.now();
+    const res = await get(open, "/api/v1/status");
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await res.json()).toEqual({ error: "ServiceUnavailable", message: expect.stringMatching(/retry/) });
   });
 
   it("explains tasks, serves http_sd and metrics, and never answers 500", async () => {

@@ -1,11 +1,12 @@
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Logger } from "../../lib/logger.js";
 import { parseHostPort } from "../../lib/net.js";
 import { TARGET_STATES } from "../machines/target-machine.js";
 import { bearerChecker } from "./auth.js";
+import { apiError, BadRequest, errorName, rawErrorResponse } from "./api-error.js";
 import type { StatusView } from "./status-view.js";
 
 export interface ApiServerOptions {
@@ -15,6 +16,11 @@ export interface ApiServerOptions {
   /** Read-only bearer token; when set every route except /healthz and /readyz requires it. */
   token?: string | undefined;
   logger: Logger;
+  /**
+   * A request still unanswered after this is answered 503 (a safety net: the view's Redis reads are bounded
+   * well below it). @defaultValue 2000
+   */
+  deadlineMs?: number | undefined;
 }
 
 export interface ApiServer {
@@ -24,9 +30,12 @@ export interface ApiServer {
   app: FastifyInstance;
 }
 
-const text = (name: string, max = 256) =>
+const text = (name: string, max = 256, hint = "") =>
   z
-    .string({ error: `${name} must be a single string` })
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? `${name} is required${hint}` : `${name} must be a single string, given once`,
+    })
     .min(1, `${name} must not be empty`)
     .max(max, `${name} is longer than ${max} characters`);
 
@@ -37,16 +46,19 @@ const TargetsQuery = z.strictObject({
   service: text("service").optional(),
   state: z.enum(TARGET_STATE_NAMES, { error: `state must be one of ${TARGET_STATE_NAMES.join(", ")}` }).optional(),
 });
-const ExplainQuery = z.strictObject({ task: text("task", 2048) });
+const ExplainQuery = z.strictObject({
+  task: text(
+    "task",
+    2048,
+    ": a task ARN or task id, e.g. /api/v1/explain?task=arn:aws:ecs:us-east-1:123456789012:task/demo/0abc",
+  ),
+});
 const AgentsQuery = z.strictObject({ cluster: text("cluster").optional() });
 const EmptyQuery = z.strictObject({});
 
-class BadRequest extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BadRequest";
-  }
-}
+/** Methods the API answers; any other on a known path is a 405 with `Allow`. */
+const ALLOWED_METHODS = "GET, HEAD";
+const OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 const gunzipAsync = promisify(gunzip);
 
@@ -65,7 +77,9 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   const parsed = schema.safeParse(query ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  const key = issue?.path.join(".") ?? "";
+  // The messages of `text()` name their parameter already.
+  const where = key && !issue?.message.startsWith(`${key} `) ? `${key}: ` : "";
   const message =
     issue?.code === "unrecognized_keys"
       ? `unknown query parameter(s): ${issue.keys.join(", ")}`
@@ -74,87 +88,124 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
 }
 
 /**
- * The controller's status API (Fastify). Read-only; GET only; JSON errors everywhere: a bad query is a 400 with
- * a message, an unknown path or id a 404, a missing/wrong token a 401, and an internal failure (e.g. Redis
- * unreachable) a 503, never a 500. No CORS headers are sent.
+ * The controller's status API (Fastify). Read-only; GET (and HEAD) only; one JSON error shape everywhere
+ * ({@link apiError}): a bad query is a 400 naming the parameter, an unknown path or id a 404, another method on
+ * a known path a 405 with `Allow`, a missing/wrong token a 401, and an internal failure a 503, never a 500.
+ * Every answer comes from the replica's memory or a time-bounded Redis read (see the view); past `deadlineMs`
+ * a request is answered 503 whatever it waits on. No CORS headers are sent.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { view } = options;
   const { host, port } = parseHostPort(options.bind);
+  const deadlineMs = options.deadlineMs ?? 2_000;
+  let closing = false;
   const app = Fastify({
     logger: false,
     bodyLimit: 1_024,
     routerOptions: { maxParamLength: 4_096, ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has its own body shape; the onRequest hook answers with ours instead.
+    return503OnClosing: false,
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      (reply as FastifyReply).code(status).send(apiError(status, `malformed request: ${error.message}`));
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === "ECONNRESET" || socket.destroyed) return;
+      const [status, message] =
+        error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "the request was not received in time"]
+          : error.code === "HPE_HEADER_OVERFLOW"
+            ? [431, "the request headers are too large"]
+            : [400, `malformed HTTP request (${error.code ?? error.message})`];
+      if (socket.writable) socket.end(rawErrorResponse(status, message));
+      else socket.destroy();
+    },
   });
   const authorized = options.token ? bearerChecker(options.token) : undefined;
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("cache-control", "no-store");
+    if (closing) return reply.code(503).header("connection", "close").send(apiError(503, "the controller is stopping"));
     if (!authorized) return;
     const path = request.url.split("?")[0];
     if (path === "/healthz" || path === "/readyz") return;
     if (!authorized(request.headers.authorization)) {
       reply.header("www-authenticate", 'Bearer realm="ecsmon"');
-      return reply.code(401).send({ error: "Unauthorized", message: "a valid bearer token is required" });
+      return reply.code(401).send(apiError(401, "a valid bearer token is required"));
     }
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message?: string; name?: string }, _request, reply) => {
-    if (error instanceof BadRequest) return reply.code(400).send({ error: "BadRequest", message: error.message });
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
     const status = typeof error.statusCode === "number" ? error.statusCode : 503;
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: error.name ?? "BadRequest", message: error.message ?? "bad request" });
-    }
+    if (status >= 400 && status < 500)
+      return reply.code(status).send(apiError(status, error.message ?? errorName(status)));
     options.logger.warn({ err: error }, "status API request failed");
-    return reply.code(503).send({ error: "Unavailable", message: "the controller could not answer; retry shortly" });
+    return reply.code(503).send(apiError(503, "the controller could not answer; retry shortly"));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: "NotFound", message: `no route for ${request.method} ${request.url.split("?")[0]}` }),
+    reply.code(404).send(apiError(404, `no route for ${request.method} ${request.url.split("?")[0]}`)),
   );
 
-  app.get("/healthz", async () => ({ ok: true }));
-  app.get("/readyz", async (_request, reply) =>
+  /** A GET route, bounded by `deadlineMs`, plus a 405 for the other methods on the same path. */
+  const get = (url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
+    app.get(url, (request, reply) => withDeadline(handler(request, reply), deadlineMs));
+    app.route({
+      method: [...OTHER_METHODS],
+      url,
+      // Answered before body parsing, so that a body of any type or size gets the 405 too.
+      onRequest: async (request, reply) => {
+        reply.header("allow", ALLOWED_METHODS);
+        return reply
+          .code(405)
+          .send(apiError(405, `${request.method} is not allowed on ${request.url.split("?")[0]}; use GET`));
+      },
+      handler: async () => undefined,
+    });
+  };
+
+  get("/healthz", async () => ({ ok: true }));
+  get("/readyz", async (_request, reply) =>
     view.ready() ? { ready: true } : reply.code(503).send({ ready: false, message: "spec or leases not ready yet" }),
   );
-  app.get("/api/v1/status", async (request) => {
+  get("/api/v1/status", async (request) => {
     parseQuery(EmptyQuery, request.query);
     return view.status();
   });
-  app.get("/api/v1/targets", async (request) => {
+  get("/api/v1/targets", async (request) => {
     const filter = parseQuery(TargetsQuery, request.query);
-    const targets = await view.targets(filter);
-    return { count: targets.length, targets };
+    const { items, stale } = await view.targets(filter);
+    return { count: items.length, targets: items, stale };
   });
-  app.get("/api/v1/targets/*", async (request, reply) => {
+  get("/api/v1/targets/*", async (request, reply) => {
     const id = (request.params as Record<string, string | undefined>)["*"] ?? "";
     if (id.length === 0 || id.length > 4_096) throw new BadRequest("target id must be 1 to 4096 characters");
     const target = await view.target(id);
-    if (!target) return reply.code(404).send({ error: "NotFound", message: `no target with id ${JSON.stringify(id)}` });
+    if (!target) return reply.code(404).send(apiError(404, `no target with id ${JSON.stringify(id)}`));
     return target;
   });
-  app.get("/api/v1/agents", async (request) => {
+  get("/api/v1/agents", async (request) => {
     const { cluster } = parseQuery(AgentsQuery, request.query);
-    const agents = await view.agents(cluster);
-    return { count: agents.length, agents };
+    const { items, stale } = await view.agents(cluster);
+    return { count: items.length, agents: items, stale };
   });
-  app.get("/api/v1/capacity", async (request) => {
+  get("/api/v1/capacity", async (request) => {
     parseQuery(EmptyQuery, request.query);
-    return { clusters: await view.capacity() };
+    const { items, stale } = await view.capacity();
+    return { clusters: items, stale };
   });
-  app.get("/api/v1/explain", async (request, reply) => {
+  get("/api/v1/explain", async (request, reply) => {
     const { task } = parseQuery(ExplainQuery, request.query);
     const answer = await view.explain(task);
     return reply.code(answer.status).send(answer.body);
   });
-  app.get("/sd/prometheus", async (request, reply) => {
+  get("/sd/prometheus", async (request, reply) => {
     const gzipped = view.sd();
     reply.type("application/json; charset=utf-8").header("vary", "accept-encoding");
     if (acceptsGzip(request.headers["accept-encoding"])) return reply.header("content-encoding", "gzip").send(gzipped);
     return reply.send(await gunzipAsync(gzipped));
   });
-  app.get("/metrics", async (_request, reply) => {
+  get("/metrics", async (_request, reply) => {
     const { contentType, body } = await view.metrics();
     return reply.type(contentType).send(body);
   });
@@ -162,5 +213,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = address && typeof address === "object" ? address.port : port;
-  return { url: `http://${host}:${boundPort}`, app, close: () => app.close() };
+  return {
+    url: `http://${host}:${boundPort}`,
+    app,
+    close: () => {
+      closing = true;
+      return app.close();
+    },
+  };
+}
+
+/** The handler's answer, or a 503 error once `ms` has passed. */
+async function withDeadline<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { statusCode: 503 })), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,10 +4,26 @@ import type { Condition } from "../model.js";
 import type { TaskExplanation } from "../plan/index.js";
 import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
 
+/**
+ * Data in an answer that is older than it should be: a Redis read that did not complete within the read budget
+ * (Redis stalled or gone), or a held cluster whose reconcile has not completed for several intervals.
+ */
+export interface StaleNote {
+  /** What is stale: `leases`, `cluster <name>` (its summary) or `cluster <name> machines` (targets, agents). */
+  what: string;
+  /** How old the data served is; null when nothing was ever read (the answer then lacks it). */
+  ageMs: number | null;
+  /** ISO-8601 time the data served was current; null when nothing was ever read. */
+  asOf: string | null;
+  reason: string;
+}
+
 /** `GET /api/v1/status`. */
 export interface StatusDocument {
   replica: string;
   ready: boolean;
+  /** Everything in this answer that is older than it should be; empty when all of it is current. */
+  stale: StaleNote[];
   leases: LeaseStatus[];
   spec: {
     loaded: boolean;
@@ -33,14 +49,23 @@ export type ExplainAnswer =
       body: { error: string; message: string; heldElsewhere?: { cluster: string; holder: string | undefined }[] };
     };
 
-/** What the status API reads; the controller implements it, tests fake it. */
+/** A list answer and what in it is stale. */
+export interface Listing<T> {
+  items: T[];
+  stale: StaleNote[];
+}
+
+/**
+ * What the status API reads; the controller implements it, tests fake it. Every method answers from the
+ * replica's memory, or from a Redis read bounded in time whose lateness is reported as a {@link StaleNote}.
+ */
 export interface StatusView {
   ready(): boolean;
   status(): Promise<StatusDocument>;
-  targets(filter: TargetFilter): Promise<TargetView[]>;
+  targets(filter: TargetFilter): Promise<Listing<TargetView>>;
   target(id: string): Promise<TargetView | undefined>;
-  agents(cluster?: string): Promise<AgentView[]>;
-  capacity(): Promise<unknown[]>;
+  agents(cluster?: string): Promise<Listing<AgentView>>;
+  capacity(): Promise<Listing<unknown>>;
   explain(task: string): Promise<ExplainAnswer>;
   /** The http_sd document (all clusters): a JSON array of target groups, serialised and gzipped. */
   sd(): Buffer;

@@ -209,7 +209,7 @@ describe("TargetRegistry", () => {
       "task/t1/app/8080/metrics": "active.failing",
       "task/t2/app/8080/metrics": "assigning",
     });
-    expect(b.agentViews()[0]).toMatchObject({ nodeId: "n1", state: "ready", generation: 3 });
+    expect(b.agentViews()[0]).toMatchObject({ nodeId: "n1", state: "ready", assignment: 3 });
     expect(await b.persist(fence)).toBe(0);
     b.markAssigned(["task/t2/app/8080/metrics"]);
     expect(states(b)["task/t2/app/8080/metrics"]).toBe("active.healthy");

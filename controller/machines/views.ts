@@ -33,7 +33,11 @@ export interface AgentView {
   state: AgentStateName;
   agentId: string;
   mode: string;
-  generation: number;
+  /**
+   * Number of the node assignment (sync job `sync-<node>-g<n>`) the agent last applied; -1 before the first.
+   * Not the spec generation: it counts the node's own payload changes and starts at the epoch second.
+   */
+  assignment: number;
   ttlMs: number;
   metricsUrl: string | undefined;
   lastSeen: string;
@@ -81,7 +85,7 @@ export function agentView(snapshot: Pick<SnapshotFrom<typeof agentMachine>, "val
     state: snapshot.value as AgentStateName,
     agentId: c.agentId,
     mode: c.mode,
-    generation: c.generation,
+    assignment: c.generation,
     ttlMs: c.ttlMs,
     metricsUrl: c.metricsUrl,
     lastSeen: iso(c.lastSeen) ?? "",

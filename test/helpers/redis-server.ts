@@ -11,6 +11,10 @@ export interface RedisServer {
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port (after a stop), for outage drills. */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing is answered, the way a stalled Redis looks to clients. */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
 }
 
 export async function startRedisServer(options: { password?: string } = {}): Promise<RedisServer> {
@@ -52,10 +56,17 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
       if (!c || c.exitCode !== null) return;
       const exited = new Promise((resolve) => c.once("exit", resolve));
       c.kill(hard ? "SIGKILL" : "SIGTERM");
+      c.kill("SIGCONT"); // a paused server acts on SIGTERM only once continued
       await exited;
     },
     async restart() {
       await launch();
+    },
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
     },
   };
 }
