@@ -98,44 +98,38 @@ const mixed = observed(
   ],
 );
 
+/** The mixed cluster's figures with no instance trunked: slots are maxEnis − 1. */
+const untrunked = {
+  nodes: [
+    // t3.medium: 3 − 1 = 2 slots, 1 used
+    {
+      eniMax: 2,
+      eniUsed: 1,
+      eniRemaining: 1,
+      fits: { small: Math.min(8, 7), "small-vpc": 1, large: Math.min(1, 0) },
+    },
+    // c5.xlarge: 4 − 1 = 3, bridge tasks use none
+    {
+      eniMax: 3,
+      eniUsed: 0,
+      eniRemaining: 3,
+      fits: { small: Math.min(14, 11), "small-vpc": 3, large: Math.min(1, 1) },
+    },
+    // m5.2xlarge: 3 slots, 3 awsvpc tasks (RUNNING, RUNNING, PENDING)
+    { eniMax: 3, eniUsed: 3, eniRemaining: 0, fits: { small: Math.min(4, 58), "small-vpc": 0, large: 0 } },
+  ],
+  totals: { remainingEnis: 1 + 3 + 0, remainingCpu: 2048 + 3584 + 1024, remainingMemory: 3900 + 6000 + 30000 },
+  schedulable: { small: 7 + 11 + 4, "small-vpc": 1 + 3 + 0, large: 0 + 1 + 0 },
+};
+
 describe("computeClusterCapacity", () => {
   it.each([
+    { name: "mixed types, no trunking: slots are maxEnis − 1", cluster: mixed, config: config(), ...untrunked },
     {
-      name: "mixed types, no trunking: slots are maxEnis − 1",
-      cluster: mixed,
-      config: config(),
-      nodes: [
-        // t3.medium: 3 − 1 = 2 slots, 1 used
-        {
-          eniMax: 2,
-          eniUsed: 1,
-          eniRemaining: 1,
-          fits: { small: Math.min(8, 7), "small-vpc": 1, large: Math.min(1, 0) },
-        },
-        // c5.xlarge: 4 − 1 = 3, bridge tasks use none
-        {
-          eniMax: 3,
-          eniUsed: 0,
-          eniRemaining: 3,
-          fits: { small: Math.min(14, 11), "small-vpc": 3, large: Math.min(1, 1) },
-        },
-        // m5.2xlarge: 3 slots, 3 awsvpc tasks (RUNNING, RUNNING, PENDING)
-        { eniMax: 3, eniUsed: 3, eniRemaining: 0, fits: { small: Math.min(4, 58), "small-vpc": 0, large: 0 } },
-      ],
-      totals: { remainingEnis: 1 + 3 + 0, remainingCpu: 2048 + 3584 + 1024, remainingMemory: 3900 + 6000 + 30000 },
-      schedulable: { small: 7 + 11 + 4, "small-vpc": 1 + 3 + 0, large: 0 + 1 + 0 },
-    },
-    {
-      name: "spec trunking on, but no instance has a trunk: no trunk limits (maxEnis − 1)",
+      name: "spec trunking on, but no instance has a trunk: the same figures",
       cluster: mixed,
       config: config({ trunking: true }),
-      nodes: [
-        { eniMax: 2, eniUsed: 1, eniRemaining: 1, fits: { small: 7, "small-vpc": 1, large: 0 } },
-        { eniMax: 3, eniUsed: 0, eniRemaining: 3, fits: { small: 11, "small-vpc": 3, large: 1 } },
-        { eniMax: 3, eniUsed: 3, eniRemaining: 0, fits: { small: 4, "small-vpc": 0, large: 0 } },
-      ],
-      totals: { remainingEnis: 1 + 3 + 0, remainingCpu: 6656, remainingMemory: 39900 },
-      schedulable: { small: 22, "small-vpc": 1 + 3 + 0, large: 1 },
+      ...untrunked,
     },
     {
       name: "every instance with a trunk: branch ENIs where the guide lists the type (not t3)",
