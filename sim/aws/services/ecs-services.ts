@@ -2,11 +2,13 @@ import type { ClusterStore } from "../../state/cluster-store.js";
 import { AwsError, type OperationHandler } from "../service.js";
 import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeService } from "./ecs-shapes.js";
+import { includesTags, readTags, tagBook } from "./ecs-tags.js";
 
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
 
 /** CreateService, UpdateService, DeleteService, ListServices, DescribeServices. */
 export function serviceOperations(store: ClusterStore): Record<string, OperationHandler> {
+  const tags = tagBook(store);
   const CreateService: OperationHandler = (input) => {
     const r = ecsReader(input);
     const serviceName = r.reqStr("serviceName");
@@ -20,6 +22,8 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
     const schedulingStrategy = r.oneOf("schedulingStrategy", ["REPLICA", "DAEMON"] as const);
     const desiredCount = r.num("desiredCount", { integer: true, min: 0 });
     const launchType = r.oneOf("launchType", ["EC2", "FARGATE"] as const);
+    const requestedTags = readTags(r);
+    const propagateTags = r.oneOf("propagateTags", ["NONE", "SERVICE", "TASK_DEFINITION"] as const) ?? "NONE";
     const def = store.resolveTaskDefinition(taskDefinition);
     if (!def) throw new AwsError("ClientException", "TaskDefinition not found.");
     if ((def.networkMode === "awsvpc" || launchType === "FARGATE") && !input.networkConfiguration) {
@@ -31,6 +35,12 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
     if (schedulingStrategy !== "DAEMON" && desiredCount === undefined) {
       throw invalid("The desired count must be specified for a service using the REPLICA scheduling strategy.");
     }
+    // Tags and propagation are recorded before the scheduler starts the service's first tasks.
+    const serviceArn = store.arns.service(cluster.clusterName, serviceName);
+    if (!store.service(cluster.clusterArn, serviceArn)) {
+      tags.add(serviceArn, requestedTags);
+      tags.setPropagation(serviceArn, propagateTags);
+    }
     const service = store.createService({
       cluster: cluster.clusterArn,
       serviceName,
@@ -40,7 +50,7 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
       schedulingStrategy,
       networkConfiguration: input.networkConfiguration,
     });
-    return { service: shapeService(store, service) };
+    return { service: { ...shapeService(store, service), propagateTags, tags: tags.list(service.serviceArn) } };
   };
 
   const UpdateService: OperationHandler = (input) => {
@@ -91,13 +101,16 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
     const refs = r.list<string>("services") ?? r.missing("services");
     if (refs.length === 0) throw invalid("Services cannot be empty.");
     if (refs.length > 10) throw invalid("Services cannot be longer than 10.");
+    const withTags = includesTags(r, ["TAGS"]);
     const cluster = store.requireCluster(r.str("cluster"));
     const services: unknown[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of refs) {
       const service = typeof ref === "string" ? store.service(cluster.clusterArn, ref) : undefined;
-      if (service) services.push(shapeService(store, service));
-      else
+      if (service) {
+        const shape = { ...shapeService(store, service), propagateTags: tags.propagationOf(service.serviceArn) };
+        services.push(withTags ? { ...shape, tags: tags.list(service.serviceArn) } : shape);
+      } else
         failures.push({
           arn: String(ref).startsWith("arn:") ? String(ref) : store.arns.service(cluster.clusterName, String(ref)),
           reason: "MISSING",

@@ -3,6 +3,7 @@ import type { LaunchType, SimTask } from "../../state/model.js";
 import { AwsError, type OperationHandler, type OperationInput, RawJsonBody } from "../service.js";
 import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeTask, taskJson } from "./ecs-shapes.js";
+import { type EcsTag, includesTags, readTags, tagBook } from "./ecs-tags.js";
 
 const TASK_STATUSES = ["RUNNING", "PENDING", "STOPPED"] as const;
 const LAUNCH_TYPES = ["EC2", "FARGATE", "EXTERNAL"] as const;
@@ -43,6 +44,13 @@ function requireAwsvpcConfig(
 /** RunTask, StartTask, StopTask, ListTasks, DescribeTasks. */
 export function taskOperations(store: ClusterStore): Record<string, OperationHandler> {
   const cache = new TaskListCache();
+  const tags = tagBook(store);
+  /** A launch response: each new task carries the request's tags, which are stored first. */
+  const launched = (tasks: SimTask[], requested: EcsTag[]) =>
+    tasks.map((t) => {
+      tags.add(t.taskArn, requested);
+      return { ...shapeTask(store, t), tags: tags.list(t.taskArn) };
+    });
 
   const RunTask: OperationHandler = (input) => {
     const r = ecsReader(input);
@@ -52,6 +60,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     const launchType = r.oneOf("launchType", LAUNCH_TYPES);
     if (launchType === "EXTERNAL") throw invalid("EXTERNAL launch type is not supported by the simulator.");
     const startedBy = r.str("startedBy", { max: 128 });
+    const requestedTags = readTags(r);
     const cluster = store.requireCluster(r.str("cluster"));
     if (!store.resolveTaskDefinition(taskDefinition)) throw invalid("TaskDefinition not found.");
     requireAwsvpcConfig(store, input, taskDefinition, launchType);
@@ -68,7 +77,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
         field: s.field,
       })),
     });
-    return { tasks: result.tasks.map((t) => shapeTask(store, t)), failures: result.failures };
+    return { tasks: launched(result.tasks, requestedTags), failures: result.failures };
   };
 
   const StartTask: OperationHandler = (input) => {
@@ -77,6 +86,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     const instances = r.list<string>("containerInstances") ?? r.missing("containerInstances");
     if (instances.length < 1 || instances.length > 10)
       throw invalid("containerInstances must contain between 1 and 10 items.");
+    const requestedTags = readTags(r);
     const cluster = store.requireCluster(r.str("cluster"));
     if (!store.resolveTaskDefinition(taskDefinition)) throw invalid("TaskDefinition not found.");
     requireAwsvpcConfig(store, input, taskDefinition, undefined);
@@ -88,7 +98,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
       group: r.str("group"),
       startedBy: r.str("startedBy", { max: 128 }),
     });
-    return { tasks: result.tasks.map((t) => shapeTask(store, t)), failures: result.failures };
+    return { tasks: launched(result.tasks, requestedTags), failures: result.failures };
   };
 
   const StopTask: OperationHandler = (input) => {
@@ -155,12 +165,16 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     if (refs.length === 0) throw invalid("Tasks cannot be empty.");
     if (refs.length > 100) throw invalid("Tasks cannot be longer than 100.");
     const cluster = store.requireCluster(r.str("cluster"));
+    const withTags = includesTags(r, ["TAGS"]);
     const tasks: string[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of refs) {
       const task = typeof ref === "string" ? store.task(ref) : undefined;
-      if (task && task.clusterArn === cluster.clusterArn) tasks.push(taskJson(store, task));
-      else failures.push({ arn: String(ref), reason: "MISSING" });
+      if (task && task.clusterArn === cluster.clusterArn) {
+        // The cached JSON has no `tags` member and ends with "}": tags (unversioned) are spliced in when asked for.
+        const json = taskJson(store, task);
+        tasks.push(withTags ? `${json.slice(0, -1)},"tags":${JSON.stringify(tags.list(task.taskArn))}}` : json);
+      } else failures.push({ arn: String(ref), reason: "MISSING" });
     }
     if (ctx.protocol !== "json1.1") {
       return { tasks: tasks.map((t) => JSON.parse(t) as unknown), failures };

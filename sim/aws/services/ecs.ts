@@ -4,6 +4,7 @@ import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { instanceOperations } from "./ecs-instances.js";
 import { serviceOperations } from "./ecs-services.js";
 import { shapeCluster } from "./ecs-shapes.js";
+import { includesTags, readTags, tagBook, tagOperations } from "./ecs-tags.js";
 import { taskDefinitionOperations } from "./ecs-task-definitions.js";
 import { taskOperations } from "./ecs-tasks.js";
 
@@ -11,6 +12,7 @@ const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** ListClusters, DescribeClusters, CreateCluster. */
 function clusterOperations(store: ClusterStore): Record<string, OperationHandler> {
+  const tags = tagBook(store);
   const ListClusters: OperationHandler = (input) => {
     const r = ecsReader(input);
     const arns = store
@@ -25,12 +27,15 @@ function clusterOperations(store: ClusterStore): Record<string, OperationHandler
     const r = ecsReader(input);
     const refs = r.list<string>("clusters") ?? ["default"];
     if (refs.length > 100) throw invalid("Clusters cannot be longer than 100.");
+    const withTags = includesTags(r, ["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"]);
     const clusters: unknown[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of refs) {
       const cluster = typeof ref === "string" ? store.cluster(ref) : undefined;
-      if (cluster) clusters.push(shapeCluster(store, cluster));
-      else
+      if (cluster) {
+        const shape = shapeCluster(store, cluster);
+        clusters.push(withTags ? { ...shape, tags: tags.list(cluster.clusterArn) } : shape);
+      } else
         failures.push({
           arn: String(ref).startsWith("arn:") ? String(ref) : store.arns.cluster(String(ref)),
           reason: "MISSING",
@@ -47,7 +52,10 @@ function clusterOperations(store: ClusterStore): Record<string, OperationHandler
         "Cluster name can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.",
       );
     }
-    return { cluster: shapeCluster(store, store.createCluster(name)) };
+    const requested = readTags(r);
+    const cluster = store.createCluster(name);
+    tags.add(cluster.clusterArn, requested);
+    return { cluster: { ...shapeCluster(store, cluster), tags: tags.list(cluster.clusterArn) } };
   };
 
   return { ListClusters, DescribeClusters, CreateCluster };
@@ -67,6 +75,7 @@ export function createEcsService(store: ClusterStore): SimService {
       ...taskDefinitionOperations(store),
       ...taskOperations(store),
       ...serviceOperations(store),
+      ...tagOperations(store),
     },
   };
 }

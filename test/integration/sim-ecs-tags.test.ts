@@ -1,0 +1,126 @@
+import {
+  CreateServiceCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  InvalidParameterException,
+  ListTagsForResourceCommand,
+  ListTasksCommand,
+  RunTaskCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+
+/**
+ * The simulator's ECS tagging against the API reference (real @aws-sdk/client-ecs): DescribeClusters,
+ * DescribeServices and DescribeTasks return `tags` only with `include: ["TAGS"]`; TagResource, UntagResource,
+ * ListTagsForResource; `tags` and `propagateTags` on create/launch; the reserved `aws:` prefix.
+ */
+
+let sim: RunningSim;
+let aws: AwsClients;
+const cluster = "demo";
+
+beforeAll(async () => {
+  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
+  aws = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  aws?.destroy();
+  await sim?.stop();
+});
+
+async function firstTaskArn(serviceName: string): Promise<string> {
+  const list = await aws.ecs.send(new ListTasksCommand({ cluster, serviceName }));
+  const arn = list.taskArns?.[0];
+  if (!arn) throw new Error(`service ${serviceName} has no task`);
+  return arn;
+}
+
+describe("simulated ECS tags", () => {
+  it("returns task tags only when DescribeTasks includes TAGS", async () => {
+    const arn = await firstTaskArn("web");
+    await aws.ecs.send(
+      new TagResourceCommand({
+        resourceArn: arn,
+        tags: [
+          { key: "team", value: "web" },
+          { key: "cost-center", value: "42" },
+        ],
+      }),
+    );
+    const plain = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn] }));
+    expect(plain.tasks?.[0]?.tags).toBeUndefined();
+    const tagged = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    expect(tagged.tasks?.[0]?.tags).toEqual([
+      { key: "team", value: "web" },
+      { key: "cost-center", value: "42" },
+    ]);
+    await aws.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["team"] }));
+    const listed = await aws.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    expect(listed.tags).toEqual([{ key: "cost-center", value: "42" }]);
+  });
+
+  it("returns cluster and service tags only with include TAGS", async () => {
+    const clusterArn = `arn:aws:ecs:${sim.region}:000000000000:cluster/${cluster}`;
+    await aws.ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: "env", value: "demo" }] }));
+    const plain = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+    expect(plain.clusters?.[0]?.tags).toBeUndefined();
+    const tagged = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ["TAGS"] }));
+    expect(tagged.clusters?.[0]?.tags).toEqual([{ key: "env", value: "demo" }]);
+
+    const services = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"] }));
+    expect(services.services?.[0]?.tags).toBeUndefined();
+    const withTags = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"], include: ["TAGS"] }));
+    expect(withTags.services?.[0]?.tags).toEqual([]);
+  });
+
+  it("propagates service tags to the tasks a service starts (propagateTags SERVICE)", async () => {
+    const created = await aws.ecs.send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: "tagged",
+        taskDefinition: "api",
+        desiredCount: 1,
+        propagateTags: "SERVICE",
+        tags: [{ key: "owner", value: "payments" }],
+      }),
+    );
+    expect(created.service?.propagateTags).toBe("SERVICE");
+    expect(created.service?.tags).toEqual([{ key: "owner", value: "payments" }]);
+    const arn = await firstTaskArn("tagged");
+    const tasks = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    expect(tasks.tasks?.[0]?.tags).toEqual([{ key: "owner", value: "payments" }]);
+  });
+
+  it("tags tasks launched with tags (RunTask)", async () => {
+    const run = await aws.ecs.send(
+      new RunTaskCommand({ cluster, taskDefinition: "batch", tags: [{ key: "job", value: "nightly" }] }),
+    );
+    const arn = run.tasks?.[0]?.taskArn as string;
+    const tasks = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    expect(tasks.tasks?.[0]?.tags).toEqual([{ key: "job", value: "nightly" }]);
+  });
+
+  it("rejects the reserved aws: prefix, unknown include values and unknown resources", async () => {
+    const arn = await firstTaskArn("web");
+    await expect(
+      aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "aws:owner", value: "x" }] })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["NOPE" as "TAGS"] })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      aws.ecs.send(
+        new TagResourceCommand({
+          resourceArn: `arn:aws:ecs:${sim.region}:000000000000:task/${cluster}/0123456789abcdef0123456789abcdef`,
+          tags: [{ key: "a", value: "b" }],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+});
