@@ -41,14 +41,18 @@ describe("MachineStore", () => {
     const json = JSON.parse(JSON.stringify(persisted?.persisted)) as { value: unknown; context: unknown };
 
     const restored = new MachineStore(targetMachine);
-    expect(restored.restore("a", json).value).toEqual({ active: "healthy" });
+    expect(restored.restore("a", json).value).toEqual({ active: "unconfirmed" });
     expect(restored.changed()).toEqual([]);
     expect(restored.send("a", { type: "HEALTH_FAILED", error: "boom", at: 3_000 })?.after.value).toEqual({
       active: "failing",
     });
+    // A snapshot written before `active.unconfirmed` existed still restores.
+    const healthy = { value: { active: "healthy" }, context: (json as { context: object }).context };
+    expect(restored.restore("d", healthy).value).toEqual({ active: "healthy" });
+    restored.markPersisted(restored.changed());
     expect(() => restored.restore("b", { value: "no-such-state", context: {} })).toThrow();
     expect(() => restored.restore("c", { value: undefined, context: undefined })).toThrow(/value and context/);
     restored.markAllChanged();
-    expect(restored.changed().map((c) => c.key)).toEqual(["a"]);
+    expect(restored.changed().map((c) => c.key)).toEqual(["a", "d"]);
   });
 });

@@ -6,17 +6,21 @@ import { assign, setup } from "xstate";
  * timers, persistence) lives in the registry that feeds it.
  *
  * ```
- * discovered → assigning → active.healthy ⇄ active.failing → draining → removed
- *                  ↑ ↓ AGENT_LOST        (GONE)               (DRAINED)
+ * discovered → assigning → active.unconfirmed → active.healthy ⇄ active.failing → draining → removed
+ *                  ↑ ↓ AGENT_LOST       (ASSIGNED)    (HEALTH_OK)         (GONE)          (DRAINED)
  *               orphaned  ── AGENT_BACK / PLANNED elsewhere → assigning
  * any live state ── INVALID → invalid ── PLANNED → assigning
  * ```
+ *
+ * Only a scrape result reported by the agent the target is assigned to makes it `healthy` (ADR 0049): a
+ * dispatched sync job proves nothing about the node. Every state short of a verdict carries a `reason`.
  */
 
 /** Where a target stands; the value of `state` in the status API. */
 export type TargetStateName =
   | "discovered"
   | "assigning"
+  | "active.unconfirmed"
   | "active.healthy"
   | "active.failing"
   | "draining"
@@ -46,7 +50,10 @@ export interface TargetContext {
   address: string | undefined;
   scheme: string | undefined;
   metricsPath: string | undefined;
-  /** Why the target is invalid (state `invalid` only). */
+  /**
+   * Why the target is not (yet) scraped with a verdict: invalid label, sync job not dispatched, no scrape
+   * reported yet, no live agent. Undefined in `active.healthy` and `active.failing` (see `lastError`).
+   */
   reason: string | undefined;
   /** Last scrape error reported by the agent. */
   lastError: string | undefined;
@@ -70,8 +77,9 @@ export type TargetEvent =
     }
   /** The sync job holding the target has been dispatched (or was already current). */
   | { type: "ASSIGNED"; at: number }
-  | { type: "HEALTH_OK"; at: number }
-  | { type: "HEALTH_FAILED"; error?: string | undefined; at: number }
+  /** A scrape result; `reporter` is the node id of the agent that reported it (pool: `pool-<cluster>`). */
+  | { type: "HEALTH_OK"; reporter?: string | undefined; at: number }
+  | { type: "HEALTH_FAILED"; reporter?: string | undefined; error?: string | undefined; at: number }
   /** The plan no longer wants the target. */
   | { type: "GONE"; at: number }
   /** The drain delay has passed. */
@@ -88,6 +96,8 @@ export const targetMachine = setup({
   },
   guards: {
     nodeChanged: ({ context, event }) => event.type === "PLANNED" && event.nodeId !== context.nodeId,
+    fromAssignee: ({ context, event }) =>
+      (event.type === "HEALTH_OK" || event.type === "HEALTH_FAILED") && reportedByAssignee(context, event.reporter),
   },
   actions: {
     stamp: assign({
@@ -105,6 +115,16 @@ export const targetMachine = setup({
     ),
     setReason: assign({ reason: ({ context, event }) => (event.type === "INVALID" ? event.reason : context.reason) }),
     clearReason: assign({ reason: () => undefined }),
+    reasonNotDispatched: assign({
+      reason: ({ context }) => `sync job for ${placement(context)} not dispatched yet`,
+    }),
+    reasonUnconfirmed: assign({
+      reason: ({ context }) => `assigned to ${placement(context)}; no scrape reported yet`,
+    }),
+    reasonNoAgent: assign({
+      reason: ({ context }) =>
+        context.nodeId === undefined ? "no live agent" : `node ${context.nodeId} has no live agent`,
+    }),
     recordFailure: assign({
       failures: ({ context }) => context.failures + 1,
       lastError: ({ context, event }) =>
@@ -145,7 +165,7 @@ export const targetMachine = setup({
       },
     },
     assigning: {
-      entry: "stamp",
+      entry: ["stamp", "reasonNotDispatched"],
       on: {
         ASSIGNED: { target: "active" },
         PLANNED: [
@@ -159,19 +179,27 @@ export const targetMachine = setup({
     },
     active: {
       entry: "stamp",
-      initial: "healthy",
+      initial: "unconfirmed",
       states: {
-        healthy: {
+        unconfirmed: {
+          entry: "reasonUnconfirmed",
           on: {
-            HEALTH_OK: { actions: "recordSuccess" },
-            HEALTH_FAILED: { target: "failing", actions: "recordFailure" },
+            HEALTH_OK: { guard: "fromAssignee", target: "healthy", actions: ["recordSuccess", "stamp"] },
+            HEALTH_FAILED: { guard: "fromAssignee", target: "failing", actions: "recordFailure" },
+          },
+        },
+        healthy: {
+          entry: "clearReason",
+          on: {
+            HEALTH_OK: { guard: "fromAssignee", actions: "recordSuccess" },
+            HEALTH_FAILED: { guard: "fromAssignee", target: "failing", actions: "recordFailure" },
           },
         },
         failing: {
-          entry: "stamp",
+          entry: ["stamp", "clearReason"],
           on: {
-            HEALTH_OK: { target: "healthy", actions: ["recordSuccess", "stamp"] },
-            HEALTH_FAILED: { actions: "recordFailure" },
+            HEALTH_OK: { guard: "fromAssignee", target: "healthy", actions: ["recordSuccess", "stamp"] },
+            HEALTH_FAILED: { guard: "fromAssignee", actions: "recordFailure" },
           },
         },
       },
@@ -183,7 +211,7 @@ export const targetMachine = setup({
       },
     },
     orphaned: {
-      entry: "stamp",
+      entry: ["stamp", "reasonNoAgent"],
       on: {
         AGENT_BACK: { target: "assigning" },
         PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
@@ -192,7 +220,7 @@ export const targetMachine = setup({
       },
     },
     draining: {
-      entry: "stamp",
+      entry: ["stamp", "clearReason"],
       on: {
         DRAINED: { target: "removed" },
         PLANNED: { target: "assigning", actions: "setNode" },
@@ -209,6 +237,20 @@ export const targetMachine = setup({
     removed: { type: "final", entry: "stamp" },
   },
 });
+
+/**
+ * Whether a scrape result reported by node `reporter` speaks for the target: it must come from the agent the
+ * target is assigned to (a late result from the previous node proves nothing about the new placement). Pool
+ * targets (`nodeId` undefined) take results from any pool agent; a result without a reporter is taken as is.
+ */
+export function reportedByAssignee(context: Pick<TargetContext, "nodeId">, reporter: string | undefined): boolean {
+  return reporter === undefined || context.nodeId === undefined || reporter === context.nodeId;
+}
+
+/** "the agent of node X" or "the pool", for reasons. */
+function placement(context: Pick<TargetContext, "nodeId">): string {
+  return context.nodeId === undefined ? "the pool" : `the agent of node ${context.nodeId}`;
+}
 
 /**
  * Flattens a snapshot value (`{ active: "healthy" }`) into the dotted name used by the API and metrics. Looks the
@@ -229,6 +271,7 @@ export function targetStateName(value: unknown): TargetStateName {
 export const TARGET_STATES: readonly TargetStateName[] = [
   "discovered",
   "assigning",
+  "active.unconfirmed",
   "active.healthy",
   "active.failing",
   "draining",

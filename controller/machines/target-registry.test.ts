@@ -43,12 +43,20 @@ const plan = (targets: DesiredTarget[], invalid: ClusterPlan["invalid"] = []): C
   pool: [],
   services: undefined,
 });
-const hb = (nodeId: string, receivedAt: number, generation = 1): HeartbeatInput => ({
+const hb = (nodeId: string, receivedAt: number, generation = 1, ttlMs = 1_000): HeartbeatInput => ({
   nodeId,
   agentId: `agent-${nodeId}`,
   mode: "daemon",
   generation,
-  ttlMs: 1_000,
+  ttlMs,
+  receivedAt,
+});
+/** Agents on n1 and n2 that stay live for the whole test. */
+const liveAgents = (r: TargetRegistry) => r.applyHeartbeats([hb("n1", 0, 1, 1e9), hb("n2", 0, 1, 1e9)]);
+const ok = (n: number, receivedAt: number, nodeId = "n1") => ({
+  targetId: `task/t${n}/app/8080/metrics`,
+  nodeId,
+  ok: true,
   receivedAt,
 });
 
@@ -62,9 +70,12 @@ describe("TargetRegistry", () => {
   it("drives targets through assignment, churn, drain and removal", async () => {
     const clock = { now: 1_000 };
     const r = make(clock);
+    liveAgents(r);
     r.applyPlan(plan([desired(1, "n1"), desired(2, "n1")]));
     expect(Object.values(states(r))).toEqual(["assigning", "assigning"]);
     r.markAssigned(ids(r));
+    expect(Object.values(states(r))).toEqual(["active.unconfirmed", "active.unconfirmed"]);
+    r.applyHealth([ok(1, 1_500), ok(2, 1_500)]);
     expect(Object.values(states(r))).toEqual(["active.healthy", "active.healthy"]);
 
     clock.now = 2_000;
@@ -76,7 +87,8 @@ describe("TargetRegistry", () => {
     });
     r.tick();
     expect(states(r)["task/t2/app/8080/metrics"]).toBe("removed");
-    expect(await r.persist(fence)).toBe(2);
+    expect(await r.persist(fence)).toBe(4); // t1, t3 and the two agents; t2 was never written
+
     expect(Object.keys(states(r)).sort()).toEqual(["task/t1/app/8080/metrics", "task/t3/app/8080/metrics"]);
     expect(await r.persist(fence)).toBe(0);
 
@@ -93,9 +105,10 @@ describe("TargetRegistry", () => {
     expect(await r.persist(fence)).toBe(1);
   });
 
-  it("records invalid targets with their reason and health transitions", () => {
+  it("records invalid targets with their reason and service, and health transitions", () => {
     const clock = { now: 1_000 };
     const r = make(clock);
+    liveAgents(r);
     r.applyPlan(
       plan(
         [desired(1, "n1")],
@@ -105,16 +118,20 @@ describe("TargetRegistry", () => {
             cluster: "demo",
             taskArn: "task/t9",
             containerName: "bad",
+            serviceName: "web",
             reason: "position 4: bad port",
           },
         ],
       ),
     );
     r.markAssigned(ids(r));
-    r.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, errorClass: "timeout", receivedAt: 1_500 }]);
+    r.applyHealth([
+      { targetId: "task/t1/app/8080/metrics", nodeId: "n1", ok: false, errorClass: "timeout", receivedAt: 1_500 },
+    ]);
     const views = Object.fromEntries(r.targetViews().map((v) => [v.id, v]));
     expect(views["task/t9/bad/label"]?.state).toBe("invalid");
     expect(views["task/t9/bad/label"]?.reason).toBe("position 4: bad port");
+    expect(views["task/t9/bad/label"]?.serviceName).toBe("web");
     expect(views["task/t1/app/8080/metrics"]?.state).toBe("active.failing");
     expect(views["task/t1/app/8080/metrics"]?.lastError).toBe("timeout");
     expect(views["task/t1/app/8080/metrics"]?.address).toBe("10.0.0.1:8080");
@@ -127,6 +144,7 @@ describe("TargetRegistry", () => {
     const r = make(clock);
     const id = "task/t1/app/8080/metrics";
     const view = () => r.targetViews().find((v) => v.id === id);
+    liveAgents(r);
     r.applyPlan(plan([desired(1, "n1")]));
     r.markAssigned(ids(r));
     r.applyHealth([{ targetId: id, ok: false, errorClass: "timeout", receivedAt: 1_500 }]);
@@ -165,7 +183,33 @@ describe("TargetRegistry", () => {
     expect(r.tick()).toEqual({ lost: [], back: ["n1"] });
     expect(Object.values(states(r))).toEqual(["assigning"]);
     r.markAssigned(ids(r));
+    expect(Object.values(states(r))).toEqual(["active.unconfirmed"]);
+    r.applyHealth([ok(1, 2_300)]);
     expect(Object.values(states(r))).toEqual(["active.healthy"]);
+  });
+
+  it("orphans targets on a node no agent ever reported from, and ignores results from other nodes", () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyHeartbeats([hb("n1", 1_000, 1, 60_000)]);
+    r.applyPlan(plan([desired(1, "n1"), desired(2, "n3")]));
+    expect(states(r)).toEqual({ "task/t1/app/8080/metrics": "assigning", "task/t2/app/8080/metrics": "orphaned" });
+    r.markAssigned(ids(r));
+    r.applyHealth([ok(1, 1_100), ok(2, 1_100, "n1")]);
+    r.tick();
+    const views = Object.fromEntries(r.targetViews().map((v) => [v.id, v]));
+    expect(views["task/t1/app/8080/metrics"]?.state).toBe("active.healthy");
+    expect(views["task/t2/app/8080/metrics"]).toMatchObject({ state: "orphaned", reason: "node n3 has no live agent" });
+    expect(views["task/t2/app/8080/metrics"]?.lastHealthAt).toBeUndefined();
+
+    r.applyHeartbeats([hb("n3", 1_200, 1, 60_000)]);
+    r.tick();
+    r.markAssigned(ids(r));
+    expect(states(r)["task/t2/app/8080/metrics"]).toBe("active.unconfirmed");
+    r.applyHealth([ok(2, 1_300, "n1")]);
+    expect(states(r)["task/t2/app/8080/metrics"]).toBe("active.unconfirmed");
+    r.applyHealth([ok(2, 1_400, "n3")]);
+    expect(states(r)["task/t2/app/8080/metrics"]).toBe("active.healthy");
   });
 
   it("prunes agents lost for longer than the retention and deletes their snapshots", async () => {
@@ -212,7 +256,7 @@ describe("TargetRegistry", () => {
     expect(b.agentViews()[0]).toMatchObject({ nodeId: "n1", state: "ready", assignment: 3 });
     expect(await b.persist(fence)).toBe(0);
     b.markAssigned(["task/t2/app/8080/metrics"]);
-    expect(states(b)["task/t2/app/8080/metrics"]).toBe("active.healthy");
+    expect(states(b)["task/t2/app/8080/metrics"]).toBe("active.unconfirmed");
   });
 
   it("drops unreadable snapshots on restore and refuses to persist without the lease", async () => {

@@ -3,7 +3,7 @@ import type { Logger } from "../../lib/logger.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type AgentStateName, agentMachine, isLiveAgentState } from "./agent-machine.js";
 import { type MachineState, MachineStore } from "./machine-store.js";
-import { type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
+import { reportedByAssignee, type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
 import { type AgentView, agentView, type TargetView, targetView } from "./views.js";
 
 /** What the registry needs of a heartbeat (a stored Heartbeat report satisfies it). */
@@ -21,6 +21,8 @@ export interface HeartbeatInput {
 /** What the registry needs of a target health result. */
 export interface HealthInput {
   targetId: string;
+  /** Node id of the agent that reported it (a stored result's `nodeId`); only the assigned agent's count. */
+  nodeId?: string | undefined;
   ok: boolean;
   error?: string | undefined;
   errorClass?: string | undefined;
@@ -118,13 +120,13 @@ export class TargetRegistry {
       if (!alreadyPlanned(snapshot, nodeId, address, scheme, metricsPath)) {
         this.targets.send(id, { type: "PLANNED", nodeId, at, address, scheme, metricsPath });
       }
-      if (nodeId !== undefined && this.agentLost(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at });
+      if (nodeId !== undefined && !this.agentLive(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at });
     }
     const invalidIds = new Set<string>();
     for (const invalid of plan.invalid) {
       if (details.has(invalid.id) || invalidIds.has(invalid.id)) continue;
       invalidIds.add(invalid.id);
-      this.liveTarget(invalid.id, at, invalid.taskArn, invalid.containerName, undefined);
+      this.liveTarget(invalid.id, at, invalid.taskArn, invalid.containerName, invalid.serviceName);
       this.targets.send(invalid.id, { type: "INVALID", reason: invalid.reason, at });
     }
     for (const id of this.targets.keys()) {
@@ -133,7 +135,10 @@ export class TargetRegistry {
     this.details = details;
   }
 
-  /** The sync job holding these targets is current (dispatched now or earlier): assigning ones become active. */
+  /**
+   * The sync job holding these targets is current (dispatched now or earlier): assigning ones become
+   * `active.unconfirmed`, and only their agent's first scrape result makes them healthy or failing.
+   */
   markAssigned(targetIds: Iterable<string>): void {
     const at = this.now();
     for (const id of targetIds) {
@@ -166,8 +171,9 @@ export class TargetRegistry {
   }
 
   /**
-   * Advances time: agents past their TTL become suspect/lost, targets of lost agents become orphaned (and return
-   * to assigning when the agent is back), and draining targets past the drain delay are removed and forgotten.
+   * Advances time: agents past their TTL become suspect/lost, targets on a node without a live agent (lost, or
+   * never heard from) become orphaned (and return to assigning when an agent is live there), and draining
+   * targets past the drain delay are removed and forgotten.
    * Returns the nodes whose agent was lost or came back in this tick.
    */
   tick(): { lost: string[]; back: string[] } {
@@ -181,7 +187,7 @@ export class TargetRegistry {
     });
     this.targets.forEach((snapshot, id) => {
       const nodeId = snapshot.context.nodeId;
-      if (nodeId !== undefined && this.agentLost(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at: now });
+      if (nodeId !== undefined && !this.agentLive(nodeId)) this.targets.send(id, { type: "AGENT_LOST", at: now });
       else if (snapshot.value === "orphaned") this.targets.send(id, { type: "AGENT_BACK", at: now });
       if (snapshot.value === "draining" && now - snapshot.context.since >= this.drainDelayMs) {
         this.targets.send(id, { type: "DRAINED", at: now });
@@ -191,21 +197,22 @@ export class TargetRegistry {
   }
 
   /**
-   * Feeds health results newer than what each target has seen. A success for a target that is already healthy
+   * Feeds health results newer than what each target has seen, from the agent it is assigned to (results from
+   * another node are stale: the target moved). A success for a target that is already healthy
    * with no failures changes nothing but the time, which is kept here rather than in the machine: otherwise every
    * reconcile would transition and persist all 10,000 targets of a cluster whose agents report every scrape.
    */
   applyHealth(results: Iterable<HealthInput>): void {
     for (const r of results) {
       const state = this.targets.get(r.targetId);
-      if (!state) continue;
+      if (!state || !reportedByAssignee(state.context, r.nodeId)) continue;
       const seen = this.lastHealthAt.get(r.targetId) ?? state.context.lastHealthAt;
       if (seen !== undefined && r.receivedAt <= seen) continue;
       this.lastHealthAt.set(r.targetId, r.receivedAt);
       if (r.ok && isSteadilyHealthy(state)) continue;
       const event: TargetEvent = r.ok
-        ? { type: "HEALTH_OK", at: r.receivedAt }
-        : { type: "HEALTH_FAILED", error: r.error ?? r.errorClass, at: r.receivedAt };
+        ? { type: "HEALTH_OK", reporter: r.nodeId, at: r.receivedAt }
+        : { type: "HEALTH_FAILED", reporter: r.nodeId, error: r.error ?? r.errorClass, at: r.receivedAt };
       this.targets.send(r.targetId, event);
     }
   }
@@ -316,8 +323,10 @@ export class TargetRegistry {
     if (this.persistedFields.has(field)) this.pendingDeletes.add(field);
   }
 
-  private agentLost(nodeId: string): boolean {
-    return this.agents.get(nodeId)?.value === "lost";
+  /** Whether an agent that is not lost serves the node; a node no agent ever reported from has none. */
+  private agentLive(nodeId: string): boolean {
+    const agent = this.agents.get(nodeId);
+    return agent !== undefined && isLiveAgentState(agent.value as AgentStateName);
   }
 
   /** The target's snapshot, started afresh when it is new or was removed. */
@@ -352,7 +361,7 @@ function alreadyPlanned(
   metricsPath: string,
 ): boolean {
   const state = targetStateName(snapshot.value);
-  if (state !== "assigning" && state !== "active.healthy" && state !== "active.failing") return false;
+  if (state !== "assigning" && !state.startsWith("active.")) return false;
   const c = snapshot.context;
   return c.nodeId === nodeId && c.address === address && c.scheme === scheme && c.metricsPath === metricsPath;
 }

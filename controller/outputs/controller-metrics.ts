@@ -22,6 +22,7 @@ export class ControllerMetrics {
   readonly queueDepth: Gauge<"queue">;
   readonly targets: Gauge<"cluster" | "state">;
   readonly agents: Gauge<"cluster" | "state">;
+  readonly nodesWithoutAgent: Gauge<"cluster">;
   readonly reports: Counter<"kind">;
   readonly syncJobs: Counter<"cluster">;
   readonly sdWrites: Counter<"output">;
@@ -63,6 +64,12 @@ export class ControllerMetrics {
       name: "ecsmon_agents",
       help: "Agents by liveness state (clusters held by this replica).",
       labelNames: ["cluster", "state"],
+      registers,
+    });
+    this.nodesWithoutAgent = new Gauge({
+      name: "ecsmon_nodes_without_agent",
+      help: "Nodes that hold scrape targets but have no live agent (their targets are orphaned, not scraped).",
+      labelNames: ["cluster"],
       registers,
     });
     this.reports = new Counter({
@@ -145,6 +152,7 @@ export class ControllerMetrics {
     this.services.delete(cluster);
     for (const state of TARGET_STATES) this.targets.remove(cluster, state);
     for (const state of AGENT_STATES) this.agents.remove(cluster, state);
+    this.nodesWithoutAgent.remove(cluster);
   }
 
   private removeService(cluster: string, service: string): void {

@@ -14,6 +14,7 @@ import type { SdStore } from "../outputs/sd-store.js";
 import { sdDocument } from "../outputs/target-groups.js";
 import { explain, plan, type TaskExplanation } from "../plan/index.js";
 import { TerminalError } from "./errors.js";
+import { type NodeWithoutAgent, nodesWithoutAgent, nodesWithoutAgentCondition } from "./node-coverage.js";
 import type { CapacityPort, ObserverPort, SpecSource } from "./ports.js";
 
 export interface ClusterReconcilerDeps {
@@ -64,6 +65,8 @@ export interface ClusterSummary {
   agents: Record<string, number>;
   invalidTargets: number;
   nodes: number;
+  /** Nodes holding targets with no live agent; also the `NodesWithoutAgent` condition and metric. */
+  nodesWithoutAgent: NodeWithoutAgent[];
   poolTargets: number;
   syncJobsSent: number;
   capacity: Omit<ClusterCapacity, "nodes"> | undefined;
@@ -86,6 +89,7 @@ export class ClusterReconciler {
   private lastCurrent: CurrentState | undefined;
   private lastReconcileAt: number | undefined;
   private capacity: ClusterCapacity | undefined;
+  private uncovered: NodeWithoutAgent[] = [];
   private syncJobsSent = 0;
   private reconciles = 0;
 
@@ -142,6 +146,7 @@ export class ClusterReconciler {
     await this.dispatch(spec, planned);
     const staleHealth = await this.applyHealthReports();
     registry.tick();
+    this.coverageStep(planned, observed);
     const pruned = registry.pruneAgents(AGENT_RETENTION_MS);
     await registry.persist(lease);
     await this.forgetStaleReports(staleHealth, pruned);
@@ -209,6 +214,7 @@ export class ClusterReconciler {
       agents,
       invalidTargets: this.lastPlan?.invalid.length ?? 0,
       nodes: this.lastPlan?.nodes.size ?? 0,
+      nodesWithoutAgent: this.uncovered,
       poolTargets: this.lastPlan?.pool.length ?? 0,
       syncJobsSent: this.syncJobsSent,
       capacity,
@@ -280,6 +286,14 @@ export class ClusterReconciler {
     await this.deps.reports.forget(this.cluster, "health", staleHealth);
     await this.deps.reports.forget(this.cluster, "heartbeats", prunedAgents);
     await this.deps.reports.forget(this.cluster, "capacity", prunedAgents);
+  }
+
+  /** Which nodes hold targets that no live agent scrapes: the `NodesWithoutAgent` condition and gauge. */
+  private coverageStep(planned: ClusterPlan, observed: ObservedCluster): void {
+    this.uncovered = nodesWithoutAgent(planned, this.deps.registry.liveAgents(), observed.instances);
+    const c = nodesWithoutAgentCondition(this.uncovered);
+    this.setCondition(c.type, c.status, c.reason, c.message);
+    this.deps.metrics.nodesWithoutAgent.labels(this.cluster).set(this.uncovered.length);
   }
 
   private async capacityStep(spec: ClusterSpec, observed: ObservedCluster): Promise<void> {

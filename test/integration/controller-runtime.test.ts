@@ -130,8 +130,25 @@ describe("controller against the simulator", () => {
     const fileSd = parseYaml(await readFile(join(dir, "file_sd.yml"), "utf8")) as TargetGroup[];
     expect(fileSd.map(key).sort()).toEqual(expectedKeys());
 
-    const targets = await api<{ count: number; targets: TargetView[] }>("/api/v1/targets?cluster=demo&state=active");
-    expect(targets.count).toBe(want.length);
+    // No agent runs in this test: nothing scraped any target, so none may be healthy. Targets on EC2 nodes are
+    // orphaned (their node has no live agent), the pool's (Fargate without sidecar) wait for a first scrape.
+    const targets = await until("every target in the state its evidence supports", async () => {
+      const got = await api<{ count: number; targets: TargetView[] }>("/api/v1/targets?cluster=demo");
+      return got.count === want.length && got.targets.every((t) => t.state !== "assigning") ? got : undefined;
+    });
+    for (const t of targets.targets) {
+      const e = want.find((w) => t.address === w.address && t.metricsPath === w.path);
+      if (e?.nodeId) expect(t).toMatchObject({ state: "orphaned", reason: `node ${e.nodeId} has no live agent` });
+      else expect(t).toMatchObject({ state: "active.unconfirmed", reason: expect.stringContaining("the pool") });
+    }
+    const status = await api<StatusDocument>("/api/v1/status");
+    const summary = status.clusters[0] as { conditions: { type: string; status: string; message: string }[] };
+    const noAgent = summary.conditions.find((c) => c.type === "NodesWithoutAgent");
+    expect(noAgent?.status).toBe("True");
+    for (const nodeId of new Set(want.map((e) => e.nodeId).filter(Boolean))) expect(noAgent?.message).toContain(nodeId);
+    expect(await (await fetch(`${controller.apiUrl}/metrics`)).text()).toMatch(
+      /^ecsmon_nodes_without_agent\{cluster="demo"\} [1-9]/m,
+    );
 
     // Every node's queue holds a sync job with exactly the node's targets; the latest-key contract holds.
     for (const nodeId of new Set(want.map((e) => e.nodeId).filter((n): n is string => n !== undefined))) {
@@ -272,10 +289,18 @@ describe("agents and reports", () => {
       const agents = await api<{ agents: AgentView[] }>("/api/v1/agents?cluster=demo");
       return agents.agents.find((a) => a.nodeId === nodeId && a.state === "ready");
     });
+    const onNode = async () =>
+      (await api<{ targets: TargetView[] }>("/api/v1/targets?cluster=demo")).targets.filter((t) => t.nodeId === nodeId);
+    // Heartbeats keep the agent live while waiting; it reports no scrape, so its targets are never healthy.
+    await until("the agent's targets to be assigned but unconfirmed", async () => {
+      await heartbeat(3);
+      const targets = await onNode();
+      return targets.length === nodeTargets && targets.every((t) => t.state === "active.unconfirmed");
+    });
     const lastBeat = Date.now();
     await until("the agent's targets to be orphaned", async () => {
-      const orphaned = await api<{ count: number; targets: TargetView[] }>("/api/v1/targets?state=orphaned");
-      return orphaned.count === nodeTargets && orphaned.targets.every((t) => t.nodeId === nodeId);
+      const targets = await onNode();
+      return targets.length === nodeTargets && targets.every((t) => t.state === "orphaned");
     });
     const lostAfter = Date.now() - lastBeat;
     expect(lostAfter).toBeLessThan(1_500 + 1_000 + 1_500);
@@ -283,10 +308,10 @@ describe("agents and reports", () => {
     expect(agents.agents.find((a) => a.nodeId === nodeId)?.state).toBe("lost");
     expect((await sd()).length).toBe(want.length);
 
-    await heartbeat(4);
-    await until("the targets to be active again", async () => {
-      const active = await api<{ count: number }>("/api/v1/targets?state=active");
-      return active.count === want.length;
+    await until("the agent's targets to be assigned again, still unconfirmed", async () => {
+      await heartbeat(4);
+      const targets = await onNode();
+      return targets.length === nodeTargets && targets.every((t) => t.state === "active.unconfirmed");
     });
     const metrics = await (await fetch(`${controller.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/ecsmon_reports_total\{kind="invalid"\} [1-9]/);
@@ -319,7 +344,10 @@ describe("status CLI against the running controller", () => {
     const web = expectedDemoEndpoints(sim).filter((e) => e.service === "web");
     expect(targets).toContain(`${web.length} target(s)`);
     for (const e of web) expect(targets).toContain(`${e.scheme}://${e.address}${e.path}`);
-    const json = JSON.parse(await cli("targets", "--json", "--state", "active")) as { count: number };
+    // No agent is live here: `targets` ends with the cluster condition saying why its targets are not scraped.
+    expect(targets).toMatch(/^! demo: NodesWithoutAgent=True NoLiveAgent: \d+ nodes? ha(s|ve) \d+ target\(s\)/m);
+    expect(status).toMatch(/^! demo: NodesWithoutAgent=True NoLiveAgent/m);
+    const json = JSON.parse(await cli("targets", "--json", "--cluster", "demo")) as { count: number };
     expect(json.count).toBe(expectedDemoEndpoints(sim).length);
     const explained = await cli("explain", web[0]?.taskId ?? "");
     expect(explained).toMatch(/CONTAINER\s+TARGET\s+REASON/);
