@@ -37,6 +37,10 @@ function printTable(results: BenchResult[]): void {
 }
 
 async function main(): Promise<void> {
+  // Every area talks to the simulator, which accepts any static keys; AWS clients use the SDK's default
+  // credential chain, so the harness supplies keys the way LocalStack users do (spawned processes inherit them).
+  process.env.AWS_ACCESS_KEY_ID ||= "bench";
+  process.env.AWS_SECRET_ACCESS_KEY ||= "bench";
   const requested = process.argv.slice(2);
   const unknown = requested.filter((area) => !AREAS.includes(area));
   if (unknown.length > 0) {

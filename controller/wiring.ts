@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
-import { type AwsClients, createAwsClients } from "../lib/aws/clients.js";
+import { type AwsClients, awsClientOptions, createAwsClients } from "../lib/aws/clients.js";
 import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
@@ -68,15 +68,10 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   const clients = (region: string): AwsClients => {
     let c = clientsByRegion.get(region);
     if (!c) {
-      c = instrumentAwsClients(
-        createAwsClients({
-          region,
-          endpointUrl: config.aws.endpointUrl,
-          maxAttempts: config.aws.maxAttempts,
-          credentials: config.aws.credentials,
-        }),
-        { budget: budgets.get(region), counter },
-      );
+      c = instrumentAwsClients(createAwsClients(awsClientOptions(config.aws, region)), {
+        budget: budgets.get(region),
+        counter,
+      });
       clientsByRegion.set(region, c);
     }
     return c;

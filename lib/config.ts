@@ -26,19 +26,34 @@ const optionalString = z
   .optional()
   .transform((v) => (v === "" ? undefined : v));
 
+/** The log levels LOG_LEVEL and --log-level accept (pino's). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
 /** Every environment variable ecsmon reads, with its default. Keys are the variable names. */
 export const envSchema = z.object({
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 
-  // AWS: the standard SDK variables. AWS_ENDPOINT_URL points every client at the simulator.
+  // AWS: the standard SDK variables. AWS_ENDPOINT_URL points every client at the simulator. Credentials are
+  // never read here: the SDK's default provider chain resolves them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+  // AWS_SESSION_TOKEN, AWS_PROFILE with the shared files, web identity, container credentials, IMDS); the
+  // credential variables are listed only so that a configuration naming them is recognised.
   AWS_REGION: optionalString,
   AWS_DEFAULT_REGION: optionalString,
-  AWS_ENDPOINT_URL: optionalString,
+  AWS_ENDPOINT_URL: optionalString.superRefine((value, ctx) => {
+    const problem = value === undefined ? undefined : endpointUrlProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
   AWS_SESSION_TOKEN: optionalString,
   AWS_PROFILE: optionalString,
+  AWS_SHARED_CREDENTIALS_FILE: optionalString,
+  AWS_CONFIG_FILE: optionalString,
   AWS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  AWS_RETRY_MODE: z.enum(["standard", "adaptive"]).default("adaptive"),
+  // Every AWS client: time to open a TCP/TLS connection, and time for one attempt to get a response.
+  ECSMON_AWS_CONNECT_TIMEOUT: duration("5s"),
+  ECSMON_AWS_REQUEST_TIMEOUT: duration("15s"),
 
   // Redis (BullMQ). rediss:// turns TLS on; REDIS_PASSWORD overrides any password in the URL.
   REDIS_URL: optionalString,
@@ -84,8 +99,14 @@ export interface Config {
   aws: {
     region: string;
     endpointUrl: string | undefined;
-    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } | undefined;
+    /** Total attempts per call, including the first (AWS_MAX_ATTEMPTS). */
     maxAttempts: number;
+    /** SDK retry strategy (AWS_RETRY_MODE): "adaptive" adds client-side rate limiting to "standard". */
+    retryMode: "standard" | "adaptive";
+    /** Time allowed to open a connection (ECSMON_AWS_CONNECT_TIMEOUT). */
+    connectTimeoutMs: number;
+    /** Time allowed for one attempt to get a response once connected (ECSMON_AWS_REQUEST_TIMEOUT). */
+    requestTimeoutMs: number;
     requestsPerSecond: number;
     burst: number;
   };
@@ -144,15 +165,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     aws: {
       region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
       endpointUrl: e.AWS_ENDPOINT_URL,
-      credentials:
-        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-          ? {
-              accessKeyId: e.AWS_ACCESS_KEY_ID,
-              secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-              sessionToken: e.AWS_SESSION_TOKEN,
-            }
-          : undefined,
       maxAttempts: e.AWS_MAX_ATTEMPTS,
+      retryMode: e.AWS_RETRY_MODE,
+      connectTimeoutMs: e.ECSMON_AWS_CONNECT_TIMEOUT,
+      requestTimeoutMs: e.ECSMON_AWS_REQUEST_TIMEOUT,
       requestsPerSecond: e.ECSMON_AWS_RPS,
       burst: e.ECSMON_AWS_BURST,
     },
@@ -184,6 +200,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       imdsEndpoint: e.ECSMON_IMDS_ENDPOINT,
     },
   };
+}
+
+/**
+ * Why `value` cannot be an AWS endpoint (an absolute http or https URL), or `undefined` when it can,
+ * e.g. `expected an http(s) URL such as http://127.0.0.1:4566, got "not-a-url"`.
+ */
+export function endpointUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected an http(s) URL such as http://127.0.0.1:4566, got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `expected an http(s) URL such as http://127.0.0.1:4566, got the scheme ${JSON.stringify(url.protocol.slice(0, -1))}`;
+  }
+  return undefined;
 }
 
 /** `BENCH_QUICK=1` (or `true`): benchmarks run a shortened version of themselves. */

@@ -1,5 +1,5 @@
 import Dockerode from "dockerode";
-import { createAwsClients } from "../../lib/aws/clients.js";
+import { awsClientOptions, createAwsClients } from "../../lib/aws/clients.js";
 import type { HandlerFactoryDeps } from "../agent.js";
 import { createCapacityHandler } from "../capacity/capacity-handler.js";
 import type { NodeHandler } from "../node-handler.js";
@@ -20,12 +20,7 @@ export function dockerOptions(dockerHost: string): Dockerode.DockerOptions {
 export function defaultHandlers(deps: HandlerFactoryDeps): NodeHandler[] {
   const { config, identity, logger, registry } = deps;
   if (identity.mode === "pool") return [];
-  const aws = createAwsClients({
-    region: config.aws.region,
-    endpointUrl: config.aws.endpointUrl,
-    maxAttempts: config.aws.maxAttempts,
-    credentials: config.aws.credentials,
-  });
+  const aws = createAwsClients(awsClientOptions(config.aws));
   const daemon = identity.mode === "daemon";
   const handlers: NodeHandler[] = [
     createStatsHandler({

@@ -43,6 +43,9 @@ function ecsmon(args: string[], options: { parameter: string; viaEnv?: boolean }
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     AWS_REGION: "us-east-1",
+    // The simulator takes any static keys; the CLI always uses the SDK's default credential chain.
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
     ECSMON_SPEC_PARAMETER: options.parameter,
     LOG_LEVEL: "silent",
     ...(options.viaEnv ? { AWS_ENDPOINT_URL: server.url } : {}),

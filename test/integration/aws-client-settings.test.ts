@@ -1,0 +1,170 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromRoot } from "../../lib/paths.js";
+
+/**
+ * The AWS clients as a user meets them, through the BUILT CLI (dist/cli/ecsmon.js) with a clean environment:
+ * - credentials come from the SDK's default chain even with --endpoint-url: a profile-only setup signs with the
+ *   profile's key (SigV4 `Credential=<key id>/<date>/<region>/<service>/aws4_request`), never a built-in `test`;
+ * - an endpoint that accepts connections and never answers fails the command within the configured request
+ *   timeout × attempts, with a message naming the limit and the settings that control it.
+ */
+
+const CLI = fromRoot("dist", "cli", "ecsmon.js");
+const PROFILE_KEY_ID = "AKIAPROFILEONLY12345";
+
+let dir: string;
+let capturing: Server;
+let captured: IncomingHttpHeaders[] = [];
+let silent: TcpServer;
+const held: Socket[] = [];
+
+const listen = (server: Server | TcpServer) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+  );
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), "ecsmon-aws-settings-"));
+  writeFileSync(
+    join(dir, "credentials"),
+    `[default]\naws_access_key_id = AKIADEFAULTWRONG0000\naws_secret_access_key = wrong\n\n[ops]\naws_access_key_id = ${PROFILE_KEY_ID}\naws_secret_access_key = profile-secret\n`,
+  );
+  writeFileSync(join(dir, "config"), "[profile ops]\noutput = json\n");
+  // Answers like SSM GetParameter (JSON 1.1) and records each request's headers.
+  capturing = createHttpServer((request, response) => {
+    captured.push(request.headers);
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+      response.end(
+        JSON.stringify({ Parameter: { Name: "/p", Type: "String", Value: "hello", Version: 7, ARN: "arn:x" } }),
+      );
+    });
+  });
+  // Accepts TCP connections and never writes a byte.
+  silent = createTcpServer((socket) => {
+    held.push(socket);
+    socket.on("error", () => {});
+  });
+  await Promise.all([listen(capturing), listen(silent)]);
+});
+
+afterAll(async () => {
+  for (const socket of held) socket.destroy();
+  await Promise.all([
+    new Promise((resolve) => capturing?.close(resolve)),
+    new Promise((resolve) => silent?.close(resolve)),
+  ]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function ecsmon(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    // No AWS_* variables leak in from the test runner: only what each case sets.
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: dir, LOG_LEVEL: "silent", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+const portOf = (server: Server | TcpServer) => (server.address() as { port: number }).port;
+
+describe("AWS credentials with a custom endpoint", () => {
+  it("signs with the profile's key from the shared files (AWS_PROFILE), not a built-in test key", async () => {
+    captured = [];
+    const result = await ecsmon(
+      [
+        "--endpoint-url",
+        `http://127.0.0.1:${portOf(capturing)}`,
+        "--region",
+        "eu-west-1",
+        "spec",
+        "get",
+        "--parameter",
+        "/p",
+      ],
+      {
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+        AWS_CONFIG_FILE: join(dir, "config"),
+        AWS_PROFILE: "ops",
+      },
+    );
+    expect(result.stderr).not.toContain("ecsmon:");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("hello\n");
+    expect(captured).toHaveLength(1);
+    const authorization = String(captured[0]?.authorization);
+    expect(authorization).toMatch(new RegExp(`Credential=${PROFILE_KEY_ID}/\\d{8}/eu-west-1/ssm/aws4_request`));
+    expect(authorization).not.toContain("Credential=test/");
+  });
+
+  it("signs with AWS_ACCESS_KEY_ID from the environment when set (the simulator's way)", async () => {
+    captured = [];
+    const result = await ecsmon(
+      ["--endpoint-url", `http://127.0.0.1:${portOf(capturing)}`, "spec", "get", "--parameter", "/p"],
+      { AWS_ACCESS_KEY_ID: "AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY: "s", AWS_REGION: "us-east-1" },
+    );
+    expect(result.code).toBe(0);
+    expect(String(captured[0]?.authorization)).toContain("Credential=AKIAENVIRONMENT00001/");
+  });
+});
+
+describe("AWS request timeouts", () => {
+  it("fails a command against a silent endpoint within attempts × the request timeout, naming the limit", async () => {
+    const result = await ecsmon(
+      [
+        "--endpoint-url",
+        `http://127.0.0.1:${portOf(silent)}`,
+        "--aws-request-timeout",
+        "1s",
+        "--aws-max-attempts",
+        "2",
+        "spec",
+        "get",
+        "--parameter",
+        "/p",
+      ],
+      { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" },
+    );
+    expect(result.code).toBe(1);
+    // 2 attempts × 1 s plus the SDK's retry backoff (under 1 s here) and Node's start-up.
+    expect(result.ms).toBeLessThan(6_000);
+    expect(result.ms).toBeGreaterThanOrEqual(2_000);
+    expect(result.stderr).toContain(`SSM GetParameter: no response from http://127.0.0.1:${portOf(silent)} within 1s`);
+    expect(result.stderr).toContain("ECSMON_AWS_REQUEST_TIMEOUT or --aws-request-timeout");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("takes the timeout from ECSMON_AWS_REQUEST_TIMEOUT as well", async () => {
+    const result = await ecsmon(
+      ["--endpoint-url", `http://127.0.0.1:${portOf(silent)}`, "spec", "get", "--parameter", "/p"],
+      {
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_REGION: "us-east-1",
+        AWS_MAX_ATTEMPTS: "1",
+        ECSMON_AWS_REQUEST_TIMEOUT: "1500ms",
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.ms).toBeLessThan(5_000);
+    expect(result.stderr).toContain("within 1s500ms");
+  });
+});
