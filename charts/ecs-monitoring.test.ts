@@ -58,6 +58,22 @@ describe("EcsMonitoring construct", () => {
     expect(JSON.stringify(ssmStatements[0]?.Resource)).toContain(":parameter/ecsmon/spec");
   });
 
+  it("lets the controller decrypt a SecureString spec with kms:Decrypt only through SSM in its region", () => {
+    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const kms = statements.filter((s) => JSON.stringify(s.Action).includes("kms:"));
+    expect(kms).toHaveLength(1);
+    expect(kms[0]?.Action).toBe("kms:Decrypt");
+    // IAM: kms:ViaService = ssm.<region>.amazonaws.com limits the key to requests SSM makes on the caller's behalf.
+    expect(kms[0]?.Condition).toEqual({
+      StringEquals: { "kms:ViaService": { "Fn::Join": ["", ["ssm.", { Ref: "AWS::Region" }, ".amazonaws.com"]] } },
+    });
+    expect(JSON.stringify(kms[0]?.Resource)).toContain(":key/*");
+  });
+
   it("scopes PutMetricData with a cloudwatch:namespace condition everywhere", () => {
     const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
       (policy) =>

@@ -19,6 +19,7 @@ import {
   discoveryReadStatement,
   eventsQueueStatement,
   putMetricDataStatement,
+  specDecryptStatement,
   specReadStatement,
 } from "./iam-policies.js";
 
@@ -37,6 +38,11 @@ export interface EcsMonitoringProps {
   spec: string;
   /** @defaultValue "/ecsmon/spec" */
   specParameterName?: string;
+  /**
+   * The customer-managed KMS key of a SecureString spec, if any: the controller may decrypt with it through SSM
+   * only. @defaultValue any key of the account and region, still only through SSM (`kms:ViaService`)
+   */
+  specKmsKeyArn?: string;
   redis: RedisOption;
   /** Controller replicas; they split the clusters through Redis leases. @defaultValue 2 */
   controllerReplicas?: number;
@@ -112,6 +118,7 @@ export class EcsMonitoring extends Construct {
     taskDefinition.addToTaskRolePolicy(discoveryReadStatement());
     taskDefinition.addToTaskRolePolicy(cloudMapReadStatement());
     taskDefinition.addToTaskRolePolicy(specReadStatement(stack, parameterName));
+    taskDefinition.addToTaskRolePolicy(specDecryptStatement(stack, this.props.specKmsKeyArn));
     taskDefinition.addToTaskRolePolicy(putMetricDataStatement(this.namespaces));
     if (this.eventsQueue) taskDefinition.addToTaskRolePolicy(eventsQueueStatement(this.eventsQueue.queueArn));
     taskDefinition.addContainer("controller", {

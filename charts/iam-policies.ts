@@ -2,7 +2,8 @@ import { aws_iam as iam, type Stack } from "aws-cdk-lib";
 
 /**
  * Least-privilege statements for ecsmon. The controller needs seed 003's ECS/EC2 read set, Cloud Map reads,
- * `ssm:GetParameter` on the spec parameter only, and `cloudwatch:PutMetricData` restricted by namespace.
+ * `ssm:GetParameter` on the spec parameter only, `kms:Decrypt` only through SSM (a SecureString spec), and
+ * `cloudwatch:PutMetricData` restricted by namespace.
  * The agent needs only PutMetricData (stats namespace) and DescribeInstanceTypes (ENI limits).
  */
 
@@ -50,6 +51,20 @@ export function specReadStatement(stack: Stack, parameterName: string): iam.Poli
     sid: "SpecParameterRead",
     actions: ["ssm:GetParameter"],
     resources: [stack.formatArn({ service: "ssm", resource: "parameter", resourceName: name })],
+  });
+}
+
+/**
+ * Decrypt a SecureString spec encrypted with a customer-managed KMS key (the AWS-managed `aws/ssm` key needs no
+ * policy). The `kms:ViaService` condition limits it to decryption requested by SSM in this stack's region, so
+ * the role cannot use the key directly. Without a key ARN, any key in the account and region qualifies.
+ */
+export function specDecryptStatement(stack: Stack, keyArn?: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "SpecParameterDecrypt",
+    actions: ["kms:Decrypt"],
+    resources: [keyArn ?? stack.formatArn({ service: "kms", resource: "key", resourceName: "*" })],
+    conditions: { StringEquals: { "kms:ViaService": `ssm.${stack.region}.amazonaws.com` } },
   });
 }
 

@@ -8,10 +8,14 @@ export interface CliContext {
   logger: Logger;
 }
 
+/** The global flags, already checked by their parsers in program.ts. */
 export interface GlobalOptions {
   region?: string;
   endpointUrl?: string;
-  logLevel?: string;
+  logLevel?: Config["logLevel"];
+  awsConnectTimeout?: number;
+  awsRequestTimeout?: number;
+  awsMaxAttempts?: number;
 }
 
 /** Builds the context from the environment plus the global flags, which win over the environment. */
@@ -26,7 +30,10 @@ export function createCliContext(program: Command, component: string): CliContex
   }
   if (flags.region) config.aws.region = flags.region;
   if (flags.endpointUrl) config.aws.endpointUrl = flags.endpointUrl;
-  if (flags.logLevel) config.logLevel = flags.logLevel as Config["logLevel"];
+  if (flags.logLevel) config.logLevel = flags.logLevel;
+  if (flags.awsConnectTimeout !== undefined) config.aws.connectTimeoutMs = flags.awsConnectTimeout;
+  if (flags.awsRequestTimeout !== undefined) config.aws.requestTimeoutMs = flags.awsRequestTimeout;
+  if (flags.awsMaxAttempts !== undefined) config.aws.maxAttempts = flags.awsMaxAttempts;
   return { config, logger: createLogger({ level: config.logLevel, name: component }) };
 }
 

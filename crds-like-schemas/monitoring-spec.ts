@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatDuration, tryParseDuration } from "../lib/duration.js";
+import { CloudWatchDimensionValue, CloudWatchNamespace, EcsClusterRef } from "./aws-names.js";
 import { Duration, describeValue, RegexSource } from "./common.js";
 
 /**
@@ -91,11 +92,11 @@ export const CloudMapConfig = z
       .array(z.string().min(1))
       .default([])
       .describe("Cloud Map namespace names whose registered instances become scrape targets."),
-  })
     period: Duration.default("30s").describe(
       "How often the namespaces' services and instances are re-listed (at least 1s); each re-list costs " +
         "ListNamespaces plus ListServices, ListTagsForResource and ListInstances per service.",
     ),
+  })
   .describe("AWS Cloud Map discovery (seed 001).");
 
 export const STATS_METRICS = [
@@ -117,12 +118,9 @@ export const STATS_DIMENSIONS = [
 export const StatsConfig = z
   .strictObject({
     enabled: z.boolean().default(false).describe("Publish container stats to CloudWatch."),
-    namespace: z
-      .string()
-      .min(1)
-      .max(255)
-      .default("ECS/ContainerStats")
-      .describe("CloudWatch namespace of the metrics."),
+    namespace: CloudWatchNamespace.default("ECS/ContainerStats").describe(
+      'CloudWatch namespace of the metrics: 1–255 printable ASCII characters, not starting with "AWS/" or ":".',
+    ),
     period: Duration.default("10s").describe(
       "Sampling period, 1s to 60s; under 60s the metrics are published with StorageResolution=1 (high resolution).",
     ),
@@ -151,7 +149,9 @@ export const StatsConfig = z
 
 export const TaskSize = z
   .strictObject({
-    name: z.string().min(1).max(255).describe('Value of the TaskSize dimension, e.g. "small".'),
+    name: CloudWatchDimensionValue.describe(
+      'Value of the TaskSize dimension, e.g. "small": 1–1024 printable ASCII characters (a CloudWatch dimension value).',
+    ),
     cpu: z.number().int().positive().describe("ECS CPU units (1024 = 1 vCPU)."),
     memory: z.number().int().positive().describe("Memory in MiB."),
     awsvpc: z.boolean().default(false).describe("Whether the task uses awsvpc networking and so needs an ENI."),
@@ -161,7 +161,9 @@ export const TaskSize = z
 export const CapacityConfig = z
   .strictObject({
     enabled: z.boolean().default(false).describe("Publish remaining ENI, CPU and memory capacity to CloudWatch."),
-    namespace: z.string().min(1).max(255).default("ECS/Capacity").describe("CloudWatch namespace of the metrics."),
+    namespace: CloudWatchNamespace.default("ECS/Capacity").describe(
+      'CloudWatch namespace of the metrics: 1–255 printable ASCII characters, not starting with "AWS/" or ":".',
+    ),
     period: Duration.default("60s").describe("Publishing period (at least 1s)."),
     taskSizes: z.array(TaskSize).default([]).describe("Task shapes to count schedulable slots for."),
     trunking: z
@@ -189,7 +191,7 @@ export const EventsConfig = z
 
 export const ClusterSpec = z
   .strictObject({
-    name: z.string().min(1).describe("Cluster name or ARN."),
+    name: EcsClusterRef.describe("Cluster name (up to 255 letters, numbers, hyphens and underscores) or cluster ARN."),
     region: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {

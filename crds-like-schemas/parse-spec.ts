@@ -4,6 +4,7 @@ import { MonitoringSpec } from "./monitoring-spec.js";
 import { objectKeys, schemaAt } from "./schema-walk.js";
 import { formatPath, type SpecError, specErrorMap, unknownFieldMessage } from "./spec-errors.js";
 import { checkSpecSemantics } from "./spec-semantics.js";
+import { findJsonSyntaxError } from "./strict-json.js";
 import { positionOf } from "./yaml-positions.js";
 
 export type { SpecError } from "./spec-errors.js";
@@ -12,9 +13,17 @@ export { formatSpecError } from "./spec-errors.js";
 /** The outcome of {@link parseSpec}: a defaulted spec, or every problem found, in source order. */
 export type ParseSpecResult = { ok: true; spec: MonitoringSpec } | { ok: false; errors: SpecError[] };
 
+/** How the text is read: YAML (which also accepts JSON), or strict JSON as `JSON.parse` reads it. */
+export type SpecFormat = "yaml" | "json";
+
 export interface ParseSpecOptions {
   /** Copied into every error (e.g. a file name or `ssm:/ecsmon/spec`). */
   source?: string | undefined;
+  /**
+   * "json" rejects what JSON does not allow but YAML would (trailing commas, comments, unquoted keys), naming
+   * the line and column. @defaultValue "yaml"
+   */
+  format?: SpecFormat | undefined;
 }
 
 /** Texts above this size are refused before parsing (SSM itself stops at 8 KB). */
@@ -43,13 +52,18 @@ export function parseSpec(text: string, options: ParseSpecOptions = {}): ParseSp
     if (body.trim() === "")
       return fail([{ path: "", message: `the spec is empty: ${NOT_A_SPEC}`, line: 1, column: 1 }]);
 
+    if (options.format === "json") {
+      const jsonError = strictJsonError(body);
+      if (jsonError) return fail([jsonError]);
+    }
     const lineCounter = new LineCounter();
     const doc = parseDocument(body, { lineCounter, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
+      const syntax = options.format === "json" ? "JSON" : "YAML";
       return fail(
         doc.errors.map((error) => {
           const { line, col } = lineCounter.linePos(error.pos[0]);
-          return { path: "", message: `invalid YAML: ${firstLine(error.message)}`, line, column: col };
+          return { path: "", message: `invalid ${syntax}: ${firstLine(error.message)}`, line, column: col };
         }),
       );
     }
@@ -132,6 +146,27 @@ function sortErrors(errors: SpecError[]): SpecError[] {
         a.index - b.index,
     )
     .map(({ error }) => error);
+}
+
+/**
+ * The first strict-JSON syntax error in `text`, located by line and column (1-based), or `undefined` when
+ * `JSON.parse` accepts it.
+ */
+function strictJsonError(text: string): SpecError | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const found = findJsonSyntaxError(text) ?? { offset: text.length, message: (error as Error).message };
+    const { line, column } = lineAndColumn(text, found.offset);
+    return { path: "", message: `invalid JSON: ${found.message}`, line, column };
+  }
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
 }
 
 function firstLine(message: string): string {

@@ -1,4 +1,34 @@
-// Makes the CLI entry executable after tsc, so `node_modules/.bin/ecsmon` and `npx ecsmon` work from a build.
-import { chmodSync } from "node:fs";
+// After tsc: makes the CLI entry executable (so `node_modules/.bin/ecsmon` and `npx ecsmon` work from a build),
+// and records the git commit the build came from in dist/build-info.json for `ecsmon version`.
+// The commit is `git rev-parse HEAD` (with "-dirty" when tracked files differ), else $ECSMON_GIT_COMMIT (for
+// builds without a .git folder, e.g. a Docker build given it as a build argument), else "unknown".
+import { execFileSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
 
 chmodSync(new URL("../dist/cli/ecsmon.js", import.meta.url), 0o755);
+
+function git(args) {
+  try {
+    return execFileSync("git", args, {
+      cwd: new URL("..", import.meta.url),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function commit() {
+  const head = git(["rev-parse", "HEAD"]);
+  if (head && /^[0-9a-f]{40}$/.test(head)) {
+    const dirty = git(["status", "--porcelain", "--untracked-files=no"]);
+    return dirty ? `${head}-dirty` : head;
+  }
+  return process.env.ECSMON_GIT_COMMIT || "unknown";
+}
+
+writeFileSync(
+  new URL("../dist/build-info.json", import.meta.url),
+  `${JSON.stringify({ commit: commit(), builtAt: new Date().toISOString() }, null, 2)}\n`,
+);

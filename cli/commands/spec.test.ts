@@ -112,6 +112,102 @@ describe("ecsmon spec validate", () => {
   });
 });
 
+describe("ecsmon spec validate: size and format", () => {
+  it("a valid spec too large for SSM is not called valid: exit 1, says valid but too large", async () => {
+    const path = file("huge.yaml", `${HEADER}${"#".repeat(9_000)}\n`);
+    const result = await run("spec", "validate", path);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).not.toContain("valid (");
+    expect(result.stderr).toContain(`${path}: the spec is valid, but too large for the SSM Standard tier`);
+    expect(result.stderr).toContain("exceeds the Advanced tier limit of 8 KB");
+  });
+
+  it("exits as `spec apply --tier` would: 5 KB fails the Standard tier and passes the Advanced one", async () => {
+    const path = file("five-kb.yaml", `${HEADER}${"#".repeat(5_000)}\n`);
+    const standard = await run("spec", "validate", path);
+    expect(standard.code).toBe(1);
+    expect(standard.stderr).toContain("store it with --tier Advanced");
+    const advanced = await run("spec", "validate", "--tier", "Advanced", path);
+    expect(advanced.code).toBe(0);
+    expect(advanced.stdout).toContain("valid (1 cluster, ");
+    const json = JSON.parse((await run("spec", "validate", "--json", path)).stdout);
+    expect(json).toMatchObject({ valid: true, fitsTier: false, tier: "Standard", requiredTier: "Advanced" });
+  });
+
+  it("parses a .json file strictly: a trailing comma is an error with its line and column", async () => {
+    const text =
+      '{\n  "apiVersion": "ecsmon.dev/v1alpha1",\n  "kind": "MonitoringSpec",\n  "spec": { "clusters": [{ "name": "prod" },] }\n}\n';
+    const json = file("trailing.json", text);
+    const result = await run("spec", "validate", json);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${json}: invalid JSON: trailing comma before "]" (JSON allows none) (line 4, column 44)`,
+    );
+    // The same text as YAML is accepted (flow sequences allow a trailing comma).
+    expect((await run("spec", "validate", file("trailing.yaml", text))).code).toBe(0);
+  });
+
+  it("rejects what CloudWatch and ECS would reject", async () => {
+    const path = file(
+      "aws-names.yaml",
+      'apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: "my cluster"\n      stats: { namespace: "AWS/ECS" }\n',
+    );
+    const result = await run("spec", "validate", path);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("spec.clusters[0].name: expected an ECS cluster name");
+    expect(result.stderr).toContain('spec.clusters[0].stats.namespace: namespaces starting with "AWS/" are reserved');
+  });
+});
+
+describe("ecsmon spec apply/diff --json", () => {
+  it("apply --json reports the stored version; diff --json lists the changes with diff(1) exit codes", async () => {
+    const base = file("json-base.yaml", HEADER);
+    const applied = await run("spec", "apply", "--json", "--parameter", "/t/json", base);
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({
+      file: base,
+      parameter: "/t/json",
+      stored: true,
+      version: 1,
+      type: "String",
+      clusters: 1,
+      errors: [],
+    });
+
+    const same = await run("spec", "diff", "--json", "--parameter", "/t/json", base);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ found: true, version: 1, identical: true, changes: [] });
+
+    const next = file("json-next.yaml", `${HEADER}      scrape: { interval: 30s }\n`);
+    const changed = await run("spec", "diff", "--json", "--parameter", "/t/json", next);
+    expect(changed.code).toBe(1);
+    expect(JSON.parse(changed.stdout)).toMatchObject({
+      identical: false,
+      changes: [{ op: "~", path: "spec.clusters[0].scrape.interval", before: "15s", after: "30s" }],
+    });
+
+    const missing = await run("spec", "diff", "--json", "--parameter", "/t/json-none", base);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ found: false, identical: false });
+
+    const invalid = await run(
+      "spec",
+      "apply",
+      "--json",
+      "--parameter",
+      "/t/json",
+      file("json-bad.yaml", `${HEADER}      bogus: 1\n`),
+    );
+    expect(invalid.code).toBe(1);
+    expect(JSON.parse(invalid.stdout)).toMatchObject({
+      stored: false,
+      valid: false,
+      errors: [{ path: "spec.clusters[0].bogus" }],
+    });
+  });
+});
+
 describe("ecsmon spec apply/get/diff", () => {
   it("--dry-run writes nothing", async () => {
     const dry = await run("spec", "apply", "--dry-run", "--parameter", "/t/dry", FULL);

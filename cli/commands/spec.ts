@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import type { SSMClient } from "@aws-sdk/client-ssm";
 import { type Command, Option } from "commander";
 import {
   checkSsmSize,
@@ -9,9 +8,11 @@ import {
   type ParseSpecResult,
   parseSpec,
   SSM_TIERS,
+  type SpecFormat,
   type SsmTier,
 } from "../../crds-like-schemas/index.js";
 import { type CliContext, createCliContext, UsageError } from "../context.js";
+import { readParameter, type StoredParameter, writeParameter } from "./spec-ssm.js";
 
 const PARAMETER_HELP = "SSM parameter name (default: $ECSMON_SPEC_PARAMETER, then /ecsmon/spec)";
 
@@ -35,30 +36,33 @@ AWS settings come from the global flags --region/--endpoint-url and the standard
 
   spec
     .command("validate")
-    .description("Check a spec file: schema, cross-field rules and the SSM size limits")
-    .argument("<file>", 'spec file (YAML or JSON), or "-" for stdin')
+    .description("Check a spec file: schema, cross-field rules and the SSM size limit of a tier")
+    .argument("<file>", 'spec file (YAML, or JSON when it ends in .json), or "-" for stdin')
     .addOption(new Option("--tier <tier>", "SSM tier whose size limit applies").choices(SSM_TIERS).default("Standard"))
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 valid, 1 invalid (or too large for any SSM tier), 2 usage error (e.g. no such file).",
+      `
+Exit codes: 0 valid and within the tier's size limit (what \`spec apply --tier <tier>\` accepts),
+1 invalid, or valid but too large for the tier, 2 usage error (e.g. no such file).`,
     )
     .action((file: string, options: { tier: SsmTier; json?: boolean }) => {
       createCliContext(program, "cli");
+      const name = sourceName(file);
       const text = readSpecFile(file);
-      const result = parseSpec(text, { source: sourceName(file) });
+      const result = parseSpec(text, { source: name, format: formatOf(file) });
       const size = checkSsmSize(text, options.tier);
-      const storable = size.requiredTier !== undefined;
       if (options.json) {
         out(
           `${JSON.stringify(
             {
-              file,
-              valid: result.ok && storable,
+              file: name,
+              valid: result.ok,
               errors: result.ok ? [] : result.errors,
               bytes: size.bytes,
-              requiredTier: size.requiredTier ?? null,
+              tier: options.tier,
               fitsTier: size.ok,
+              requiredTier: size.requiredTier ?? null,
               sizeMessage: size.message || undefined,
             },
             null,
@@ -67,18 +71,19 @@ AWS settings come from the global flags --region/--endpoint-url and the standard
         );
       } else if (!result.ok) {
         printErrors(result);
-        err(`${file}: invalid (${plural(result.errors.length, "error")})\n`);
+        err(`${name}: invalid (${plural(result.errors.length, "error")})\n`);
+      } else if (!size.ok) {
+        err(`${name}: the spec is valid, but too large for the SSM ${options.tier} tier: ${size.message}\n`);
       } else {
-        out(`${file}: valid (${plural(result.spec.spec.clusters.length, "cluster")}, ${sizeSummary(size.bytes)})\n`);
-        if (!size.ok) err(`${file}: ${size.message}\n`);
+        out(`${name}: valid (${plural(result.spec.spec.clusters.length, "cluster")}, ${sizeSummary(size.bytes)})\n`);
       }
-      process.exitCode = result.ok && storable ? 0 : 1;
+      process.exitCode = result.ok && size.ok ? 0 : 1;
     });
 
   spec
     .command("apply")
     .description("Validate a spec file and store it in SSM (PutParameter, Overwrite); prints the new version")
-    .argument("<file>", 'spec file (YAML or JSON), or "-" for stdin')
+    .argument("<file>", 'spec file (YAML, or JSON when it ends in .json), or "-" for stdin')
     .option("--parameter <name>", PARAMETER_HELP)
     .addOption(
       new Option("--tier <tier>", "SSM parameter tier (default: Standard for a new parameter, else unchanged)").choices(
@@ -92,6 +97,7 @@ AWS settings come from the global flags --region/--endpoint-url and the standard
       ).choices(["String", "SecureString"]),
     )
     .option("--dry-run", "validate and size-check only; do not call SSM")
+    .option("--json", "print the outcome as JSON: parameter, stored, version, type, bytes, errors")
     .addHelpText(
       "after",
       `
@@ -103,57 +109,67 @@ Example: ecsmon --endpoint-url http://127.0.0.1:4566 spec apply crds-like-schema
     .action(
       async (
         file: string,
-        options: ParameterOptions & { tier?: SsmTier; type?: "String" | "SecureString"; dryRun?: boolean },
+        options: ParameterOptions & {
+          tier?: SsmTier;
+          type?: "String" | "SecureString";
+          dryRun?: boolean;
+          json?: boolean;
+        },
       ) => {
         const ctx = createCliContext(program, "cli");
         const parameter = parameterName(ctx, options);
+        const name = sourceName(file);
         const text = readSpecFile(file);
-        const result = parseSpec(text, { source: sourceName(file) });
-        if (!result.ok) {
-          printErrors(result);
-          err(`${file}: invalid (${plural(result.errors.length, "error")}); refusing to store it in ${parameter}\n`);
-          process.exitCode = 1;
-          return;
-        }
+        const result = parseSpec(text, { source: name, format: formatOf(file) });
         const size = checkSsmSize(text, options.tier ?? "Standard");
-        if (!size.ok) {
-          err(`${file}: ${size.message}\n`);
+        const report = (fields: Record<string, unknown>) =>
+          out(`${JSON.stringify({ file: name, parameter, bytes: size.bytes, ...fields }, null, 2)}\n`);
+        if (!result.ok) {
+          if (options.json) report({ stored: false, valid: false, errors: result.errors });
+          else {
+            printErrors(result);
+            err(`${name}: invalid (${plural(result.errors.length, "error")}); refusing to store it in ${parameter}\n`);
+          }
           process.exitCode = 1;
           return;
         }
-        if (options.dryRun) {
-          out(
-            `${file}: valid (${sizeSummary(size.bytes)}); dry run: would write ${parameter}${options.type ? ` as ${options.type}` : ""}\n`,
-          );
+        if (!size.ok) {
+          if (options.json) report({ stored: false, valid: true, errors: [], sizeMessage: size.message });
+          else err(`${name}: the spec is valid, but ${size.message}\n`);
+          process.exitCode = 1;
           return;
         }
-        const version = await withSsm(ctx, async (ssm) => {
-          const { GetParameterCommand, PutParameterCommand } = await import("@aws-sdk/client-ssm");
-          // Keep an existing parameter's type (a SecureString must not silently become a String).
-          let type = options.type;
-          if (!type) {
-            try {
-              const existing = await ssm.send(new GetParameterCommand({ Name: parameter }));
-              type = existing.Parameter?.Type === "SecureString" ? "SecureString" : "String";
-            } catch (error) {
-              if ((error as Error).name !== "ParameterNotFound") throw error;
-              type = "String";
-            }
-          }
-          const output = await ssm.send(
-            new PutParameterCommand({
-              Name: parameter,
-              Value: text,
-              Type: type,
-              Overwrite: true,
-              ...(options.tier ? { Tier: options.tier } : {}),
-              Description: "ecsmon MonitoringSpec (ecsmon spec apply)",
-            }),
-          );
-          return output.Version;
-        });
+        const clusters = result.spec.spec.clusters.length;
+        if (options.dryRun) {
+          if (options.json) report({ stored: false, dryRun: true, valid: true, errors: [], clusters });
+          else
+            out(
+              `${name}: valid (${sizeSummary(size.bytes)}); dry run: would write ${parameter}${options.type ? ` as ${options.type}` : ""}\n`,
+            );
+          return;
+        }
+        let written: Awaited<ReturnType<typeof writeParameter>>;
+        try {
+          written = await writeParameter(ctx, parameter, text, { type: options.type, tier: options.tier });
+        } catch (error) {
+          if (!options.json) throw error;
+          report({ stored: false, valid: true, errors: [], error: (error as Error).message });
+          process.exitCode = 1;
+          return;
+        }
+        if (options.json) {
+          report({
+            stored: true,
+            valid: true,
+            errors: [],
+            version: written.version ?? null,
+            type: written.type,
+            clusters,
+          });
+          return;
+        }
         out(
-          `${parameter}: version ${version ?? "unknown"} (${plural(result.spec.spec.clusters.length, "cluster")}, ${sizeSummary(size.bytes)})\n`,
+          `${parameter}: version ${written.version ?? "unknown"} (${plural(clusters, "cluster")}, ${sizeSummary(size.bytes)})\n`,
         );
       },
     );
@@ -202,8 +218,9 @@ Example: ecsmon --endpoint-url http://127.0.0.1:4566 spec apply crds-like-schema
   spec
     .command("diff")
     .description("Compare a spec file with the spec stored in SSM, field by field after defaults")
-    .argument("<file>", 'spec file (YAML or JSON), or "-" for stdin')
+    .argument("<file>", 'spec file (YAML, or JSON when it ends in .json), or "-" for stdin')
     .option("--parameter <name>", PARAMETER_HELP)
+    .option("--json", "print {parameter, version, found, identical, changes: [{op, path, before, after}]} as JSON")
     .addHelpText(
       "after",
       `
@@ -213,12 +230,13 @@ default values are not differences. Each line reads stored → file:
   + spec.clusters[0].region: "eu-west-1"
   - spec.clusters[1]: {...}
 Exit codes (as diff(1)): 0 no differences, 1 differences (or no parameter yet), 2 trouble: usage error,
-invalid spec file, invalid stored spec, SSM error.`,
+invalid spec file, invalid stored spec, SSM error. With --json the same codes apply; errors go to stderr.`,
     )
-    .action(async (file: string, options: ParameterOptions) => {
+    .action(async (file: string, options: ParameterOptions & { json?: boolean }) => {
       const ctx = createCliContext(program, "cli");
       const parameter = parameterName(ctx, options);
-      const local = parseSpec(readSpecFile(file), { source: sourceName(file) });
+      const name = sourceName(file);
+      const local = parseSpec(readSpecFile(file), { source: name, format: formatOf(file) });
       if (!local.ok) {
         printErrors(local);
         process.exitCode = 2;
@@ -232,8 +250,11 @@ invalid spec file, invalid stored spec, SSM error.`,
         process.exitCode = 2;
         return;
       }
+      const report = (fields: Record<string, unknown>) =>
+        out(`${JSON.stringify({ file: name, parameter, ...fields }, null, 2)}\n`);
       if (!stored) {
-        out(`parameter ${parameter} not found: everything in ${file} is new\n`);
+        if (options.json) report({ found: false, version: null, identical: false, changes: [] });
+        else out(`parameter ${parameter} not found: everything in ${name} is new\n`);
         process.exitCode = 1;
         return;
       }
@@ -245,26 +266,28 @@ invalid spec file, invalid stored spec, SSM error.`,
         return;
       }
       const changes = diffSpecs(remote.spec, local.spec);
-      if (changes.length === 0) {
-        out(`no differences between ${parameter} (version ${stored.version}) and ${file}\n`);
-        process.exitCode = 0;
+      process.exitCode = changes.length === 0 ? 0 : 1;
+      if (options.json) {
+        report({ found: true, version: stored.version, identical: changes.length === 0, changes });
         return;
       }
-      out(`--- ${parameter} (version ${stored.version})\n+++ ${file}\n`);
+      if (changes.length === 0) {
+        out(`no differences between ${parameter} (version ${stored.version}) and ${name}\n`);
+        return;
+      }
+      out(`--- ${parameter} (version ${stored.version})\n+++ ${name}\n`);
       for (const change of changes) out(`${formatSpecChange(change)}\n`);
-      process.exitCode = 1;
     });
 }
 
-interface StoredParameter {
-  text: string;
-  version: number;
-  type: string | undefined;
-  lastModified: Date | undefined;
-}
-
+/** How a spec is named in messages: the file name, or `<stdin>` for "-". */
 function sourceName(file: string): string {
   return file === "-" ? "<stdin>" : file;
+}
+
+/** A `.json` file is parsed strictly as JSON (a trailing comma is an error); anything else as YAML. */
+function formatOf(file: string): SpecFormat {
+  return file.toLowerCase().endsWith(".json") ? "json" : "yaml";
 }
 
 function parameterName(ctx: CliContext, options: ParameterOptions): string {
@@ -282,40 +305,6 @@ function readSpecFile(file: string): string {
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
-}
-
-async function withSsm<T>(ctx: CliContext, fn: (ssm: SSMClient) => Promise<T>): Promise<T> {
-  // Loaded on demand: `validate` and `schema` need no AWS SDK, and every CLI start pays for what it imports.
-  const { createAwsClients } = await import("../../lib/aws/clients.js");
-  const clients = createAwsClients({
-    region: ctx.config.aws.region,
-    endpointUrl: ctx.config.aws.endpointUrl,
-    maxAttempts: ctx.config.aws.maxAttempts,
-    credentials: ctx.config.aws.credentials,
-  });
-  try {
-    return await fn(clients.ssm);
-  } catch (error) {
-    const e = error as Error;
-    throw new Error(`SSM: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`);
-  } finally {
-    clients.destroy();
-  }
-}
-
-/** The stored parameter, or `undefined` when it does not exist. Other SSM errors throw. */
-async function readParameter(ctx: CliContext, parameter: string): Promise<StoredParameter | undefined> {
-  return withSsm(ctx, async (ssm) => {
-    const { GetParameterCommand } = await import("@aws-sdk/client-ssm");
-    try {
-      const output = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
-      const p = output.Parameter;
-      return { text: p?.Value ?? "", version: p?.Version ?? 0, type: p?.Type, lastModified: p?.LastModifiedDate };
-    } catch (error) {
-      if ((error as Error).name === "ParameterNotFound") return undefined;
-      throw error;
-    }
-  });
 }
 
 function printErrors(result: Extract<ParseSpecResult, { ok: false }>): void {
