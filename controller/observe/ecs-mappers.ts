@@ -202,6 +202,28 @@ export interface Ec2InstanceFacts {
   tags?: ResourceTags | undefined;
 }
 
+/** An EC2 `Instance` as DescribeInstances returns it (the SDK's PascalCase fields). */
+export interface Ec2InstanceLike {
+  PrivateIpAddress?: string | undefined;
+  PublicIpAddress?: string | undefined;
+  SubnetId?: string | undefined;
+  InstanceType?: string | undefined;
+  Placement?: { AvailabilityZone?: string | undefined } | undefined;
+  Tags?: TagLike[] | undefined;
+}
+
+export function toEc2InstanceFacts(instance: Ec2InstanceLike): Ec2InstanceFacts {
+  return {
+    privateIp: instance.PrivateIpAddress,
+    publicIp: instance.PublicIpAddress,
+    subnetId: instance.SubnetId,
+    instanceType: instance.InstanceType,
+    availabilityZone: instance.Placement?.AvailabilityZone,
+    // DescribeInstances returns tags unasked: the tag_ec2_* labels cost no call.
+    tags: toResourceTags(instance.Tags ?? []),
+  };
+}
+
 function resource(list: ContainerInstanceLike["registeredResources"], name: string): number {
   return list?.find((r) => r.name === name)?.integerValue ?? 0;
 }

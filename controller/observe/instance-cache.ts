@@ -3,8 +3,12 @@ import { awsErrorCode, classifyAwsError } from "../../lib/aws/instrument.js";
 import type { ObservedInstance, ObservedInstanceType } from "../model.js";
 import type { Ec2Api, EcsApi } from "./aws-apis.js";
 import { type CallRecorder, chunk, mapLimit } from "./call-stats.js";
-import { type ContainerInstanceLike, type Ec2InstanceFacts, toObservedInstance } from "./ecs-mappers.js";
-import { toResourceTags } from "./resource-tags.js";
+import {
+  type ContainerInstanceLike,
+  type Ec2InstanceFacts,
+  toEc2InstanceFacts,
+  toObservedInstance,
+} from "./ecs-mappers.js";
 import { trunkBranchEnis } from "./eni-trunking-limits.js";
 
 /** How long an instance id EC2 did not return stays unknown before it is asked for again. */
@@ -161,19 +165,7 @@ export class InstanceCache {
       for (const reservation of out.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) {
           if (!instance.InstanceId) continue;
-          this.ec2Facts.set(
-            instance.InstanceId,
-            {
-              privateIp: instance.PrivateIpAddress,
-              publicIp: instance.PublicIpAddress,
-              subnetId: instance.SubnetId,
-              instanceType: instance.InstanceType,
-              availabilityZone: instance.Placement?.AvailabilityZone,
-              // DescribeInstances returns tags unasked: the tag_ec2_* labels cost no call.
-              tags: toResourceTags(instance.Tags ?? []),
-            },
-            { ttl: 0 },
-          );
+          this.ec2Facts.set(instance.InstanceId, toEc2InstanceFacts(instance), { ttl: 0 });
         }
       }
     }
