@@ -7,8 +7,10 @@ import type {
   ObservedCluster,
   ObservedContainerDefinition,
   ObservedInstance,
+  ObservedServiceLabels,
   ObservedTask,
   ObservedTaskDefinition,
+  ResourceTags,
 } from "../model.js";
 import { resolveAddress } from "./address.js";
 import { ecsMetaLabels } from "./meta-labels.js";
@@ -75,6 +77,9 @@ interface MemoEntry {
   cluster: string;
   clusterArn: string;
   region: string;
+  /** Service and cluster facts the discovery labels carry (ARN, status, tags). */
+  service: ObservedServiceLabels | undefined;
+  clusterTags: ResourceTags | undefined;
   outcomes: ContainerOutcome[];
 }
 
@@ -90,7 +95,8 @@ export function evaluateTask(ctx: PlanContext, task: ObservedTask): ContainerOut
   const td = ctx.observed.taskDefinitions.get(task.taskDefinitionArn);
   const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
   const nodeId = nodeForTask(ctx, task);
-  const { cluster, clusterArn, region } = ctx.observed;
+  const { cluster, clusterArn, region, clusterTags } = ctx.observed;
+  const service = task.serviceName ? ctx.observed.serviceLabels?.get(task.serviceName) : undefined;
   const hit = memo.get(task);
   if (
     hit &&
@@ -100,12 +106,14 @@ export function evaluateTask(ctx: PlanContext, task: ObservedTask): ContainerOut
     hit.nodeId === nodeId &&
     hit.cluster === cluster &&
     hit.clusterArn === clusterArn &&
-    hit.region === region
+    hit.region === region &&
+    hit.service === service &&
+    hit.clusterTags === clusterTags
   ) {
     return hit.outcomes;
   }
   const outcomes = evaluateUncached(ctx, task);
-  memo.set(task, { spec: ctx.spec, td, instance, nodeId, cluster, clusterArn, region, outcomes });
+  memo.set(task, { spec: ctx.spec, td, instance, nodeId, cluster, clusterArn, region, service, clusterTags, outcomes });
   return outcomes;
 }
 
@@ -158,6 +166,7 @@ function evaluateContainer(
       cluster: ctx.observed.cluster,
       taskArn: task.taskArn,
       containerName: cd.name,
+      serviceName: task.serviceName,
       reason,
     });
     messages.push(reason);
@@ -166,7 +175,6 @@ function evaluateContainer(
   const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
   const nodeId = nodeForTask(ctx, task);
   for (const endpoint of scrapes.endpoints) {
-      serviceName: task.serviceName,
     const id = `${task.taskArn}/${cd.name}/${endpoint.port}${endpoint.path}`;
     const address = resolveAddress(td.networkMode, task, container, instance, endpoint.port);
     if (!address.ok) {
@@ -176,6 +184,7 @@ function evaluateContainer(
         cluster: ctx.observed.cluster,
         taskArn: task.taskArn,
         containerName: cd.name,
+        serviceName: task.serviceName,
         reason,
       });
       messages.push(reason);
@@ -184,7 +193,6 @@ function evaluateContainer(
     const target: ScrapeTarget = {
       id,
       address: `${address.ip}:${address.port}`,
-        serviceName: task.serviceName,
       scheme: endpoint.scheme,
       metricsPath: endpoint.path,
       labels: targetLabels(ctx, task, td, cd.name, scrapes.labels),
