@@ -52,7 +52,7 @@ export function buildProgram(): Command {
     .option(
       "--aws-max-attempts <n>",
       "attempts per AWS call, including the first (default: $AWS_MAX_ATTEMPTS, then 3)",
-      check((value) => (/^[1-9]\d*$/.test(value) ? Number(value) : undefined), "expected a whole number ≥ 1"),
+      check((value) => (/^[1-9]\d*$/.test(value) ? Number(value) : undefined), "expected a whole number, at least 1"),
     )
     .addHelpText(
       "after",
