@@ -68,24 +68,45 @@ export function normalizeOmTimestamp(text: string): string | undefined {
 }
 
 /**
- * Returns the index of the closing quote of a label value that starts at `start` (just after the opening
- * quote), or -1 when the line ends first or an escape other than `\\`, `\"`, `\n` appears (-2).
+ * Returns the index of the closing quote of a quoted string that starts at `start` (just after the opening quote),
+ * or -1 when the line ends first. Any character may follow a backslash: Prometheus's lexer (`promlex.l`,
+ * `\"(\\.|[^\\"])*\"`) accepts every escape and keeps the unknown ones literally, so `\t` must not fail a target.
  */
 export function scanQuoted(line: string, start: number): number {
   const n = line.length;
   for (let i = start; i < n; i++) {
     const c = line.charCodeAt(i);
     if (c === 34) return i;
-    if (c === 92) {
-      const next = line.charCodeAt(i + 1);
-      if (next !== 92 && next !== 34 && next !== 110) return -2;
-      i++;
-    }
+    if (c === 92) i++;
   }
   return -1;
 }
 
-/** Undoes label-value escaping (`\\`, `\"`, `\n`). */
+/**
+ * Rewrites a quoted string as written into the one canonical escaped form the text format allows (`\\`, `\"`,
+ * `\n`): an unknown escape such as `\t` means a literal backslash followed by `t` (Prometheus's `lvalReplacer`
+ * replaces only the three known escapes), so its backslash is doubled. Returns the input itself when it has no
+ * unknown escape (the common case, no allocation).
+ */
+export function canonicalEscapes(raw: string): string {
+  if (!raw.includes("\\")) return raw;
+  let out = "";
+  let last = 0;
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
+    if (raw.charCodeAt(i) !== 92) continue;
+    const next = raw.charCodeAt(i + 1);
+    if (next === 92 || next === 34 || next === 110) {
+      i++;
+      continue;
+    }
+    out += `${raw.slice(last, i)}\\\\`;
+    last = i + 1;
+  }
+  return last === 0 ? raw : out + raw.slice(last);
+}
+
+/** Undoes label-value escaping (`\\`, `\"`, `\n`) of a value in canonical form (see {@link canonicalEscapes}). */
 export function unescapeLabelValue(raw: string): string {
   if (!raw.includes("\\")) return raw;
   return raw.replace(/\\(["\\n])/g, (_m, c: string) => (c === "n" ? "\n" : c));
@@ -102,10 +123,11 @@ export function escapeHelp(value: string): string {
 }
 
 /**
- * Validates HELP escapes and returns the text in 0.0.4 form. In OpenMetrics `\"` is also an escape, rewritten
- * to a bare quote. Returns undefined for an invalid escape.
+ * Returns HELP text as written in its 0.0.4 escaped form. The text format knows only `\\` and `\n` in HELP
+ * (Prometheus's `helpReplacer`); any other backslash is literal, so it is doubled (`\t` → `\\t`, a trailing `\` →
+ * `\\`). OpenMetrics also escapes `\"`, which becomes a bare quote.
  */
-export function helpTo004(raw: string, openMetrics: boolean): string | undefined {
+export function helpTo004(raw: string, openMetrics: boolean): string {
   if (!raw.includes("\\")) return raw;
   let out = "";
   let last = 0;
@@ -116,13 +138,36 @@ export function helpTo004(raw: string, openMetrics: boolean): string | undefined
       i++;
       continue;
     }
+    out += raw.slice(last, i);
     if (next === '"' && openMetrics) {
-      out += raw.slice(last, i);
       last = i + 1;
       i++;
       continue;
     }
-    return undefined;
+    out += "\\\\";
+    last = i + 1;
   }
   return out + raw.slice(last);
+}
+
+/**
+ * Prometheus's `underscores` escaping scheme (prometheus.io/docs/instrumenting/escaping_schemes): every character
+ * outside the legacy set becomes `_`, and a leading digit too. Metric names keep `:`; label names (legacy set
+ * `[a-zA-Z_][a-zA-Z0-9_]*`) do not. One `_` per code point, as Go's `range` over a string gives.
+ */
+export function escapeToLegacy(name: string, metric: boolean): string {
+  let out = "";
+  let first = true;
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    const ok =
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      c === 95 ||
+      (metric && c === 58) ||
+      (!first && c >= 48 && c <= 57);
+    out += ok && ch.length === 1 ? ch : "_";
+    first = false;
+  }
+  return out;
 }

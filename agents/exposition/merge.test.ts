@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_HELP, mergeSnapshots, syntheticFamily } from "./merge.js";
 import { parseBody } from "./parse-body.js";
+import { plainSnapshot } from "./snapshot.js";
 
 const OM_BODY = `# TYPE rpc_seconds histogram
 # UNIT rpc_seconds seconds
@@ -75,10 +76,11 @@ describe("mergeSnapshots", () => {
     }
   });
 
-  it("first-seen type wins and the conflicting family is dropped and counted", () => {
-    expect(text).toContain("# TYPE temp gauge\n");
-    expect(text).not.toMatch(/^temp\{[^}]*task_id="t-2"/m);
-    expect(stats.typeConflicts).toBe(1);
+  it("a gauge and a counter of one name become one untyped family that keeps both series, counted", () => {
+    expect(text).toContain("# HELP temp Temperature.\n# TYPE temp untyped\n");
+    expect(text).toMatch(/^temp\{[^}]*task_id="t-1"\} NaN$/m);
+    expect(text).toMatch(/^temp\{[^}]*task_id="t-2"\} 3$/m);
+    expect(stats).toMatchObject({ untyped: 2, typeConflicts: 0, duplicates: 0 });
   });
 
   it("maps OpenMetrics families to text 0.0.4 and converts timestamps to milliseconds", () => {
@@ -99,7 +101,7 @@ describe("mergeSnapshots", () => {
     const up = syntheticFamily("up", "gauge", "1 if the last scrape of the target succeeded.", [
       'up{task_id="t-1"} 1\n',
     ]);
-    const merged = mergeSnapshots([{ families: [up], samples: 1, duplicates: 0 }, a, b]).text;
+    const merged = mergeSnapshots([plainSnapshot([up], 1), a, b]).text;
     const result = promtool(merged);
     expect(result.output).toBe("");
     expect(result.status).toBe(0);

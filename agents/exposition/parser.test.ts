@@ -64,6 +64,30 @@ describe("text 0.0.4", () => {
       expect: [{ help: "a \\\\ b\\nc", labels: { p: "C:\\DIR\\", q: 'say "hi"\n' } }],
     },
     {
+      name: "unknown escapes are literal backslashes (Prometheus's lvalReplacer/helpReplacer), kept in canonical form",
+      body: '# HELP m tab\\there \\"q\\" end\\\nm{p="a\\tb",q="\\x41\\\\"} 1\n',
+      expect: [{ help: 'tab\\\\there \\\\"q\\\\" end\\\\', labels: { p: "a\\tb", q: "\\x41\\" } }],
+    },
+    {
+      name: "quoted UTF-8 metric and label names (Prometheus 3)",
+      body: '# HELP "my.metric" Dotted.\n# TYPE "my.metric" gauge\n{"my.metric","http.code"="200",b="x"} 1\n{ "my.metric" } 2\n',
+      expect: [
+        {
+          family: "my.metric",
+          type: "gauge",
+          help: "Dotted.",
+          name: "my.metric",
+          labels: { "http.code": "200", b: "x" },
+        },
+        { family: "my.metric", name: "my.metric", labels: {}, value: "2" },
+      ],
+    },
+    {
+      name: "quoted histogram name keeps its suffixes",
+      body: '# TYPE "a.h" histogram\n{"a.h_bucket",le="1"} 1\n{"a.h_count"} 1\n{"a.h_sum"} 1\n',
+      expect: [{ family: "a.h", type: "histogram" }, { family: "a.h" }, { family: "a.h" }],
+    },
+    {
       name: "NaN and infinities normalized",
       body: "a NaN\nb +Inf\nc -Inf\nd inf\ne 1e-3\nf -0.5\n",
       expect: [
@@ -125,7 +149,9 @@ describe("text 0.0.4", () => {
     ["extra token", "a 1 2 3\n", /unexpected text/],
     ["unterminated labels", 'a{b="c" 1\n', /expected "," or "}"/],
     ["unterminated value", 'a{b="c} 1\n', /unterminated value/],
-    ["bad escape", 'a{b="\\x"} 1\n', /invalid escape/],
+    ["quoted metric name after a plain one", 'a{"b"} 1\n', /unexpected metric name/],
+    ["no metric name", '{a="b"} 1\n', /metric name missing/],
+    ["unterminated quoted name", '{"a} 1\n', /unterminated/],
     ["duplicate label", 'a{b="1",b="2"} 1\n', /duplicate label/],
     ["second TYPE", "# TYPE a gauge\n# TYPE a gauge\n", /second TYPE/],
     ["TYPE after samples", "a 1\n# TYPE a gauge\n", /after its samples/],

@@ -1,5 +1,5 @@
 import { helpTo004, isMetricName } from "./lexical.js";
-import { parseSampleLine, SampleSyntaxError } from "./sample-line.js";
+import { parseSampleLine, quotedName, SampleSyntaxError } from "./sample-line.js";
 import {
   type ExpositionFormat,
   ExpositionParseError,
@@ -160,11 +160,11 @@ export class ExpositionParser {
   }
 
   private textComment(body: string): void {
-    const parts = splitMeta(body);
+    const parts = this.splitMeta(body);
     if (parts === undefined) return;
-    const [keyword, name, rest] = parts;
+    const [keyword, name, rest, quoted] = parts;
     if (keyword !== "HELP" && keyword !== "TYPE") return;
-    if (!isMetricName(name))
+    if (!quoted && !isMetricName(name))
       this.fail(this.lineNo, `invalid metric name ${JSON.stringify(name.slice(0, 64))} in ${keyword}`);
     let family = this.textFamilies.get(name);
     if (family === undefined) {
@@ -178,10 +178,8 @@ export class ExpositionParser {
     }
     if (keyword === "HELP") {
       if (family.helpSeen) this.fail(this.lineNo, `second HELP line for ${name}`);
-      const help = helpTo004(rest, false);
-      if (help === undefined) this.fail(this.lineNo, `invalid escape sequence in HELP for ${name}`);
       family.helpSeen = true;
-      family.out.help = help;
+      family.out.help = helpTo004(rest, false);
       return;
     }
     const type = rest.trim();
@@ -236,13 +234,14 @@ export class ExpositionParser {
 
   private omMeta(line: string): void {
     if (!line.startsWith("# ")) this.fail(this.lineNo, "comment lines must be # HELP, # TYPE, # UNIT or # EOF");
-    const parts = splitMeta(line.slice(1));
+    const parts = this.splitMeta(line.slice(1));
     if (parts === undefined) this.fail(this.lineNo, "comment lines must be # HELP, # TYPE, # UNIT or # EOF");
-    const [keyword, name, rest] = parts;
+    const [keyword, name, rest, quoted] = parts;
     if (keyword !== "HELP" && keyword !== "TYPE" && keyword !== "UNIT") {
       this.fail(this.lineNo, `unknown metadata keyword ${JSON.stringify(keyword.slice(0, 16))}`);
     }
-    if (!isMetricName(name)) this.fail(this.lineNo, `invalid metric family name ${JSON.stringify(name.slice(0, 64))}`);
+    if (!quoted && !isMetricName(name))
+      this.fail(this.lineNo, `invalid metric family name ${JSON.stringify(name.slice(0, 64))}`);
     let family = this.current;
     if (family === undefined || family.name !== name) {
       if (this.omFamilies.has(name))
@@ -259,10 +258,8 @@ export class ExpositionParser {
       family.type = rest as OmType;
     } else if (keyword === "HELP") {
       if (family.helpSeen) this.fail(this.lineNo, `second HELP line for ${name}`);
-      const help = helpTo004(rest, true);
-      if (help === undefined) this.fail(this.lineNo, `invalid escape sequence in HELP for ${name}`);
       family.helpSeen = true;
-      family.help = help;
+      family.help = helpTo004(rest, true);
     } else {
       if (family.unitSeen) this.fail(this.lineNo, `second UNIT line for ${name}`);
       if (rest !== "" && !name.endsWith(`_${rest}`)) this.fail(this.lineNo, `unit ${rest} is not a suffix of ${name}`);
@@ -372,6 +369,44 @@ export class ExpositionParser {
     this.samples++;
     this.listener.onSample(family, sample);
   }
+
+  /**
+   * Splits the body of a comment (`# KEYWORD name rest`, leading `#` removed) into its parts. Returns undefined
+   * when the comment is not metadata-shaped. `rest` keeps inner spaces (HELP text). The name may be quoted
+   * (`# TYPE "my.metric" gauge`, Prometheus 3); `quoted` says so, and the name is returned unescaped.
+   */
+  private splitMeta(body: string): [string, string, string, boolean] | undefined {
+    let i = 0;
+    while (i < body.length && isBlankCode(body.charCodeAt(i))) i++;
+    const k = body.indexOf(" ", i);
+    const keyword = k < 0 ? body.slice(i) : body.slice(i, k);
+    if (k < 0)
+      return keyword === "HELP" || keyword === "TYPE" || keyword === "UNIT" ? [keyword, "", "", false] : undefined;
+    let j = k + 1;
+    while (j < body.length && isBlankCode(body.charCodeAt(j))) j++;
+    if (body.charCodeAt(j) === 34 && (keyword === "HELP" || keyword === "TYPE" || keyword === "UNIT")) {
+      let quoted: { name: string; end: number };
+      try {
+        quoted = quotedName(body, j);
+      } catch (error) {
+        if (error instanceof SampleSyntaxError) this.fail(this.lineNo, `${error.message} in ${keyword}`);
+        throw error;
+      }
+      const e = quoted.end;
+      if (e < body.length && !isBlankCode(body.charCodeAt(e)))
+        this.fail(this.lineNo, `expected a blank after the quoted name in ${keyword}`);
+      return [keyword, quoted.name, e < body.length ? body.slice(e + 1) : "", true];
+    }
+    let e = j;
+    while (e < body.length && !isBlankCode(body.charCodeAt(e))) e++;
+    const name = body.slice(j, e);
+    const rest = e < body.length ? body.slice(e + 1) : "";
+    return [keyword, name, rest, false];
+  }
+}
+
+function isBlankCode(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 function hasLabel(sample: ParsedSample, name: string): boolean {
@@ -385,23 +420,4 @@ function suffixBase(name: string): { base: string; suffix: string } | undefined 
     if (name.length > suffix.length && name.endsWith(suffix)) return { base: name.slice(0, -suffix.length), suffix };
   }
   return undefined;
-}
-
-/**
- * Splits the body of a comment (`# KEYWORD name rest`, leading `#` removed) into its parts. Returns undefined
- * when the comment is not metadata-shaped. `rest` keeps inner spaces (HELP text).
- */
-function splitMeta(body: string): [string, string, string] | undefined {
-  let i = 0;
-  while (i < body.length && (body.charCodeAt(i) === 32 || body.charCodeAt(i) === 9)) i++;
-  const k = body.indexOf(" ", i);
-  const keyword = k < 0 ? body.slice(i) : body.slice(i, k);
-  if (k < 0) return keyword === "HELP" || keyword === "TYPE" || keyword === "UNIT" ? [keyword, "", ""] : undefined;
-  let j = k + 1;
-  while (j < body.length && (body.charCodeAt(j) === 32 || body.charCodeAt(j) === 9)) j++;
-  let e = j;
-  while (e < body.length && body.charCodeAt(e) !== 32 && body.charCodeAt(e) !== 9) e++;
-  const name = body.slice(j, e);
-  const rest = e < body.length ? body.slice(e + 1) : "";
-  return [keyword, name, rest];
 }

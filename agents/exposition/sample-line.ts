@@ -1,10 +1,12 @@
 import {
+  canonicalEscapes,
   isLabelName,
   isMetricName,
   normalizeOmTimestamp,
   normalizeTextTimestamp,
   normalizeValue,
   scanQuoted,
+  unescapeLabelValue,
 } from "./lexical.js";
 import type { Exemplar, Label, ParsedSample } from "./types.js";
 
@@ -28,23 +30,68 @@ function skipBlanks(line: string, i: number): number {
   return i;
 }
 
+interface ParsedLabels {
+  labels: Label[];
+  /** Index just after the `}`. */
+  end: number;
+  /** The text between the braces has no blanks, no trailing comma, no quoted name and only canonical escapes. */
+  compact: boolean;
+  /** A quoted string standing alone in the braces (`{"my.metric",a="b"}`): the Prometheus 3 metric name. */
+  name: string | undefined;
+  /** A quoted metric or label name outside the legacy character set. */
+  nonLegacy: boolean;
+}
+
+/** Reads a quoted name starting at the `"`; returns it unescaped and the index after the closing quote. */
+export function quotedName(line: string, at: number): { name: string; end: number } {
+  const close = scanQuoted(line, at + 1);
+  if (close < 0) throw new SampleSyntaxError("unterminated quoted name");
+  const name = unescapeLabelValue(canonicalEscapes(line.slice(at + 1, close)));
+  if (name === "") throw new SampleSyntaxError("empty quoted name");
+  return { name, end: close + 1 };
+}
+
 /**
- * Parses `{a="b",c="d"}` starting at the `{`; returns the labels, the index after `}`, and `compact`: whether
- * the text between the braces has no blanks and no trailing comma (so it can be re-emitted verbatim).
+ * Parses `{a="b",c="d"}` starting at the `{`. Label names may be quoted (`"my.label"="v"`), and when `nameAllowed`
+ * a quoted string followed by `,` or `}` is the metric name, as Prometheus's `promparse` reads UTF-8 names.
+ * Values keep their escapes, rewritten to the canonical form (see {@link canonicalEscapes}).
  */
-function parseLabels(line: string, open: number, what: string): { labels: Label[]; end: number; compact: boolean } {
+function parseLabels(line: string, open: number, what: string, nameAllowed: boolean): ParsedLabels {
   const labels: Label[] = [];
+  let metricName: string | undefined;
+  let nonLegacy = false;
   let i = skipBlanks(line, open + 1);
   let compact = i === open + 1;
   while (i < line.length && line.charCodeAt(i) !== 125) {
-    let j = i;
-    while (j < line.length) {
-      const c = line.charCodeAt(j);
-      if (c === 61 || isBlank(c) || c === 125 || c === 44) break;
-      j++;
+    let name: string;
+    let j: number;
+    if (line.charCodeAt(i) === 34) {
+      compact = false;
+      const quoted = quotedName(line, i);
+      name = quoted.name;
+      j = skipBlanks(line, quoted.end);
+      const after = line.charCodeAt(j);
+      if (after === 44 || after === 125) {
+        if (!nameAllowed || metricName !== undefined)
+          throw new SampleSyntaxError(
+            `unexpected metric name ${JSON.stringify(name.slice(0, 64))} in the ${what}label set`,
+          );
+        metricName = name;
+        if (!isMetricName(name)) nonLegacy = true;
+        i = after === 44 ? skipBlanks(line, j + 1) : j;
+        continue;
+      }
+      if (!isLabelName(name)) nonLegacy = true;
+    } else {
+      j = i;
+      while (j < line.length) {
+        const c = line.charCodeAt(j);
+        if (c === 61 || isBlank(c) || c === 125 || c === 44) break;
+        j++;
+      }
+      name = line.slice(i, j);
+      if (!isLabelName(name)) throw new SampleSyntaxError(`invalid ${what}label name ${JSON.stringify(name)}`);
     }
-    const name = line.slice(i, j);
-    if (!isLabelName(name)) throw new SampleSyntaxError(`invalid ${what} label name ${JSON.stringify(name)}`);
     if (name === "__name__") throw new SampleSyntaxError(`reserved label name "__name__"`);
     if (isBlank(line.charCodeAt(j))) {
       compact = false;
@@ -55,12 +102,17 @@ function parseLabels(line: string, open: number, what: string): { labels: Label[
     j = skipBlanks(line, j + 1);
     if (line.charCodeAt(j) !== 34) throw new SampleSyntaxError(`expected '"' to open the value of label ${name}`);
     const close = scanQuoted(line, j + 1);
-    if (close === -2) throw new SampleSyntaxError(`invalid escape sequence in the value of label ${name}`);
     if (close === -1) throw new SampleSyntaxError(`unterminated value of label ${name}`);
     for (const existing of labels) {
       if (existing.name === name) throw new SampleSyntaxError(`duplicate label name ${JSON.stringify(name)}`);
     }
-    labels.push({ name, value: line.slice(j + 1, close) });
+    let value = line.slice(j + 1, close);
+    const canonical = canonicalEscapes(value);
+    if (canonical !== value) {
+      compact = false;
+      value = canonical;
+    }
+    labels.push({ name, value });
     i = skipBlanks(line, close + 1);
     if (i !== close + 1) compact = false;
     const c = line.charCodeAt(i);
@@ -73,7 +125,7 @@ function parseLabels(line: string, open: number, what: string): { labels: Label[
     }
   }
   if (i >= line.length) throw new SampleSyntaxError("unterminated label set");
-  return { labels, end: i + 1, compact };
+  return { labels, end: i + 1, compact, name: metricName, nonLegacy };
 }
 
 /** Splits the rest of a line on blanks into at most `max` tokens (extra tokens are an error for the caller). */
@@ -101,21 +153,34 @@ export function parseSampleLine(line: string, openMetrics: boolean): ParsedSampl
   const n = line.length;
   if (!openMetrics) i = skipBlanks(line, 0);
   const nameStart = i;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === 123 || isBlank(c)) break;
-    i++;
-  }
-  const name = line.slice(nameStart, i);
-  if (!isMetricName(name)) throw new SampleSyntaxError(`invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
+  let name: string;
   let labels: Label[] = NO_LABELS;
   let rawLabels: string | undefined = "";
-  const brace = openMetrics ? i : skipBlanks(line, i);
-  if (line.charCodeAt(brace) === 123) {
-    const parsed = parseLabels(line, brace, "");
+  let nonLegacy = false;
+  if (line.charCodeAt(i) === 123) {
+    const parsed = parseLabels(line, i, "", true);
+    if (parsed.name === undefined) throw new SampleSyntaxError("metric name missing before the label set");
+    name = parsed.name;
     labels = parsed.labels;
-    rawLabels = parsed.compact ? line.slice(brace + 1, parsed.end - 1) : undefined;
+    rawLabels = undefined;
+    nonLegacy = parsed.nonLegacy;
     i = parsed.end;
+  } else {
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (c === 123 || isBlank(c)) break;
+      i++;
+    }
+    name = line.slice(nameStart, i);
+    if (!isMetricName(name)) throw new SampleSyntaxError(`invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
+    const brace = openMetrics ? i : skipBlanks(line, i);
+    if (line.charCodeAt(brace) === 123) {
+      const parsed = parseLabels(line, brace, "", false);
+      labels = parsed.labels;
+      rawLabels = parsed.compact ? line.slice(brace + 1, parsed.end - 1) : undefined;
+      nonLegacy = parsed.nonLegacy;
+      i = parsed.end;
+    }
   }
   const series = line.slice(nameStart, i);
   // value [timestamp] [# exemplar], scanned in place (no intermediate arrays on the hot path).
@@ -145,14 +210,14 @@ export function parseSampleLine(line: string, openMetrics: boolean): ParsedSampl
     if (!openMetrics) throw new SampleSyntaxError(`unexpected "#" after the sample value`);
     exemplar = parseExemplar(line.slice(j + 1));
   }
-  return { name, labels, rawLabels, series, value, timestampMs, exemplar };
+  return { name, labels, rawLabels, series, nonLegacy, value, timestampMs, exemplar };
 }
 
 function parseExemplar(text: string): Exemplar {
   const open = text.indexOf("{");
   if (open < 0 || text.slice(0, open).trim() !== "")
     throw new SampleSyntaxError("exemplar must start with a label set");
-  const { labels, end } = parseLabels(text, open, "exemplar");
+  const { labels, end } = parseLabels(text, open, "exemplar ", false);
   let chars = 0;
   for (const l of labels) chars += l.name.length + l.value.length;
   if (chars > MAX_EXEMPLAR_LABEL_CHARS)

@@ -7,7 +7,10 @@ export type PromType = "counter" | "gauge" | "histogram" | "summary" | "untyped"
 /** OpenMetrics 1.0 family types. */
 export type OmType = "counter" | "gauge" | "histogram" | "gaugehistogram" | "stateset" | "info" | "summary" | "unknown";
 
-/** A label as it appears on the wire. `value` keeps its escapes (`\\`, `\"`, `\n`) so it can be re-emitted verbatim. */
+/**
+ * A label as parsed. `value` keeps its escapes in canonical form (`\\`, `\"`, `\n`; an unknown escape's
+ * backslash doubled) so it can be re-emitted verbatim. `name` is unescaped and may be any UTF-8 when it was quoted.
+ */
 export interface Label {
   name: string;
   value: string;
@@ -26,8 +29,10 @@ export interface ParsedSample {
   labels: Label[];
   /** The label text between the braces when it is compact (no blanks, no trailing comma), else undefined. */
   rawLabels: string | undefined;
-  /** Name plus label set as written: identifies the series within one body. */
+  /** Name plus label set as written. */
   series: string;
+  /** The metric name or a label name was quoted and lies outside the legacy character set (Prometheus 3 UTF-8). */
+  nonLegacy: boolean;
   value: string;
   /** Milliseconds since the epoch as an integer string (OpenMetrics seconds are converted). */
   timestampMs: string | undefined;

@@ -2,8 +2,8 @@ import { networkInterfaces } from "node:os";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import Fastify, { type FastifyInstance } from "fastify";
-import { Counter, type Registry } from "prom-client";
-import { mergeSnapshotsToChunks } from "../exposition/merge.js";
+import type { Registry } from "prom-client";
+import { type MergeStats, mergeSnapshotsToChunks } from "../exposition/merge.js";
 import { parseBody } from "../exposition/parse-body.js";
 import type { Snapshot } from "../exposition/snapshot.js";
 import type { ScrapeHandler } from "../scrape/scrape-handler.js";
@@ -24,34 +24,29 @@ export interface MetricsServerOptions {
 
 /**
  * Renders the merged exposition: the per-target synthetic series first (their gauge types win), then the
- * agent's own prom-client metrics, then every fresh target snapshot sorted by target id. Each family
- * appears once (see mergeSnapshots).
+ * agent's own prom-client metrics, then every fresh target snapshot sorted by target id. Each family and each
+ * series appears once (see mergeSnapshotsToChunks); what the merge dropped or changed is counted in the scrape
+ * handler's series counters.
  */
 export async function renderMergedMetrics(
   registry: Registry,
   scrape: ScrapeHandler,
-  conflicts?: Counter,
-): Promise<{ chunks: Buffer[]; bytes: number }> {
+): Promise<{ chunks: Buffer[]; bytes: number; stats: MergeStats }> {
   const own = parseBody(await registry.metrics(), "text", {});
   const [synthetic, ...targets] = scrape.snapshots();
   const sources: Snapshot[] = synthetic ? [synthetic, own, ...targets] : [own, ...targets];
   const { chunks, bytes, stats } = mergeSnapshotsToChunks(sources);
-  if (stats.typeConflicts > 0) conflicts?.inc(stats.typeConflicts);
-  return { chunks, bytes };
+  scrape.seriesCounters.countMerge(stats);
+  return { chunks, bytes, stats };
 }
 
 /** The agent's HTTP server: `/metrics` (merged), `/healthz` (process alive), `/readyz` (identity + assignment source). */
 export async function startMetricsServer(
   options: MetricsServerOptions,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const conflicts = new Counter({
-    name: "ecsmon_agent_merge_type_conflicts_total",
-    help: "Target metric families dropped from /metrics because an earlier source declared the name with another type.",
-    registers: [options.registry],
-  });
   const app = Fastify({ logger: false, bodyLimit: 1024 });
   app.get("/metrics", async (req, reply) => {
-    const { chunks, bytes } = await renderMergedMetrics(options.registry, options.scrape, conflicts);
+    const { chunks, bytes } = await renderMergedMetrics(options.registry, options.scrape);
     reply.header("content-type", EXPOSITION_CONTENT_TYPE).header("vary", "accept-encoding");
     const body = Readable.from(chunks, { objectMode: false });
     // Prometheus asks for gzip; the merged body of a busy node is tens of MB, so compress (fastest level).

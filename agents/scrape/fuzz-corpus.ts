@@ -73,13 +73,14 @@ function handWritten(): FuzzCase[] {
     text("label without quotes", "up{job=a} 1\n"),
     text("label without value", "up{job} 1\n"),
     text("bad label name", 'up{1job="a"} 1\n'),
-    text("bad escape in label", 'up{job="a\\tb"} 1\n'),
+    text("unescaped quote in a label value", 'up{job="a"b"} 1\n'),
     text("duplicate label", 'up{a="1",a="2"} 1\n'),
     text("reserved __name__ label", 'up{__name__="x"} 1\n'),
     text("unknown TYPE", "# TYPE up banana\nup 1\n"),
     text("TYPE twice", "# TYPE up gauge\n# TYPE up gauge\nup 1\n"),
     text("HELP twice", "# HELP up a\n# HELP up b\nup 1\n"),
-    text("bad escape in HELP", "# HELP up a \\q b\nup 1\n"),
+    text("unterminated quoted metric name", '{"my.metric 1\n'),
+    text("label set without a metric name", '{job="a"} 1\n'),
     text("TYPE after samples", "up 1\n# TYPE up gauge\n"),
     text("histogram bucket without le", "# TYPE h histogram\nh_bucket 1\n"),
     text("histogram bare sample", "# TYPE h histogram\nh 1\n"),
@@ -142,8 +143,8 @@ function prng(seed: number): () => number {
 
 /**
  * Generated hostile bodies, each invalid by construction: OpenMetrics bodies truncated before `# EOF`, text
- * bodies with one sample's value replaced by garbage, a label value left unterminated, an invalid escape
- * injected, or an invalid UTF-8 byte inserted into a label value.
+ * bodies with one sample's value replaced by garbage, a label value left unterminated, a bare quote
+ * injected into a label value (escapes such as `\t` are valid: Prometheus keeps them literally), or an invalid UTF-8 byte inserted into a label value.
  */
 function generated(count: number, seed: number): FuzzCase[] {
   const rand = prng(seed);
@@ -199,9 +200,9 @@ function generated(count: number, seed: number): FuzzCase[] {
       const i = pick(labelled);
       const line = lines[i]!;
       const at = line.indexOf('="') + 2;
-      const esc = pick(["\\t", "\\x41", "\\u0041", "\\0", "\\ ", "\\'"]);
-      lines[i] = line.slice(0, at) + esc + line.slice(at);
-      what = `escape ${esc} injected on line ${i + 1}`;
+      const bare = pick(['"', 'x"', '" ', '"}']);
+      lines[i] = line.slice(0, at) + bare + line.slice(at);
+      what = `bare quote ${JSON.stringify(bare)} injected on line ${i + 1}`;
     } else {
       const i = pick(labelled);
       const line = lines[i]!;

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/logger.js";
 import type { Snapshot } from "../exposition/snapshot.js";
 import type { NodeHandler } from "../node-handler.js";
 import { Semaphore } from "./semaphore.js";
+import { SeriesCounters } from "./series-counters.js";
 import { syntheticSnapshot } from "./synthetic-series.js";
 import { type ScrapeSettings, TargetRunner, type TargetView } from "./target-runner.js";
 
@@ -34,6 +35,8 @@ export interface ScrapeHandler extends NodeHandler {
   snapshots(): Snapshot[];
   /** Scrapes every target once now and waits (tests and benchmarks). */
   scrapeAll(): Promise<void>;
+  /** Counts series that rendering and merging dropped or changed; the /metrics server adds the merge's. */
+  readonly seriesCounters: SeriesCounters;
 }
 
 /**
@@ -59,6 +62,8 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
     help: "Targets assigned to this agent.",
     registers,
   });
+  const seriesCounters = new SeriesCounters(registers);
+  const onSnapshot = (snapshot: Snapshot) => seriesCounters.countSnapshot(snapshot);
   const runners = new Map<string, { runner: TargetRunner; key: string }>();
   let generation = -1;
 
@@ -75,6 +80,7 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
 
   return {
     name: "scrape",
+    seriesCounters,
     get generation() {
       return generation;
     },
@@ -98,7 +104,14 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
       }
       for (const [id, key] of wanted) {
         if (runners.has(id)) continue;
-        const runner = new TargetRunner(byId.get(id)!, settings, { semaphore, httpAgent, httpsAgent, now, onResult });
+        const runner = new TargetRunner(byId.get(id)!, settings, {
+          semaphore,
+          httpAgent,
+          httpsAgent,
+          now,
+          onResult,
+          onSnapshot,
+        });
         runners.set(id, { runner, key });
         runner.start(deps.firstScrapeDelayMs?.(id, settings.intervalMs));
       }

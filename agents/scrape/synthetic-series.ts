@@ -1,25 +1,29 @@
 import { syntheticFamily } from "../exposition/merge.js";
-import { renderInjectedLabels, type Snapshot } from "../exposition/snapshot.js";
+import { plainSnapshot, renderInjectedLabels, type Snapshot } from "../exposition/snapshot.js";
 import type { TargetView } from "./target-runner.js";
 
 /**
  * Per-target `up`, `scrape_duration_seconds` and `scrape_samples_scraped` gauges, labelled with the target's
- * injected labels, as one snapshot (placed first in the merge so that these types win).
+ * injected labels (the endpoint label included), as one snapshot placed first in the merge.
  */
 export function syntheticSnapshot(views: readonly TargetView[]): Snapshot {
   const up: string[] = [];
   const duration: string[] = [];
   const samples: string[] = [];
+  const seen = new Set<string>();
   for (const view of views) {
     if (!view.scraped) continue;
-    const labels = renderInjectedLabels(view.target.labels);
+    const labels = renderInjectedLabels(view.labels);
+    // The same endpoint assigned twice under identical labels would give its `up` twice; the first target wins.
+    if (seen.has(labels)) continue;
+    seen.add(labels);
     const braces = labels === "" ? "" : `{${labels}}`;
     up.push(`up${braces} ${view.up}\n`);
     duration.push(`scrape_duration_seconds${braces} ${view.durationSeconds}\n`);
     samples.push(`scrape_samples_scraped${braces} ${view.samples}\n`);
   }
-  return {
-    families: [
+  return plainSnapshot(
+    [
       syntheticFamily("up", "gauge", "1 if the agent's last scrape of the target succeeded, else 0.", up),
       syntheticFamily(
         "scrape_duration_seconds",
@@ -34,7 +38,6 @@ export function syntheticSnapshot(views: readonly TargetView[]): Snapshot {
         samples,
       ),
     ],
-    samples: up.length * 3,
-    duplicates: 0,
-  };
+    up.length * 3,
+  );
 }

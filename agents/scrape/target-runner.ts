@@ -2,6 +2,7 @@ import type { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import type { ScrapeTarget, TargetHealth } from "../../crds-like-schemas/index.js";
 import type { Snapshot } from "../exposition/snapshot.js";
+import { injectedLabels } from "./endpoint-label.js";
 import { fetchExposition } from "./fetch-exposition.js";
 import { classify } from "./scrape-error.js";
 import type { Semaphore } from "./semaphore.js";
@@ -19,11 +20,15 @@ export interface RunnerDeps {
   httpsAgent: HttpsAgent;
   now: () => number;
   onResult: (result: TargetHealth) => void;
+  /** Receives every good snapshot (the handler counts what rendering changed or dropped). */
+  onSnapshot?: (snapshot: Snapshot) => void;
 }
 
 /** What the merged /metrics shows for one target. */
 export interface TargetView {
   target: ScrapeTarget;
+  /** What the agent injects into the target's series: `target.labels` plus the endpoint label. */
+  labels: Record<string, string>;
   up: 0 | 1;
   durationSeconds: number;
   samples: number;
@@ -48,12 +53,15 @@ export class TargetRunner {
   private samples = 0;
   private scraped = false;
   private inflight: Promise<void> | undefined;
+  private readonly labels: Record<string, string>;
 
   constructor(
     readonly target: ScrapeTarget,
     readonly settings: ScrapeSettings,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    this.labels = injectedLabels(target);
+  }
 
   start(firstDelayMs = stableOffset(this.target.id, this.settings.intervalMs)): void {
     this.timer = setTimeout(() => this.tick(), firstDelayMs);
@@ -72,6 +80,7 @@ export class TargetRunner {
     if (!fresh) this.snapshot = undefined;
     return {
       target: this.target,
+      labels: this.labels,
       up: this.up,
       durationSeconds: this.durationSeconds,
       samples: this.samples,
@@ -97,14 +106,18 @@ export class TargetRunner {
     const t0 = performance.now();
     let health: TargetHealth;
     try {
-      const snapshot = await fetchExposition(this.target, {
-        timeoutMs: this.settings.timeoutMs,
-        maxBodyBytes: this.settings.maxBodyBytes,
-        httpAgent: this.deps.httpAgent,
-        httpsAgent: this.deps.httpsAgent,
-      });
+      const snapshot = await fetchExposition(
+        { ...this.target, labels: this.labels },
+        {
+          timeoutMs: this.settings.timeoutMs,
+          maxBodyBytes: this.settings.maxBodyBytes,
+          httpAgent: this.deps.httpAgent,
+          httpsAgent: this.deps.httpsAgent,
+        },
+      );
       const durationMs = performance.now() - t0;
       if (this.stopped) return;
+      this.deps.onSnapshot?.(snapshot);
       this.snapshot = snapshot;
       this.lastGoodAt = started;
       this.up = 1;
