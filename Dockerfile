@@ -1,5 +1,6 @@
-# syntax=docker/dockerfile:1
 # ecsmon: one image for every role (controller, agent, sim, spec apply); the entrypoint is the `ecsmon` CLI.
+# Builds with the legacy builder and BuildKit alike, and needs only the npm registry (no `# syntax=` frontend image).
+# Where no container registry is reachable, scripts/images/build-standins.sh builds the node:24 base locally.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
@@ -15,6 +16,8 @@ COPY agents ./agents
 COPY sim ./sim
 COPY charts ./charts
 COPY bench ./bench
+# bench/ imports two test helpers (a redis-server runner, until()); .dockerignore lets only test/helpers in.
+COPY test/helpers ./test/helpers
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
@@ -33,7 +36,8 @@ RUN ln -s /app/dist/cli/ecsmon.js /usr/local/bin/ecsmon \
  && mkdir -p /sd && chown node:node /sd
 # /sd is the controller's file_sd directory (a named volume in docker-compose.yml inherits this ownership).
 # The node image ships an unprivileged "node" user (uid 1000). The agent needs read access to the Docker socket:
-# run it with `group_add` / the socket's group rather than as root.
+# mount it read-only and add the socket's group (`--group-add <gid>`, compose `group_add`) rather than run as root
+# (test/docker/compose.test.ts does exactly that).
 USER node
 EXPOSE 9470 9471 4566
 ENTRYPOINT ["ecsmon"]

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
@@ -8,20 +9,23 @@ import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { fromRoot } from "../../lib/paths.js";
 
 /**
- * There is no Docker engine here, so docker-compose.yml and the Dockerfile are checked statically: every ecsmon
- * command is a real subcommand with real flags, every environment variable is one lib/config.ts accepts, and every
- * referenced file exists (in the repository, and in the image where the Dockerfile must copy it).
+ * docker-compose.yml and the Dockerfile, checked without an engine (test/docker/compose.test.ts runs them for real):
+ * every ecsmon command is a real subcommand with real flags, every environment variable is one lib/config.ts
+ * accepts, every referenced file exists (in the repository, and in the image where the Dockerfile must copy it),
+ * docker-compose 1.29 accepts the file, and every registry image has a local stand-in.
  */
 
 interface ComposeService {
   image?: string;
-  build?: unknown;
+  build?: string | { context?: string; network?: string };
+  ports?: string[];
   command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
 }
 
 const compose = parse(readFileSync(fromRoot("docker-compose.yml"), "utf8"), { merge: true }) as {
+  name?: string;
   services: Record<string, ComposeService>;
 };
 const dockerfile = readFileSync(fromRoot("Dockerfile"), "utf8");
@@ -90,7 +94,58 @@ describe("docker-compose.yml", () => {
   });
 });
 
+describe("docker-compose.yml in Compose v2 and docker-compose 1.29", () => {
+  it("has no top-level name (1.29: 'name' does not match any of the regexes); projects are named with -p", () => {
+    expect(compose.name).toBeUndefined();
+  });
+
+  it("is valid for docker-compose 1.29 (the Debian package docker-compose)", () => {
+    let output: string;
+    try {
+      output = execFileSync("docker-compose", ["-f", fromRoot("docker-compose.yml"), "config", "--services"], {
+        encoding: "utf8",
+        env: { ...process.env, DOCKER_HOST: "unix:///nonexistent" },
+      });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { stderr?: string };
+      throw new Error(
+        e.code === "ENOENT"
+          ? "docker-compose is required (Debian package docker-compose; .ci/run installs it)"
+          : `docker-compose config rejected docker-compose.yml: ${e.stderr ?? e.message}`,
+      );
+    }
+    expect(output.trim().split("\n").sort()).toEqual(Object.keys(compose.services).sort());
+  });
+
+  it("publishes ports on 127.0.0.1 only", () => {
+    const ports = Object.values(compose.services).flatMap((s) => s.ports ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port, port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("builds the image on the host network (npm ci needs the registry; engines without NAT give builds none)", () => {
+    const builds = Object.values(compose.services).filter((s) => s.build !== undefined);
+    expect(builds).toHaveLength(1);
+    expect(builds[0]?.build).toEqual({ context: ".", network: "host" });
+  });
+
+  it("every registry image it or the Dockerfile names has a stand-in in scripts/images/build-standins.sh", () => {
+    const script = readFileSync(fromRoot("scripts/images/build-standins.sh"), "utf8");
+    const standIns = new Set([...script.matchAll(/^readonly \w+_IMAGE="([^"]+)"$/gm)].map((m) => m[1]));
+    const fromLines = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    const images = [...Object.values(compose.services).map((s) => s.image), ...fromLines].filter(
+      (image): image is string => Boolean(image) && image !== "ecsmon:local",
+    );
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(standIns, `no stand-in for ${image}`).toContain(image);
+  });
+});
+
 describe("Dockerfile", () => {
+  it("needs no registry image besides its base (no `# syntax=` frontend, which BuildKit would pull)", () => {
+    expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
+  });
+
   it("is multi-stage on Node 24, runs as a non-root user with ecsmon as the entrypoint", () => {
     const stages = dockerfile.match(/^FROM .+$/gm) ?? [];
     expect(stages.length).toBeGreaterThanOrEqual(2);
