@@ -1,9 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ECSClient, ListContainerInstancesCommand } from "@aws-sdk/client-ecs";
+import {
+  ListInstancesCommand,
+  ListNamespacesCommand,
+  ListServicesCommand,
+  ServiceDiscoveryClient,
+} from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import type { TargetView } from "../../controller/machines/views.js";
 import { fromRoot } from "../../lib/paths.js";
 import { until } from "../helpers/until.js";
 
@@ -175,5 +183,90 @@ describe("local stack with a real Prometheus", () => {
     const capacityNames = new Set(capacity.map((d) => d.metricName ?? d.MetricName));
     for (const name of ["RemainingENIs", "RemainingCPU", "RemainingMemory", "SchedulableTasks"])
       expect(capacityNames).toContain(name);
+  });
+  it("http_sd lists each endpoint once; targets on the node without an agent are not healthy, and a condition says why", async () => {
+    const client = {
+      region: "us-east-1",
+      endpoint: stack.urls.aws,
+      credentials: { accessKeyId: "t", secretAccessKey: "t" },
+    };
+    // The reference for the overlap is Cloud Map itself, read through the AWS API: every endpoint registered in
+    // demo.local (ECS service discovery registrations of the demo's awsvpc and Fargate services).
+    const discovery = new ServiceDiscoveryClient(client);
+    const registered: string[] = [];
+    const namespaces = await discovery.send(new ListNamespacesCommand({}));
+    const namespace = namespaces.Namespaces?.find((n) => n.Name === "demo.local");
+    const services = await discovery.send(
+      new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [namespace?.Id ?? ""], Condition: "EQ" }] }),
+    );
+    for (const service of services.Services ?? []) {
+      const listed = await discovery.send(new ListInstancesCommand({ ServiceId: service.Id }));
+      for (const { Attributes: a = {} } of listed.Instances ?? []) {
+        registered.push(
+          `http://${a.AWS_INSTANCE_IPV4}:${a.METRICS_PORT ?? a.AWS_INSTANCE_PORT}${a.METRICS_PATH ?? "/metrics"}`,
+        );
+      }
+    }
+    discovery.destroy();
+    expect(registered.length, "demo.yaml registers its worker and checkout tasks in Cloud Map").toBeGreaterThan(0);
+
+    type Group = { targets: string[]; labels: Record<string, string> };
+    const key = (g: Group) => `${g.labels.__scheme__}://${g.targets[0]}${g.labels.__metrics_path__}`;
+    const groups = await until(
+      "every Cloud Map registration in http_sd, merged with its docker-label target",
+      async () => {
+        const got = await json<Group[]>(`${stack.urls.controller}/sd/prometheus`);
+        const merged = registered.every((r) =>
+          got.some((g) => key(g) === r && g.labels.__meta_ecs_cloudmap_service && g.labels.__meta_ecs_task_arn),
+        );
+        return merged ? got : undefined;
+      },
+      60_000,
+    );
+    const keys = groups.map(key);
+    expect(
+      keys.filter((k, i) => keys.indexOf(k) !== i),
+      "endpoints listed more than once",
+    ).toEqual([]);
+    for (const r of registered) expect(keys.filter((k) => k === r)).toHaveLength(1);
+
+    // The node without an agent: the cluster's container instances (ECS API) minus the nodes agents run for.
+    const ecs = new ECSClient(client);
+    const instances = await ecs.send(new ListContainerInstancesCommand({ cluster: "demo" }));
+    ecs.destroy();
+    const withAgent = new Set(stack.urls.agents.map((a) => a.nodeId));
+    const bare = (instances.containerInstanceArns ?? []).map((arn) => arn.split("/").pop() as string);
+    const withoutAgent = bare.filter((nodeId) => !withAgent.has(nodeId));
+    expect(withoutAgent.length, "the demo runs fewer agents than instances").toBeGreaterThan(0);
+
+    // Wait until agents have reported scrapes (some target healthy), so the bare node's targets had every chance.
+    const targets = await until(
+      "agents' targets healthy and the bare node's targets listed",
+      async () => {
+        const { targets: all } = await json<{ targets: TargetView[] }>(
+          `${stack.urls.controller}/api/v1/targets?cluster=demo`,
+        );
+        const healthy = all.some((t) => t.state === "active.healthy" && withAgent.has(t.nodeId ?? ""));
+        const orphans = all.filter((t) => withoutAgent.includes(t.nodeId ?? ""));
+        return healthy && orphans.length > 0 ? orphans : undefined;
+      },
+      90_000,
+      500,
+    );
+    for (const t of targets) {
+      expect(t.state, t.id).toBe("orphaned");
+      expect(t.reason).toBe(`node ${t.nodeId} has no live agent`);
+      expect(t.lastHealthAt).toBeUndefined();
+    }
+    const status = await json<{
+      clusters: { cluster: string; conditions: { type: string; status: string; reason: string; message: string }[] }[];
+    }>(`${stack.urls.controller}/api/v1/status`);
+    const condition = status.clusters
+      .find((c) => c.cluster === "demo")
+      ?.conditions.find((c) => c.type === "NodesWithoutAgent");
+    expect(condition).toMatchObject({ status: "True", reason: "NoLiveAgent" });
+    for (const nodeId of withoutAgent) expect(condition?.message).toContain(nodeId);
+    const metrics = await (await fetch(`${stack.urls.controller}/metrics`)).text();
+    expect(metrics).toContain(`ecsmon_nodes_without_agent{cluster="demo"} ${withoutAgent.length}`);
   });
 });
