@@ -1,12 +1,13 @@
 import { Redis } from "ioredis";
 import { ReportStore } from "../../controller/dispatch/report-store.js";
 import type { TargetView } from "../../controller/machines/views.js";
-import type { TargetHealth } from "../../crds-like-schemas/index.js";
+import { HEARTBEAT_CONTRACT, type TargetHealth } from "../../crds-like-schemas/index.js";
 
 /**
  * Stands in for the agents' target health reports during the steady phase: every `periodMs`, one successful result
  * per target, stored per node through the controller's own ReportStore as its report consumer would. Without it a
- * controller benchmark leaves out a load every real fleet puts on it (10,000 results per period).
+ * controller benchmark leaves out a load every real fleet puts on it (10,000 results per period). Each node's agent
+ * also heartbeats: a target counts as healthy only while its node has a live agent (ADR 0049).
  */
 export async function emulateHealthReports(options: {
   api: string;
@@ -26,6 +27,20 @@ export async function emulateHealthReports(options: {
   const report = async () => {
     const at = new Date().toISOString();
     for (const [nodeId, ids] of byNode) {
+      const pool = nodeId === `pool-${options.cluster}`;
+      await store.putHeartbeat(
+        {
+          contract: HEARTBEAT_CONTRACT,
+          cluster: options.cluster,
+          nodeId,
+          agentId: `bench-${nodeId}`,
+          mode: pool ? "pool" : "daemon",
+          generation: 1,
+          ttlMs: options.periodMs * 3,
+          at,
+        },
+        Date.now(),
+      );
       const results: TargetHealth[] = ids.map((targetId) => ({ targetId, ok: true, durationMs: 5, samples: 500, at }));
       await store.putHealth(options.cluster, nodeId, results, Date.now());
     }

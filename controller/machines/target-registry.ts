@@ -205,7 +205,7 @@ export class TargetRegistry {
   applyHealth(results: Iterable<HealthInput>): void {
     for (const r of results) {
       const state = this.targets.get(r.targetId);
-      if (!state || !reportedByAssignee(state.context, r.nodeId)) continue;
+      if (!state || !isAssigned(state) || !reportedByAssignee(state.context, r.nodeId)) continue;
       const seen = this.lastHealthAt.get(r.targetId) ?? state.context.lastHealthAt;
       if (seen !== undefined && r.receivedAt <= seen) continue;
       this.lastHealthAt.set(r.targetId, r.receivedAt);
@@ -341,6 +341,14 @@ export class TargetRegistry {
     if (existing && existing.value !== "removed") return existing;
     return this.targets.create(id, { id, cluster: this.cluster, at, taskArn, containerName, serviceName });
   }
+}
+
+/**
+ * Assigned to an agent (`active.*`): the only states that take scrape results. The machine ignores them elsewhere
+ * (orphaned, assigning…); skipping them here spares a no-op transition per target and report.
+ */
+function isAssigned(state: MachineState<typeof targetMachine>): boolean {
+  return typeof state.value === "object" && state.value !== null && "active" in state.value;
 }
 
 /** Healthy with no failure on record: a further success would only move `lastHealthAt`. */

@@ -6,6 +6,18 @@ export function endpointKey(target: Pick<ScrapeTarget, "scheme" | "address" | "m
   return `${target.scheme}://${target.address}${target.metricsPath}`;
 }
 
+/** Plan outputs are memoized and never mutated, so each target's key is built once, not once per plan. */
+const keys = new WeakMap<ScrapeTarget, string>();
+
+function cachedKey(target: ScrapeTarget): string {
+  let key = keys.get(target);
+  if (key === undefined) {
+    key = endpointKey(target);
+    keys.set(target, key);
+  }
+  return key;
+}
+
 /**
  * Publishes each endpoint once (ADR 0048). `sources` are listed by precedence, docker-label targets first, then
  * Cloud Map; within one source the lowest target id wins. The winner of an endpoint keeps, unchanged,
@@ -15,18 +27,22 @@ export function endpointKey(target: Pick<ScrapeTarget, "scheme" | "address" | "m
  * the winner's value stands. Pure; a target with no duplicate is returned as the same object.
  */
 export function mergeEndpoints(...sources: readonly (readonly DesiredTarget[])[]): DesiredTarget[] {
-  const byEndpoint = new Map<string, { target: DesiredTarget; rank: number }>();
+  const byEndpoint = new Map<string, DesiredTarget>();
   sources.forEach((source, rank) => {
+    /** Endpoints this source claimed first (the first source claims every endpoint it meets). */
+    const claimed = rank === 0 ? undefined : new Set<string>();
     for (const candidate of source) {
-      const key = endpointKey(candidate.target);
+      const key = cachedKey(candidate.target);
       const held = byEndpoint.get(key);
-      if (held === undefined) byEndpoint.set(key, { target: candidate, rank });
-      else if (held.rank === rank && candidate.target.id < held.target.target.id) {
-        byEndpoint.set(key, { target: withExtraMeta(candidate, held.target.meta), rank });
-      } else held.target = withExtraMeta(held.target, candidate.meta);
+      if (held === undefined) {
+        byEndpoint.set(key, candidate);
+        claimed?.add(key);
+      } else if ((claimed === undefined || claimed.has(key)) && candidate.target.id < held.target.id) {
+        byEndpoint.set(key, withExtraMeta(candidate, held.meta));
+      } else byEndpoint.set(key, withExtraMeta(held, candidate.meta));
     }
   });
-  return Array.from(byEndpoint.values(), (held) => held.target);
+  return [...byEndpoint.values()];
 }
 
 /** The winner with the discovery labels of `extra` that it lacks; the same object when there are none. */
