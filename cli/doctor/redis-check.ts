@@ -47,8 +47,15 @@ export function redisCheck(redis: Config["redis"], timeoutMs: number): Promise<C
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      // ioredis rejects with "Connection is closed." once it gives up; the socket error says why.
+      let socketError: Error | undefined;
+      client.on("error", (error: Error) => {
+        socketError = error;
+      });
       try {
-        await bounded(client.connect(), timeoutMs, `no connection within ${timeoutMs} ms`);
+        await bounded(client.connect(), timeoutMs, `no connection within ${timeoutMs} ms`).catch((error: Error) => {
+          throw socketError ?? error;
+        });
         const rtts: number[] = [];
         for (let i = 0; i < 3; i++) {
           const started = performance.now();
