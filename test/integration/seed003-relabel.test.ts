@@ -1,0 +1,335 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+} from "@aws-sdk/client-ecs";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
+import { loadConfig } from "../../lib/config.js";
+import { createLogger } from "../../lib/logger.js";
+import { freePort } from "../../lib/net.js";
+import { createRedisConnection } from "../../lib/redis.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { until } from "../helpers/until.js";
+
+/**
+ * Seed 003's README relabel examples, verbatim, run by a real Prometheus against ecsmon's file_sd and http_sd.
+ * Seed 003 labelled each target `container_name`, `task_revision`, `container_arn` and `instance_id` (the EC2
+ * instance id); its examples turn `instance` into `<container>-<revision>-<last part of the container ARN>`,
+ * or into the EC2 instance id for node-exporter and cadvisor, then drop `container_arn`. The expected `instance`
+ * values are computed from the ECS API's answers (DescribeTasks, DescribeTaskDefinition,
+ * DescribeContainerInstances through the AWS SDK) by those documented rules, not from ecsmon's output.
+ */
+
+const CLUSTER = "seed003";
+const PARAMETER = "/ecsmon/spec";
+
+/** Seed 003's README, "optional relabel example". */
+const SEED003_RELABEL = `
+    relabel_configs:
+      # fix instance from host:mapped_port to containername-rev-hash
+      - source_labels: [container_name, task_revision, container_arn]
+        action: replace
+        regex: (.*);(.*);.*-(.*)
+        replacement: $1-$2-$3
+        target_label: instance
+      # use instance_id for node-exporter and cadvisor
+      - source_labels: [container_name, instance_id]
+        regex: (node-exporter|cadvisor);(.*)
+        replacement: $2
+        target_label: instance
+      # not needed anymore
+      - regex: container_arn
+        action: labeldrop`;
+
+const SCENARIO = `
+name: seed003
+seed: 3
+region: eu-west-1
+cluster: ${CLUSTER}
+transitionDelayMs: 0
+instances:
+  - type: m5.large
+  - type: m5.large
+taskDefinitions:
+  # seed 003's README dockerLabels, verbatim
+  - family: backend
+    networkMode: bridge
+    containers:
+      - name: backend-dev
+        cpu: 128
+        memory: 128
+        portMappings: [{ containerPort: 8080, hostPort: 0 }, { containerPort: 9106, hostPort: 0 }]
+        dockerLabels:
+          PROMETHEUS_SCRAPES: "8080/internal/metrics,9106"
+          PROMETHEUS_LABELS: "__scheme__=https,skip_15s=true"
+  - family: node-exporter
+    networkMode: host
+    containers:
+      - name: node-exporter
+        cpu: 64
+        memory: 64
+        portMappings: [9100]
+        dockerLabels: { PROMETHEUS_SCRAPES: "9100" }
+  - family: cadvisor
+    networkMode: bridge
+    containers:
+      - name: cadvisor
+        cpu: 64
+        memory: 64
+        portMappings: [{ containerPort: 8080, hostPort: 0 }]
+        dockerLabels: { PROMETHEUS_SCRAPES: "8080" }
+  - family: worker
+    networkMode: awsvpc
+    containers:
+      - name: worker
+        cpu: 64
+        memory: 64
+        portMappings: [8080]
+        dockerLabels: { PROMETHEUS_SCRAPES: "8080" }
+  - family: checkout
+    requiresCompatibilities: [FARGATE]
+    networkMode: awsvpc
+    cpu: 256
+    memory: 512
+    containers:
+      - name: checkout
+        portMappings: [9090]
+        dockerLabels: { PROMETHEUS_SCRAPES: "9090" }
+services:
+  - { name: backend, taskDefinition: backend, desiredCount: 1 }
+  - { name: node-exporter, taskDefinition: node-exporter, schedulingStrategy: DAEMON }
+  - { name: cadvisor, taskDefinition: cadvisor, schedulingStrategy: DAEMON }
+  - { name: worker, taskDefinition: worker, desiredCount: 1 }
+  - { name: checkout, taskDefinition: checkout, desiredCount: 1, launchType: FARGATE }
+`;
+
+interface ActiveTarget {
+  scrapePool: string;
+  scrapeUrl: string;
+  labels: Record<string, string>;
+}
+
+/** One scrape endpoint seed 003 would have listed, with the `instance` its relabel examples give it. */
+interface Expected {
+  instance: string;
+  path: string;
+  skip15s: boolean;
+}
+
+let sim: RunningSim;
+let redisServer: RedisServer;
+let redis: Redis;
+let controller: WiredController;
+let prometheus: ChildProcess | undefined;
+let dir: string;
+let promUrl: string;
+
+/** From the ECS API: every labelled container's endpoints and the `instance` seed 003's rules give them. */
+async function expectedFromEcsApi(): Promise<Expected[]> {
+  const ecs = new ECSClient({
+    region: sim.region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  });
+  try {
+    const arns = (await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns ?? [];
+    const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }))).tasks ?? [];
+    const instanceArns = [...new Set(tasks.map((t) => t.containerInstanceArn).filter((a): a is string => !!a))];
+    const instances = await ecs.send(
+      new DescribeContainerInstancesCommand({ cluster: CLUSTER, containerInstances: instanceArns }),
+    );
+    const ec2Of = new Map(instances.containerInstances?.map((c) => [c.containerInstanceArn, c.ec2InstanceId]));
+    const out: Expected[] = [];
+    for (const task of tasks) {
+      const def = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn })))
+        .taskDefinition;
+      for (const cd of def?.containerDefinitions ?? []) {
+        const scrapes = cd.dockerLabels?.PROMETHEUS_SCRAPES;
+        if (!scrapes || !cd.name) continue;
+        const container = task.containers?.find((c) => c.name === cd.name);
+        const arnTail = container?.containerArn?.split("-").pop() ?? "";
+        const ec2 = task.containerInstanceArn ? ec2Of.get(task.containerInstanceArn) : undefined;
+        const instance =
+          (cd.name === "node-exporter" || cd.name === "cadvisor") && ec2
+            ? ec2
+            : `${cd.name}-${def?.revision}-${arnTail}`;
+        for (const entry of scrapes.split(",")) {
+          const slash = entry.indexOf("/");
+          out.push({
+            instance,
+            path: slash >= 0 ? entry.slice(slash) : "/metrics",
+            skip15s: cd.dockerLabels?.PROMETHEUS_LABELS?.includes("skip_15s=true") ?? false,
+          });
+        }
+      }
+    }
+    return out;
+  } finally {
+    ecs.destroy();
+  }
+}
+
+async function activeTargets(): Promise<ActiveTarget[]> {
+  const response = await fetch(`${promUrl}/api/v1/targets?state=active`);
+  const body = (await response.json()) as { data: { activeTargets: ActiveTarget[] } };
+  return body.data.activeTargets;
+}
+
+const seen = (targets: ActiveTarget[], pool: string) =>
+  targets
+    .filter((t) => t.scrapePool === pool)
+    .map((t) => `${t.labels.instance} ${new URL(t.scrapeUrl).pathname}`)
+    .sort();
+
+const wanted = (expected: Expected[]) => expected.map((e) => `${e.instance} ${e.path}`).sort();
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: SCENARIO, nodeSurfaces: false, transitionDelayMs: 0 });
+  redisServer = await startRedisServer();
+  dir = await mkdtemp(join(tmpdir(), "ecsmon-seed003-"));
+  const ssm = new SSMClient({
+    region: sim.region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  });
+  await ssm.send(
+    new PutParameterCommand({
+      Name: PARAMETER,
+      Type: "String",
+      Overwrite: true,
+      Value: `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${CLUSTER}\n`,
+    }),
+  );
+  ssm.destroy();
+  const config = loadConfig({
+    AWS_ENDPOINT_URL: sim.endpoint,
+    AWS_REGION: sim.region,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_MAX_ATTEMPTS: "1",
+    REDIS_URL: redisServer.url,
+    ECSMON_SPEC_PARAMETER: PARAMETER,
+    ECSMON_SPEC_POLL_INTERVAL: "200ms",
+    ECSMON_RECONCILE_INTERVAL: "400ms",
+    ECSMON_AWS_RPS: "500",
+    ECSMON_AWS_BURST: "500",
+    ECSMON_CONTROLLER_ID: "seed003",
+    ECSMON_API_BIND: "127.0.0.1:0",
+  });
+  redis = createRedisConnection(config.redis, "worker");
+  const fileSdPath = join(dir, "ecs_file_sd.yml");
+  controller = await startControllerFromConfig({
+    config,
+    logger: createLogger({ level: "silent", name: "test" }),
+    redis,
+    fileSdPath,
+    keyPrefix: `seed003-${randomUUID()}`,
+    bullPrefix: `bull-${randomUUID()}`,
+  });
+
+  const port = await freePort();
+  promUrl = `http://127.0.0.1:${port}`;
+  const sdUrl = `${controller.apiUrl}/sd/prometheus`;
+  await writeFile(
+    join(dir, "prometheus.yml"),
+    `global:
+  scrape_interval: 1m
+scrape_configs:
+  - job_name: ecs-file
+    file_sd_configs:
+      - files: ["${fileSdPath}"]
+        refresh_interval: 1s
+${SEED003_RELABEL}
+  - job_name: ecs-http
+    http_sd_configs:
+      - url: "${sdUrl}"
+        refresh_interval: 1s
+${SEED003_RELABEL}
+  # seed 003: "have some containers scraped 15s or 1m via multiple targets with relabel_configs and action: keep"
+  - job_name: ecs-1m
+    http_sd_configs:
+      - url: "${sdUrl}"
+        refresh_interval: 1s
+    relabel_configs:
+      - source_labels: [skip_15s]
+        regex: "true"
+        action: keep
+`,
+  );
+  prometheus = spawn(
+    "prometheus",
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: "ignore" },
+  );
+  prometheus.on("error", (error) => {
+    throw new Error(`cannot start prometheus (apt-get install prometheus): ${error.message}`);
+  });
+});
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((r) => prometheus?.once("exit", r));
+    prometheus.kill("SIGTERM");
+    await exited;
+  }
+  await controller?.stop();
+  redis?.disconnect();
+  await sim?.stop();
+  await redisServer?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("seed 003's relabel examples through a real Prometheus", () => {
+  it("select the same targets, with seed 003's instance names, from file_sd and from http_sd", async () => {
+    const expected = await expectedFromEcsApi();
+    // backend-dev (2 endpoints), node-exporter and cadvisor on each of 2 instances, worker (awsvpc), checkout (Fargate)
+    expect(expected).toHaveLength(8);
+    const targets = await until(
+      "Prometheus to discover every target through file_sd and http_sd",
+      async () => {
+        const got = await activeTargets();
+        const ok = ["ecs-file", "ecs-http"].every((pool) => seen(got, pool).join("\n") === wanted(expected).join("\n"));
+        return ok ? got : undefined;
+      },
+      45_000,
+      250,
+    ).catch(async (error) => {
+      const got = await activeTargets().catch(() => []);
+      throw new Error(
+        `${error}\nwanted ${JSON.stringify(wanted(expected))}\nfile_sd ${JSON.stringify(seen(got, "ecs-file"))}`,
+      );
+    });
+    // The third example dropped container_arn; the first one could only build `instance` from it.
+    for (const target of targets.filter((t) => t.scrapePool !== "ecs-1m")) {
+      expect(target.labels).not.toHaveProperty("container_arn");
+    }
+    const ec2Ids = expected.filter((e) => /^i-/.test(e.instance)).map((e) => e.instance);
+    expect(ec2Ids).toHaveLength(4);
+  });
+
+  it("keeps only the containers labelled skip_15s=true in the 1m job (seed 003's `action: keep` usage)", async () => {
+    const expected = (await expectedFromEcsApi()).filter((e) => e.skip15s);
+    expect(expected).toHaveLength(2);
+    const got = await until("the 1m job's targets", async () => {
+      const pool = (await activeTargets()).filter((t) => t.scrapePool === "ecs-1m");
+      return pool.length === expected.length ? pool : undefined;
+    });
+    expect(got.map((t) => new URL(t.scrapeUrl).pathname).sort()).toEqual(expected.map((e) => e.path).sort());
+    expect(got.every((t) => t.scrapeUrl.startsWith("https://"))).toBe(true);
+  });
+});
