@@ -196,7 +196,7 @@ describe("discovery on demo.yaml", () => {
 });
 
 describe("Cloud Map discovery on demo.yaml", () => {
-  it("every registered instance of the spec's namespaces becomes a pool target at its IPv4 and METRICS_PORT/PATH", async () => {
+  it("every registered instance of the spec's namespaces becomes a target at its IPv4 and METRICS_PORT/PATH, once", async () => {
     const namespaces = scenario.cloudMap?.namespaces ?? [];
     expect(namespaces.length).toBeGreaterThan(0);
     const spec = ClusterSpec.parse({ name: scenario.cluster, cloudMap: { namespaces: namespaces.map((n) => n.name) } });
@@ -215,8 +215,12 @@ describe("Cloud Map discovery on demo.yaml", () => {
       }
     }
     const result = plan(spec, view, { liveAgents: new Set(), sidecarTasks: new Set() });
-    const got = result.pool
-      .filter((t) => t.target.id.startsWith("cloudmap/"))
+    // demo.yaml's registered services also carry docker labels for the same endpoints: each is one target (the
+    // docker-label one, ADR 0048) that also carries the Cloud Map discovery labels.
+    const endpoints = result.targets.map((t) => `${t.target.scheme}://${t.target.address}${t.target.metricsPath}`);
+    expect(new Set(endpoints).size).toBe(endpoints.length);
+    const got = result.targets
+      .filter((t) => t.meta.__meta_ecs_cloudmap_namespace !== undefined)
       .map(
         (t) =>
           `${t.meta.__meta_ecs_cloudmap_namespace}/${t.meta.__meta_ecs_cloudmap_service} ${t.target.address}${t.target.metricsPath}`,
