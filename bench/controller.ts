@@ -15,6 +15,7 @@ import { startSim } from "../sim/index.js";
 import { readScenario } from "../sim/scenario/parse.js";
 import { byOperation, type Calls, diffCalls, formatCalls, totalCalls } from "./support/aws-calls.js";
 import { type ControllerProcessRun, runControllerProcess } from "./support/controller-process.js";
+import { tagCostFigures } from "./support/tag-cost.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -68,6 +69,7 @@ export async function run(): Promise<BenchResult[]> {
     ...rssFigures(deployed, "as deployed, MALLOC_MMAP_THRESHOLD_=65536"),
     ...rssFigures(untuned, "glibc defaults"),
     ...(await inProcessFigures(scenarioPath)),
+    ...(await tagCostFigures(AREA)),
   ];
 }
 
