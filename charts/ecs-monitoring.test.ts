@@ -9,6 +9,15 @@ beforeAll(() => {
   template = Template.fromStack(buildExampleStack());
 }, 120_000);
 
+/** Every statement of every IAM policy in the template. */
+function policyStatements(): Record<string, unknown>[] {
+  return Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
 describe("EcsMonitoring construct", () => {
   it("matches the committed template (run `npm run charts:synth` after changing charts/)", () => {
     expect(renderTemplate()).toBe(readFileSync(TEMPLATE_PATH, "utf8"));
@@ -46,12 +55,7 @@ describe("EcsMonitoring construct", () => {
 
   it("seeds the SSM parameter with the spec and grants GetParameter on it only", () => {
     template.hasResourceProperties("AWS::SSM::Parameter", { Name: "/ecsmon/spec", Type: "String" });
-    const policies = template.findResources("AWS::IAM::Policy");
-    const statements = Object.values(policies).flatMap(
-      (policy) =>
-        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
-          .PolicyDocument.Statement,
-    );
+    const statements = policyStatements();
     const ssmStatements = statements.filter((s) => JSON.stringify(s.Action).includes("ssm:"));
     expect(ssmStatements).toHaveLength(1);
     expect(ssmStatements[0]?.Action).toBe("ssm:GetParameter");
@@ -59,11 +63,7 @@ describe("EcsMonitoring construct", () => {
   });
 
   it("lets the controller decrypt a SecureString spec with kms:Decrypt only through SSM in its region", () => {
-    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
-      (policy) =>
-        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
-          .PolicyDocument.Statement,
-    );
+    const statements = policyStatements();
     const kms = statements.filter((s) => JSON.stringify(s.Action).includes("kms:"));
     expect(kms).toHaveLength(1);
     expect(kms[0]?.Action).toBe("kms:Decrypt");
@@ -75,11 +75,7 @@ describe("EcsMonitoring construct", () => {
   });
 
   it("scopes PutMetricData with a cloudwatch:namespace condition everywhere", () => {
-    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
-      (policy) =>
-        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
-          .PolicyDocument.Statement,
-    );
+    const statements = policyStatements();
     const puts = statements.filter((s) => JSON.stringify(s.Action).includes("cloudwatch:PutMetricData"));
     expect(puts.length).toBeGreaterThanOrEqual(3);
     for (const statement of puts) {
