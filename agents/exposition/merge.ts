@@ -188,23 +188,70 @@ function fits(family: string, type: PromType, name: string, labels: readonly Lab
 }
 
 /**
- * For each labelled source, the later labelled sources whose injected labels agree on every shared name: only
- * those can render the same series. Sources that inject nothing (the agent's own) agree with everyone.
+ * For each labelled source, the other labelled sources whose injected labels agree on every shared name: only
+ * those can render the same series. Sources that inject nothing (the agent's own) agree with everyone and are
+ * handled by the caller. Sources are bucketed by the value of the label that every labelled source injects and
+ * that has the most distinct values (`task_id` for ECS targets), so that only sources in one bucket are compared:
+ * near-linear for a node's targets instead of quadratic.
  */
 function compatiblePartners(sources: readonly Snapshot[]): number[][] {
   const partners: number[][] = sources.map(() => []);
-  for (let a = 0; a < sources.length; a++) {
-    const la = sources[a]!.injected;
-    if (la.length === 0) continue;
-    for (let b = a + 1; b < sources.length; b++) {
-      const lb = sources[b]!.injected;
-      if (lb.length > 0 && agree(la, lb)) {
-        partners[a]!.push(b);
-        partners[b]!.push(a);
+  const labelled: number[] = [];
+  sources.forEach((s, i) => {
+    if (s.injected.length > 0) labelled.push(i);
+  });
+  if (labelled.length < 2) return partners;
+  const buckets = new Map<string, number[]>();
+  const key = bucketLabel(sources, labelled);
+  for (const i of labelled) {
+    const value = key === undefined ? "" : sources[i]!.injected.find((l) => l.name === key)!.value;
+    let bucket = buckets.get(value);
+    if (bucket === undefined) {
+      bucket = [];
+      buckets.set(value, bucket);
+    }
+    bucket.push(i);
+  }
+  for (const bucket of buckets.values()) {
+    for (let x = 0; x < bucket.length; x++) {
+      for (let y = x + 1; y < bucket.length; y++) {
+        const a = bucket[x]!;
+        const b = bucket[y]!;
+        if (agree(sources[a]!.injected, sources[b]!.injected)) {
+          partners[a]!.push(b);
+          partners[b]!.push(a);
+        }
       }
     }
   }
   return partners;
+}
+
+/** The label name that every labelled source injects with the most distinct values, if any. */
+function bucketLabel(sources: readonly Snapshot[], labelled: readonly number[]): string | undefined {
+  const values = new Map<string, Set<string>>();
+  const counts = new Map<string, number>();
+  for (const i of labelled) {
+    for (const l of sources[i]!.injected) {
+      counts.set(l.name, (counts.get(l.name) ?? 0) + 1);
+      let set = values.get(l.name);
+      if (set === undefined) {
+        set = new Set();
+        values.set(l.name, set);
+      }
+      set.add(l.value);
+    }
+  }
+  let best: string | undefined;
+  let distinct = 0;
+  for (const [name, count] of counts) {
+    const n = values.get(name)!.size;
+    if (count === labelled.length && n > distinct) {
+      best = name;
+      distinct = n;
+    }
+  }
+  return best;
 }
 
 /** Two name-sorted label lists agree when no name present in both has two values. */
