@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_HELP, mergeSnapshots, syntheticFamily } from "./merge.js";
+import { DEFAULT_HELP, type MergeStats, mergeSnapshots, syntheticFamily } from "./merge.js";
 import { parseBody } from "./parse-body.js";
 import { plainSnapshot } from "./snapshot.js";
 
@@ -127,5 +127,115 @@ describe("mergeSnapshots", () => {
   it("drops empty-valued scraped labels and __-prefixed injected labels", () => {
     const snap = parseBody('a{x="",y="1"} 1\n', "text", { __meta_x: "no", z: "", k: "v" });
     expect(mergeSnapshots([snap]).text).toContain('a{y="1",k="v"} 1\n');
+  });
+});
+
+describe("mergeSnapshots conflict rules (ADR 0044), each output checked by promtool", () => {
+  const T1 = { cluster: "c", task_id: "t1" };
+  const T2 = { cluster: "c", task_id: "t2" };
+  const cases: Array<{
+    name: string;
+    sources: Array<[string, Record<string, string>]>;
+    contains?: string[];
+    absent?: RegExp[];
+    stats: Partial<MergeStats>;
+  }> = [
+    {
+      name: "the issue's example: histogram foo and an untyped foo_count are one family",
+      sources: [
+        ['# TYPE foo histogram\nfoo_bucket{le="+Inf"} 1\nfoo_sum 1\nfoo_count 1\n', T1],
+        ["# HELP foo_count Other.\nfoo_count 7\n", T2],
+      ],
+      contains: ["# TYPE foo histogram\n", 'foo_count{cluster="c",task_id="t2"} 7\n'],
+      absent: [/^# (HELP|TYPE) foo_count/m],
+      stats: { folded: 1, typeConflicts: 0 },
+    },
+    {
+      name: "an untyped foo_count first, then histogram foo: still folded into foo",
+      sources: [
+        ["foo_count 7\n", T1],
+        ['# TYPE foo histogram\nfoo_bucket{le="+Inf"} 1\nfoo_sum 1\nfoo_count 1\n', T2],
+      ],
+      contains: ['foo_count{cluster="c",task_id="t1"} 7\n'],
+      absent: [/^# TYPE foo_count/m],
+      stats: { folded: 1 },
+    },
+    {
+      name: "counter and gauge of one name: untyped, nothing lost",
+      sources: [
+        ["# TYPE x counter\nx 1\n", T1],
+        ["# TYPE x gauge\nx 2\n", T2],
+      ],
+      contains: ["# TYPE x untyped\n", 'x{cluster="c",task_id="t1"} 1\n', 'x{cluster="c",task_id="t2"} 2\n'],
+      stats: { untyped: 2 },
+    },
+    {
+      name: "summary first, histogram second: the histogram's _sum/_count stay, its buckets go",
+      sources: [
+        ['# TYPE l summary\nl{quantile="0.5"} 1\nl_sum 1\nl_count 1\n', T1],
+        ['# TYPE l histogram\nl_bucket{le="+Inf"} 2\nl_sum 2\nl_count 2\n', T2],
+      ],
+      contains: ["# TYPE l summary\n", 'l_count{cluster="c",task_id="t2"} 2\n'],
+      absent: [/^l_bucket/m],
+      stats: { typeConflicts: 1 },
+    },
+    {
+      name: "gauge first, histogram second: the histogram cannot be carried",
+      sources: [
+        ["# TYPE g gauge\ng 1\n", T1],
+        ['# TYPE g histogram\ng_bucket{le="+Inf"} 2\ng_sum 2\ng_count 2\n', T2],
+      ],
+      contains: ["# TYPE g gauge\n"],
+      absent: [/^g_(bucket|sum|count)/m],
+      stats: { typeConflicts: 3 },
+    },
+    {
+      name: "the same series from two sources with the same labels, in another order: the first wins",
+      sources: [
+        ['a{x="1",y="2"} 1\n', T1],
+        ['a{y="2",x="1"} 2\na{x="3"} 3\n', T1],
+      ],
+      contains: ['a{x="1",y="2",cluster="c",task_id="t1"} 1\n', 'a{x="3",cluster="c",task_id="t1"} 3\n'],
+      absent: [/ 2$/m],
+      stats: { duplicates: 1 },
+    },
+    {
+      name: "a scraped label equal to another source's injected one makes the same series",
+      sources: [
+        ['a{task_id="t2"} 1\n', { cluster: "c" }],
+        ["a 2\n", T2],
+      ],
+      contains: ['a{task_id="t2",cluster="c"} 1\n'],
+      absent: [/ 2$/m],
+      stats: { duplicates: 1 },
+    },
+    {
+      name: "identical bodies of different targets are different series",
+      sources: [
+        ['a{x="1"} 1\n', T1],
+        ['a{x="1"} 1\n', T2],
+      ],
+      contains: ['a{x="1",cluster="c",task_id="t1"} 1\n', 'a{x="1",cluster="c",task_id="t2"} 1\n'],
+      stats: { duplicates: 0 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { text, stats } = mergeSnapshots(c.sources.map(([body, labels]) => parseBody(body, "text", labels)));
+      for (const s of c.contains ?? []) expect(text).toContain(s);
+      for (const r of c.absent ?? []) expect(text).not.toMatch(r);
+      expect(stats).toMatchObject(c.stats);
+      const result = promtool(text);
+      expect(result.output).toBe("");
+      expect(result.status).toBe(0);
+    });
+  }
+
+  it("the agent's own series (nothing injected) are checked against every target", () => {
+    const own = parseBody("# TYPE up gauge\nup 1\n", "text", {});
+    const target = parseBody("# TYPE up gauge\nup 0\n", "text", {});
+    const { text, stats } = mergeSnapshots([own, target]);
+    expect(text.match(/^up /gm)).toHaveLength(1);
+    expect(stats.duplicates).toBe(1);
   });
 });
