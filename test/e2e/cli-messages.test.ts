@@ -71,7 +71,7 @@ describe("bad global flags and variables are usage errors (exit 2) that name the
     expect(result.stderr).not.toMatch(STACK_LINE);
   });
 
-  it.each([
+  it.each<{ env: Record<string, string>; says: string }>([
     { env: { LOG_LEVEL: "loud" }, says: "LOG_LEVEL" },
     { env: { AWS_ENDPOINT_URL: "not-a-url" }, says: "AWS_ENDPOINT_URL: expected an http(s) URL" },
     { env: { ECSMON_AWS_REQUEST_TIMEOUT: "soon" }, says: "ECSMON_AWS_REQUEST_TIMEOUT" },
