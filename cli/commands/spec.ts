@@ -12,6 +12,7 @@ import {
   type SsmTier,
 } from "../../crds-like-schemas/index.js";
 import { type CliContext, createCliContext, UsageError } from "../context.js";
+import { registerSpecImportCommand } from "./spec-import.js";
 import { readParameter, type StoredParameter, writeParameter } from "./spec-ssm.js";
 
 const PARAMETER_HELP = "SSM parameter name (default: $ECSMON_SPEC_PARAMETER, then /ecsmon/spec)";
@@ -20,7 +21,7 @@ interface ParameterOptions {
   parameter?: string;
 }
 
-/** `ecsmon spec validate|apply|get|diff`: the MonitoringSpec and its SSM parameter. */
+/** `ecsmon spec validate|apply|get|diff|import`: the MonitoringSpec and its SSM parameter. */
 export function registerSpecCommand(program: Command): void {
   const spec = program
     .command("spec")
@@ -278,6 +279,8 @@ invalid spec file, invalid stored spec, SSM error. With --json the same codes ap
       out(`--- ${parameter} (version ${stored.version})\n+++ ${name}\n`);
       for (const change of changes) out(`${formatSpecChange(change)}\n`);
     });
+
+  registerSpecImportCommand(spec, program);
 }
 
 /** How a spec is named in messages: the file name, or `<stdin>` for "-". */
