@@ -19,6 +19,7 @@ import { createLogger } from "../../lib/logger.js";
 import { freePort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { controllerEnv } from "../helpers/controller-env.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -212,21 +213,18 @@ beforeAll(async () => {
     }),
   );
   ssm.destroy();
-  const config = loadConfig({
-    AWS_ENDPOINT_URL: sim.endpoint,
-    AWS_REGION: sim.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_MAX_ATTEMPTS: "1",
-    REDIS_URL: redisServer.url,
-    ECSMON_SPEC_PARAMETER: PARAMETER,
-    ECSMON_SPEC_POLL_INTERVAL: "200ms",
-    ECSMON_RECONCILE_INTERVAL: "400ms",
-    ECSMON_AWS_RPS: "500",
-    ECSMON_AWS_BURST: "500",
-    ECSMON_CONTROLLER_ID: "seed003",
-    ECSMON_API_BIND: "127.0.0.1:0",
-  });
+  const config = loadConfig(
+    controllerEnv(sim, redisServer.url, {
+      AWS_MAX_ATTEMPTS: "1",
+      ECSMON_SPEC_PARAMETER: PARAMETER,
+      ECSMON_SPEC_POLL_INTERVAL: "200ms",
+      ECSMON_RECONCILE_INTERVAL: "400ms",
+      ECSMON_AWS_RPS: "500",
+      ECSMON_AWS_BURST: "500",
+      ECSMON_CONTROLLER_ID: "seed003",
+      ECSMON_API_BIND: "127.0.0.1:0",
+    }),
+  );
   redis = createRedisConnection(config.redis, "worker");
   const fileSdPath = join(dir, "ecs_file_sd.yml");
   controller = await startControllerFromConfig({
