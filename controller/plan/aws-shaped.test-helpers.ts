@@ -1,4 +1,5 @@
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
+import type { ClusterPlan, ObservedCluster, ObservedTask, ObservedTaskDefinition } from "../model.js";
 import type { EcsApi } from "../observe/aws-apis.js";
 import { CallRecorder } from "../observe/call-stats.js";
 import {
@@ -13,7 +14,6 @@ import {
 } from "../observe/ecs-mappers.js";
 import { toResourceTags } from "../observe/resource-tags.js";
 import { readServices } from "../observe/service-figures.js";
-import type { ClusterPlan, ObservedCluster, ObservedTask, ObservedTaskDefinition } from "../model.js";
 import { plan } from "./plan.js";
 
 /**
