@@ -13,7 +13,7 @@ export const CONTAINER_EVENTS = ["restarted", "replaced", "removed", "engine_unr
  * that invalidate it, each counted in `ecsmon_stats_container_events_total{event}` and logged:
  * - `replaced`: a new Docker id for the same task container;
  * - `restarted`: a cumulative counter went down under the same id (restarted in place);
- * - `removed`: a container read before is gone (404 / no longer listed);
+ * - `removed`: a container read before is gone (404, or no longer listed even among stopped containers);
  * - `engine_unreachable`: a cycle that could not reach the Docker Engine (baselines are kept through it).
  * Also counts reads without page-cache detail (`ecsmon_stats_memory_detail_missing_total`), logged once per
  * container.
@@ -23,7 +23,7 @@ export function createContainerBaselines(deps: { registry: Registry; logger: Log
   const events = counter(
     registry,
     "ecsmon_stats_container_events_total",
-    "Container lifecycle events seen while sampling: restarted (counters reset under the same id), replaced (a new id for the same task container), removed (a container read before is gone), engine_unreachable (a cycle that could not reach the Docker Engine).",
+    "Container lifecycle events seen while sampling: restarted (counters reset under the same id), replaced (a new id for the same task container), removed (a container read before no longer exists), engine_unreachable (a cycle that could not reach the Docker Engine).",
     ["event"],
   );
   const noMemoryDetail = counter(

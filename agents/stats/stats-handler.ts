@@ -129,7 +129,8 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   const cycles = counter(registry, "ecsmon_stats_cycles_total", "Stats collection cycles, by result.", ["result"]);
   const source = deps.docker ? "docker" : "metadata";
   malformed.inc({ source }, 0);
-  for (const reason of ["timeout", "not_found", "unreachable", "error"]) collectErrors.inc({ reason }, 0);
+  for (const reason of ["timeout", "not_found", "not_running", "unreachable", "error"])
+    collectErrors.inc({ reason }, 0);
   const baselines = createContainerBaselines({ registry, logger: log, source });
   for (const result of ["ok", "skipped_overlap"]) cycles.inc({ result }, 0);
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { parse } from "yaml";
 import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
 import type { TargetView } from "../../controller/machines/views.js";
 import { fromRoot } from "../../lib/paths.js";
+import { duplicateSeries } from "../helpers/exposition-check.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -268,5 +270,40 @@ describe("local stack with a real Prometheus", () => {
     for (const nodeId of withoutAgent) expect(condition?.message).toContain(nodeId);
     const metrics = await (await fetch(`${stack.urls.controller}/metrics`)).text();
     expect(metrics).toContain(`ecsmon_nodes_without_agent{cluster="demo"} ${withoutAgent.length}`);
+  });
+
+  it("each agent's merged /metrics holds every series once and passes promtool check metrics", async () => {
+    const webEndpoints = (texts: string[]) => {
+      const byTask = new Map<string, Set<string>>();
+      for (const line of texts.join("\n").split("\n")) {
+        if (!line.startsWith("up{") || !line.includes('task_family="web"')) continue;
+        const task = /task_id="([^"]+)"/.exec(line)?.[1] ?? "";
+        byTask.set(task, (byTask.get(task) ?? new Set()).add(/metrics_endpoint="([^"]+)"/.exec(line)?.[1] ?? ""));
+      }
+      return byTask;
+    };
+    // demo.yaml's web container is the README's PROMETHEUS_SCRAPES="8080/internal/metrics,9106": wait until both
+    // endpoints of one web task have been scraped (first scrapes are spread over the interval).
+    const texts = await until(
+      "both endpoints of a web task in an agent's /metrics",
+      async () => {
+        const bodies = await Promise.all(stack.urls.agents.map(async (a) => (await fetch(a.metrics)).text()));
+        const both = [...webEndpoints(bodies).values()].some(
+          (e) => e.has("8080/internal/metrics") && e.has("9106/metrics"),
+        );
+        return both ? bodies : undefined;
+      },
+      90_000,
+      500,
+    );
+    stack.urls.agents.forEach((agent, i) => {
+      const text = texts[i]!;
+      // An independent reader (not the agent's parser): name + sorted non-empty labels, each at most once.
+      expect(duplicateSeries(text), `${agent.nodeId}: duplicate series`).toEqual([]);
+      const result = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+      expect(result.error, "promtool (Debian package prometheus) is required").toBeUndefined();
+      expect(`${result.stdout}${result.stderr}`, `${agent.nodeId}: promtool output`).toBe("");
+      expect(result.status, agent.nodeId).toBe(0);
+    });
   });
 });

@@ -48,8 +48,11 @@ export interface DockerEngine {
    * unless `allowFail`. `input` is written to stdin (e.g. a tar build context via `build -`).
    */
   docker(args: string[], options?: DockerRunOptions): Promise<DockerResult>;
-  /** Stops the daemon (SIGTERM, as systemd would) and starts it again on the same socket and data root. */
-  restart(): Promise<void>;
+  /**
+   * Stops the daemon (SIGTERM, as systemd would), waits `downMs` (a deterministic outage for clients to see),
+   * and starts it again on the same socket and data root.
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
   /** Removes everything this engine created and the daemon itself. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -152,8 +155,9 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
     dataRoot,
     env,
     docker,
-    async restart() {
+    async restart(restartOptions = {}) {
       if (daemon) await terminate(daemon, execRoot);
+      await sleep(restartOptions.downMs ?? 0);
       await launch();
     },
     async stop() {

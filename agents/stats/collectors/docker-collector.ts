@@ -19,6 +19,15 @@ export interface DockerCollectorOptions {
   now?: () => number;
 }
 
+/**
+ * Docker answers a stats read of a stopped or restarting container at once with an empty payload whose `read` is
+ * the zero time (moby daemon/stats.go); a running container's read always carries the time of the read.
+ */
+export function isNotRunningPayload(payload: unknown): boolean {
+  const read = (payload as { read?: unknown } | null)?.read;
+  return typeof read === "string" && read.startsWith("0001-01-01");
+}
+
 /** ECS agent labels on every task container (used when DescribeTasks gave no `runtimeId`). */
 export const ECS_TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
 export const ECS_CONTAINER_NAME_LABEL = "com.amazonaws.ecs.container-name";
@@ -41,15 +50,21 @@ export function createDockerCollector(options: DockerCollectorOptions) {
     const ids = new Map<string, string>();
     if (targets.every((t) => t.runtimeId)) return { ids };
     try {
+      // all: a stopped container still resolves (and reads as not_running) rather than looking removed.
       const list = await withTimeout(
-        docker.listContainers({ filters: { label: [ECS_TASK_ARN_LABEL] } }),
+        docker.listContainers({ all: true, filters: { label: [ECS_TASK_ARN_LABEL] } }),
         timeoutMs,
         "list containers",
       );
+      const running = new Set<string>();
       for (const info of list) {
         const arn = info.Labels?.[ECS_TASK_ARN_LABEL];
         const name = info.Labels?.[ECS_CONTAINER_NAME_LABEL];
-        if (arn && name) ids.set(`${arn}\u0000${name}`, info.Id);
+        if (!arn || !name) continue;
+        const key = `${arn}\u0000${name}`;
+        if (running.has(key)) continue;
+        ids.set(key, info.Id);
+        if (info.State === "running") running.add(key);
       }
     } catch (error) {
       if (isEngineUnreachable(error)) return { ids, unreachable: (error as Error).message };
@@ -70,6 +85,9 @@ export function createDockerCollector(options: DockerCollectorOptions) {
         `stats of ${runtimeId.slice(0, 12)}`,
         abort,
       );
+      if (isNotRunningPayload(payload)) {
+        return { ok: false, reason: "not_running", error: `container ${runtimeId.slice(0, 12)} is not running` };
+      }
       return { ok: true, runtimeId, payload, collectedAtMs: now() };
     } catch (error) {
       const e = error as { statusCode?: number; message?: string };

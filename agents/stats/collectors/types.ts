@@ -4,10 +4,11 @@ export type RawRead =
   | { ok: false; reason: ReadFailure; error: string };
 
 /**
- * Why a read failed: `not_found` (no such container), `unreachable` (the Docker Engine itself could not be
- * reached: its socket is gone or refuses connections, e.g. while it restarts), `timeout`, or any other `error`.
+ * Why a read failed: `not_found` (no such container), `not_running` (it exists but is stopped or restarting:
+ * Docker answers with an empty payload), `unreachable` (the Docker Engine itself could not be reached: its socket
+ * is gone or refuses connections, e.g. while it restarts), `timeout`, or any other `error`.
  */
-export type ReadFailure = "timeout" | "not_found" | "unreachable" | "error";
+export type ReadFailure = "timeout" | "not_found" | "not_running" | "unreachable" | "error";
 
 /** Connection-level error codes that mean the Docker Engine (not one container) is away. */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ETIMEDOUT"]);
