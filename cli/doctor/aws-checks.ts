@@ -1,15 +1,6 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import {
-  DescribeClustersCommand,
-  ListClustersCommand,
-  ListContainerInstancesCommand,
-  ListServicesCommand,
-  ListTasksCommand,
-} from "@aws-sdk/client-ecs";
-import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { ListClustersCommand } from "@aws-sdk/client-ecs";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import type { ClusterSpec } from "../../crds-like-schemas/index.js";
 import type { AwsClients } from "../../lib/aws/clients.js";
 import type { Config } from "../../lib/config.js";
 import { awsFailure } from "./aws-errors.js";
@@ -24,7 +15,8 @@ export interface AwsCheckContext {
 /** The metric the opt-in PutMetricData check publishes: one datum of 1 (Count) per namespace. */
 export const DOCTOR_METRIC_NAME = "EcsmonDoctorCheck";
 
-function failureFor(ctx: AwsCheckContext, region: string, call: string, action: string) {
+/** The outcome of a failed `call` (IAM `action`) in `region`, with a fix for its kind of failure. */
+export function failureFor(ctx: AwsCheckContext, region: string, call: string, action: string) {
   return (error: unknown): CheckOutcome =>
     awsFailure(error, {
       call,
@@ -103,130 +95,6 @@ export async function specParameterCheck(
     },
   );
   return { result, text };
-}
-
-/**
- * The read calls the controller makes for one cluster, each once: DescribeClusters, ListContainerInstances,
- * ListTasks, ListServices; Cloud Map ListNamespaces when namespaces are configured; SQS GetQueueAttributes when
- * events are on.
- */
-export async function clusterChecks(ctx: AwsCheckContext, cluster: ClusterSpec): Promise<CheckResult[]> {
-  const region = cluster.region ?? ctx.aws.region;
-  const { ecs, serviceDiscovery, sqs } = ctx.clientsFor(region);
-  const name = cluster.name;
-  const results: CheckResult[] = [];
-  const describe = await runCheck(
-    `ECS DescribeClusters ${name}`,
-    async () => {
-      const output = await ecs.send(new DescribeClustersCommand({ clusters: [name] }));
-      const found = output.clusters?.[0];
-      if (!found) {
-        const reason = output.failures?.[0]?.reason ?? "MISSING";
-        return {
-          status: "fail",
-          detail: `cluster ${name} not found in ${region} (${reason})`,
-          fix: `check the cluster name in the spec and the region (${cluster.region ? "the cluster's region field" : "--region or AWS_REGION"})`,
-        };
-      }
-      if (found.status !== "ACTIVE") {
-        return { status: "fail", detail: `cluster ${name} is ${found.status}`, fix: "monitor an ACTIVE cluster" };
-      }
-      return {
-        status: "ok",
-        detail: `ACTIVE in ${region}: ${found.registeredContainerInstancesCount ?? 0} container instances, ${found.runningTasksCount ?? 0} running tasks, ${found.activeServicesCount ?? 0} services`,
-      };
-    },
-    failureFor(ctx, region, "ECS DescribeClusters", "ecs:DescribeClusters"),
-  );
-  results.push(describe);
-  if (describe.status === "fail") return results;
-
-  const listing = (call: string, action: string, send: () => Promise<{ count: number; more: boolean }>, noun: string) =>
-    runCheck(
-      `ECS ${call} ${name}`,
-      async () => {
-        const { count, more } = await send();
-        return { status: "ok", detail: `allowed (${count}${more ? "+" : ""} ${noun} on the first page)` };
-      },
-      failureFor(ctx, region, `ECS ${call}`, action),
-    );
-  results.push(
-    ...(await Promise.all([
-      listing(
-        "ListContainerInstances",
-        "ecs:ListContainerInstances",
-        async () =>
-          page(
-            await ecs.send(new ListContainerInstancesCommand({ cluster: name, maxResults: 10 })),
-            "containerInstanceArns",
-          ),
-        "container instances",
-      ),
-      listing(
-        "ListTasks",
-        "ecs:ListTasks",
-        async () => page(await ecs.send(new ListTasksCommand({ cluster: name, maxResults: 10 })), "taskArns"),
-        "tasks",
-      ),
-      listing(
-        "ListServices",
-        "ecs:ListServices",
-        async () => page(await ecs.send(new ListServicesCommand({ cluster: name, maxResults: 10 })), "serviceArns"),
-        "services",
-      ),
-    ])),
-  );
-
-  if (cluster.cloudMap.namespaces.length > 0) {
-    results.push(
-      await runCheck(
-        `Cloud Map ListNamespaces ${cluster.cloudMap.namespaces.join(",")}`,
-        async () => {
-          const names = new Set<string>();
-          let token: string | undefined;
-          do {
-            const output = await serviceDiscovery.send(new ListNamespacesCommand({ NextToken: token }));
-            for (const namespace of output.Namespaces ?? []) if (namespace.Name) names.add(namespace.Name);
-            token = output.NextToken;
-          } while (token);
-          const missing = cluster.cloudMap.namespaces.filter((namespace) => !names.has(namespace));
-          if (missing.length > 0) {
-            return {
-              status: "fail",
-              detail: `namespace${missing.length === 1 ? "" : "s"} ${missing.join(", ")} not found in ${region}`,
-              fix: "check spec.clusters[].cloudMap.namespaces against `aws servicediscovery list-namespaces`",
-            };
-          }
-          return { status: "ok", detail: `${cluster.cloudMap.namespaces.length} namespace(s) found` };
-        },
-        failureFor(ctx, region, "Cloud Map ListNamespaces", "servicediscovery:ListNamespaces"),
-      ),
-    );
-  }
-
-  const queueUrl = cluster.events?.queueUrl;
-  if (queueUrl) {
-    results.push(
-      await runCheck(
-        `SQS GetQueueAttributes ${queueUrl}`,
-        async () => {
-          const output = await sqs.send(
-            new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
-          );
-          return {
-            status: "ok",
-            detail: `${output.Attributes?.ApproximateNumberOfMessages ?? "?"} messages waiting`,
-          };
-        },
-        failureFor(ctx, region, "SQS GetQueueAttributes", "sqs:GetQueueAttributes"),
-      ),
-    );
-  }
-  return results;
-}
-
-function page<K extends string>(output: Partial<Record<K, string[]>> & { nextToken?: string | undefined }, key: K) {
-  return { count: output[key]?.length ?? 0, more: Boolean(output.nextToken) };
 }
 
 /**

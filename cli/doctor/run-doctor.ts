@@ -2,14 +2,9 @@ import { readFileSync } from "node:fs";
 import type { MonitoringSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, awsClientOptions, createAwsClients } from "../../lib/aws/clients.js";
 import type { Config } from "../../lib/config.js";
-import {
-  type AwsCheckContext,
-  clusterChecks,
-  credentialsCheck,
-  putMetricChecks,
-  specParameterCheck,
-} from "./aws-checks.js";
+import { type AwsCheckContext, credentialsCheck, putMetricChecks, specParameterCheck } from "./aws-checks.js";
 import { type CheckResult, skipped } from "./check.js";
+import { clusterChecks } from "./cluster-checks.js";
 import { dockerCheck } from "./docker-check.js";
 import { redisCheck } from "./redis-check.js";
 import { specCheck } from "./spec-check.js";

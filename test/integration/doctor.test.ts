@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -59,7 +60,7 @@ afterAll(async () => {
 /** Runs `ecsmon doctor --json` in-process with the simulator as the AWS endpoint. */
 async function doctor(
   args: string[],
-  options: { region?: string; redisUrl?: string; dockerHost?: string } = {},
+  options: { region?: string; redisUrl?: string; dockerHost?: string; endpoint?: string } = {},
 ): Promise<{ code: number; ready: boolean; rows: Row[]; table: string }> {
   let stdout = "";
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
@@ -75,7 +76,7 @@ async function doctor(
     "--region",
     options.region ?? sim.region,
     "--endpoint-url",
-    sim.endpoint,
+    options.endpoint ?? sim.endpoint,
     "--aws-request-timeout",
     "5s",
     "doctor",
@@ -116,10 +117,10 @@ describe("ecsmon doctor", () => {
       "SSM GetParameter /ecsmon/spec",
       "spec ssm:/ecsmon/spec",
       "ECS DescribeClusters demo",
-      "ECS ListContainerInstances demo",
-      "ECS ListTasks demo",
-      "ECS ListServices demo",
-      "Cloud Map ListNamespaces demo.local",
+      "ECS container instances demo",
+      "ECS tasks demo",
+      "ECS services demo",
+      "Cloud Map demo.local",
       "CloudWatch PutMetricData ECS/ContainerStats",
       "CloudWatch PutMetricData ECS/Capacity",
       `Redis ${redis.url}`,
@@ -138,6 +139,13 @@ describe("ecsmon doctor", () => {
     expect(row(rows, "Docker").detail).toContain(`Docker Engine ${dockerVersion}, API `);
 
     expect(row(rows, "ECS DescribeClusters demo").detail).toMatch(/^ACTIVE in us-east-1: \d+ container instances/);
+    // Each list is followed by a describe of its first item, as the observer does.
+    expect(row(rows, "ECS container instances").detail).toMatch(
+      /^ListContainerInstances, DescribeContainerInstances, EC2 DescribeInstances allowed \(\d+ container instances/,
+    );
+    expect(row(rows, "ECS tasks").detail).toMatch(/^ListTasks, DescribeTasks, DescribeTaskDefinition allowed/);
+    expect(row(rows, "ECS services").detail).toMatch(/^ListServices, DescribeServices allowed/);
+    expect(row(rows, "Cloud Map").detail).toMatch(/^ListNamespaces, ListServices, ListInstances allowed/);
     // The opt-in datum reached each namespace.
     const doctorDatums = sim.metrics.metrics().filter((m) => m.metricName === "EcsmonDoctorCheck");
     expect(doctorDatums.map((m) => m.namespace).sort()).toEqual(["ECS/Capacity", "ECS/ContainerStats"]);
@@ -151,7 +159,7 @@ describe("ecsmon doctor", () => {
     expect(put.detail).toContain("CloudWatch has no dry run; pass --put-test-metric");
   });
 
-  it("names a wrong region: the parameter is not there, and with --spec-file the cluster is not either", async () => {
+  it("names a wrong region (the parameter is not there); --spec-file checks a file before it is applied", async () => {
     const stored = await doctor([], { region: "eu-west-3" });
     expect(stored.code).toBe(1);
     expect(stored.ready).toBe(false);
@@ -183,6 +191,51 @@ describe("ecsmon doctor", () => {
     const spec = row(broken.rows, "spec ssm:/ecsmon/broken");
     expect(spec.status).toBe("fail");
     expect(spec.detail).toContain("spec.clusters[0].name: expected an ECS cluster name");
+  });
+
+  it("names a call the identity may not make, with the IAM action to allow", async () => {
+    // A proxy in front of the simulator answers ecs:DescribeTasks as AWS does for a missing permission
+    // (JSON 1.1 error: HTTP 400, __type AccessDeniedException) and forwards everything else.
+    const proxy = createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const target = String(request.headers["x-amz-target"] ?? "");
+      if (target.endsWith(".DescribeTasks")) {
+        response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+        response.end(
+          JSON.stringify({
+            __type: "AccessDeniedException",
+            message:
+              "User: arn:aws:sts::111122223333:assumed-role/ecsmon/x is not authorized to perform: ecs:DescribeTasks",
+          }),
+        );
+        return;
+      }
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => name !== "host" && name !== "content-length"),
+      ) as Record<string, string>;
+      const upstream = await fetch(`${sim.endpoint}${request.url}`, {
+        method: request.method,
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/plain" });
+      response.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const { code, rows } = await doctor([], {
+        endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+      });
+      expect(code).toBe(1);
+      const tasks = row(rows, "ECS tasks demo");
+      expect(tasks.status).toBe("fail");
+      expect(tasks.detail).toContain("DescribeTasks: AccessDeniedException: User: arn:aws:sts::111122223333");
+      expect(tasks.fix).toContain("allow ecs:DescribeTasks for this identity");
+      expect(rows.filter((r) => r.status === "fail").map((r) => r.name)).toEqual(["ECS tasks demo"]);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it("names a stopped Redis and a missing Docker socket", async () => {
