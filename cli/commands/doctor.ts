@@ -41,8 +41,10 @@ Checks, each made once:
   credentials and region   the SDK's default chain resolves credentials and ECS ListClusters accepts them
   SSM GetParameter         the spec parameter exists and decrypts (SecureString: kms:Decrypt via SSM)
   spec                     valid, and within SSM's size limit (4 KB Standard, 8 KB Advanced)
-  per cluster              ECS DescribeClusters, ListContainerInstances, ListTasks, ListServices; Cloud Map
-                           ListNamespaces (cloudMap.namespaces); SQS GetQueueAttributes (events.queueUrl)
+  per cluster              ECS DescribeClusters; ListContainerInstances → DescribeContainerInstances → EC2
+                           DescribeInstances; ListTasks → DescribeTasks → DescribeTaskDefinition; ListServices →
+                           DescribeServices; Cloud Map ListNamespaces → ListServices → ListInstances
+                           (cloudMap.namespaces); SQS GetQueueAttributes (events.queueUrl)
   CloudWatch PutMetricData per namespace. CloudWatch has no dry run: skipped unless --put-test-metric, which
                            publishes one datum EcsmonDoctorCheck=1 (Count) into each namespace
   Redis                    reachable, PING latency, version (BullMQ needs >= 5.0.0), maxmemory-policy
