@@ -10,6 +10,7 @@ import { NodeDispatcher } from "./dispatch/node-dispatcher.js";
 import { ReportConsumer } from "./dispatch/report-consumer.js";
 import { ReportStore } from "./dispatch/report-store.js";
 import { LeaseManager } from "./leases/lease-manager.js";
+import { registerConditionMetrics } from "./outputs/condition-metrics.js";
 import { ControllerMetrics } from "./outputs/controller-metrics.js";
 import { FileSdWriter } from "./outputs/file-sd-writer.js";
 import { httpSdGzip, SdStore, snapshotGroups } from "./outputs/sd-store.js";
@@ -73,6 +74,11 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
   const bullPrefix = ctx.bullPrefix ?? "bull";
   const registry = ctx.registry ?? new Registry();
   const metrics = new ControllerMetrics(registry);
+  registerConditionMetrics(registry, {
+    specConditions: () => ctx.specSource.conditions(),
+    specClusters: () => specClusters(),
+    clusterConditions: () => [...runtimes].map(([cluster, r]) => [cluster, r.reconciler.summary(ctx.id).conditions]),
+  });
   const dispatcher = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
   const reports = new ReportStore(redis, keyPrefix);
   const sd = new SdStore(redis, keyPrefix);

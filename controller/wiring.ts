@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
+import { registerBudgetMetrics } from "../lib/aws/budget-metrics.js";
 import { type AwsClients, awsClientOptions, createAwsClients } from "../lib/aws/clients.js";
 import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
 import type { Config } from "../lib/config.js";
@@ -64,6 +65,7 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   const counter = createAwsRequestCounter(registry);
   initAwsRequestCounter(counter, CONTROLLER_AWS_OPERATIONS);
   const budgets = new RegionBudgets({ requestsPerSecond: config.aws.requestsPerSecond, burst: config.aws.burst });
+  registerBudgetMetrics(registry, () => budgets.entries());
   const clientsByRegion = new Map<string, AwsClients>();
   const clients = (region: string): AwsClients => {
     let c = clientsByRegion.get(region);

@@ -156,6 +156,11 @@ export class RegionBudgets {
     return budget;
   }
 
+  /** The budgets created so far, by region. */
+  entries(): IterableIterator<[string, RequestBudget]> {
+    return this.budgets.entries();
+  }
+
   close(): void {
     for (const budget of this.budgets.values()) budget.close();
   }
