@@ -45,7 +45,7 @@ describe("startDockerEngine", () => {
 
   it("fails with a clear message when the daemon cannot start", async () => {
     await expect(startDockerEngine({ extraArgs: ["--no-such-flag"] })).rejects.toThrow(
-      /test Docker Engine: dockerd exited with code \d+[^]*unknown flag: --no-such-flag/,
+      /test Docker Engine: dockerd exited with code \d+[\s\S]*unknown flag: --no-such-flag/,
     );
   });
 });
