@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type NodeSyncJob, nodeQueueName, POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
+import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
 import { parseHostPort } from "../lib/net.js";
@@ -176,14 +177,15 @@ export async function startAgent(ctx: AgentContext): Promise<RunningAgent> {
     generation: () => generation,
     scrape,
     stop() {
+      // Every step that may wait on Redis or AWS is bounded, so that a stalled dependency cannot hold the stop.
       stopping ??= (async () => {
         await source.stop().catch(() => {});
         await heartbeat.stop();
-        await Promise.allSettled(handlers.map((h) => h.stop()));
-        await Promise.race([batcher.flush(), new Promise((r) => setTimeout(r, 1_000))]);
+        await settlesWithin(Promise.allSettled(handlers.map((h) => h.stop())), 2_000);
+        await settlesWithin(batcher.flush(), 1_000);
         await batcher.stop();
         await server.app.close();
-        await reports.close().catch(() => {});
+        await settlesWithin(reports.close(), 1_000);
         workerConnection.disconnect();
         producerConnection.disconnect();
         log.info("agent stopped");

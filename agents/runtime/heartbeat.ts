@@ -1,4 +1,5 @@
 import { HEARTBEAT_CONTRACT, type Heartbeat } from "../../crds-like-schemas/index.js";
+import { settlesWithin } from "../../lib/bounded-stop.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeIdentity } from "../identity/resolve-identity.js";
 
@@ -27,9 +28,10 @@ export class HeartbeatLoop {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the loop; waits for a send in flight at most `sendWaitMs` (a stalled Redis never answers it). */
+  async stop(sendWaitMs = 1_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.inflight;
+    if (this.inflight) await settlesWithin(this.inflight, sendWaitMs);
   }
 
   private beat(): void {

@@ -2,6 +2,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { settlesWithin } from "../../lib/bounded-stop.js";
 import { closeWorker } from "../../lib/close-worker.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeIdentity } from "../identity/resolve-identity.js";
@@ -70,7 +71,8 @@ export class SyncSource {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.worker) await closeWorker(this.worker, this.options.logger);
+    const redisReady = this.options.workerConnection.status === "ready";
+    if (this.worker) await closeWorker(this.worker, this.options.logger, undefined, redisReady);
   }
 
   /** Reads the controller's latest-job key and, failing that, the newest job kept in the queue. Never throws. */
@@ -119,7 +121,8 @@ export class SyncSource {
       }
       return best;
     } finally {
-      await queue.close().catch(() => {});
+      // Bounded: closing a queue whose connection never came up must not hold the agent's start-up.
+      await settlesWithin(queue.close(), 1_000);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { startAgent } from "../../agents/agent.js";
-import { stopWithin } from "../../lib/bounded-stop.js";
+import { boundShutdown } from "../../lib/bounded-stop.js";
 import { parseHostPort } from "../../lib/net.js";
 import { createCliContext, UsageError } from "../context.js";
 
@@ -71,6 +71,8 @@ Examples:
         throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
       }
       if (options.pool && !ctx.config.agent.cluster) throw new UsageError("--pool needs --cluster (or ECSMON_CLUSTER)");
+      // Installed before start-up: a signal while the agent is still starting (Redis unreachable) is bounded too.
+      const shutdown = boundShutdown({ timeoutMs: ctx.config.shutdownTimeoutMs, logger: ctx.logger, what: "agent" });
       // Loaded on use, so that `ecsmon --help` and the other commands start without the agent's dependencies.
       const [{ startAgent }, { IdentityError }, { defaultHandlers }] = await Promise.all([
         import("../../agents/agent.js"),
@@ -89,20 +91,7 @@ Examples:
         if (error instanceof IdentityError) throw new UsageError(error.message);
         throw error;
       }
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          ctx.logger.info({ signal }, "stopping agent");
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
-          resolve();
-        };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-      });
-      await stopWithin(() => agent.stop(), {
-        timeoutMs: ctx.config.shutdownTimeoutMs,
-        logger: ctx.logger,
-        what: "agent",
-      });
+      await shutdown.signalled;
+      await shutdown.stopAndExit(() => agent.stop());
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { stopWithin } from "../../lib/bounded-stop.js";
+import { boundShutdown } from "../../lib/bounded-stop.js";
 import { redactUrl } from "../../lib/logger.js";
 import { parseHostPort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
@@ -72,12 +72,12 @@ Examples:
         },
         "starting controller",
       );
-      let signalled: string | undefined;
-      let onSignal: (signal: string) => void = (signal) => {
-        signalled = signal;
-      };
-      process.once("SIGINT", () => onSignal("SIGINT"));
-      process.once("SIGTERM", () => onSignal("SIGTERM"));
+      // Installed before start-up: a signal while the controller is still starting is bounded too.
+      const shutdown = boundShutdown({
+        timeoutMs: ctx.config.shutdownTimeoutMs,
+        logger: ctx.logger,
+        what: "controller",
+      });
       let controller: Awaited<ReturnType<typeof startControllerFromConfig>>;
       try {
         controller = await startControllerFromConfig({
@@ -93,16 +93,10 @@ Examples:
       }
       if (controller.apiUrl)
         process.stderr.write(`ecsmon controller ${controller.id}: status API at ${controller.apiUrl}\n`);
-      const signal = await new Promise<string>((resolve) => {
-        onSignal = resolve;
-        if (signalled) resolve(signalled);
+      await shutdown.signalled;
+      await shutdown.stopAndExit(async () => {
+        await controller.stop();
+        redis.disconnect();
       });
-      ctx.logger.info({ signal }, "stopping controller");
-      await stopWithin(() => controller.stop(), {
-        timeoutMs: ctx.config.shutdownTimeoutMs,
-        logger: ctx.logger,
-        what: "controller",
-      });
-      redis.disconnect();
     });
 }

@@ -10,7 +10,8 @@ import { until } from "../helpers/until.js";
 
 /**
  * `ecsmon controller` as a process: SIGTERM stops it cleanly with code 0, and when Redis is gone (the stop's
- * Redis commands would wait forever) it still exits, with code 1, within ECSMON_SHUTDOWN_TIMEOUT.
+ * Redis commands would wait forever) it still exits within ECSMON_SHUTDOWN_TIMEOUT (bounded-shutdown.test.ts
+ * repeats that for both processes, with Redis unreachable and stalled).
  */
 let sim: RunningSim;
 let redis: RedisServer;
@@ -39,7 +40,11 @@ async function startController() {
     stderr += chunk.toString();
   });
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
-  await until("the controller to serve /healthz", async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+  await until(
+    "the controller to serve /healthz",
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+    30_000,
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -50,15 +55,15 @@ describe("ecsmon controller stop", () => {
     expect((await exited)[0]).toBe(0);
   });
 
-  it("exits 1 within the shutdown timeout when Redis is gone", async () => {
+  it("exits within the shutdown timeout when Redis is gone, logging a hard exit if it comes to that", async () => {
     const { child, exited, stderr } = await startController();
     await redis.stop(true);
     const started = Date.now();
     child.kill("SIGTERM");
     const [code] = await exited;
-    expect(code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(stderr()).toContain("did not stop cleanly");
+    expect(Date.now() - started).toBeLessThan(2_000 + 1_500);
+    if (code === 1) expect(stderr()).toContain("did not stop within 2000 ms");
+    else expect(code).toBe(0);
     await redis.restart();
   });
 });
