@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   type CgroupVersion,
@@ -134,5 +135,39 @@ describe("dockerStats", () => {
     expect(dockerStats(p, at)).toEqual(dockerStats(profile("v1", "0".repeat(64)), at));
     expect(Date.parse(read(p, at).read)).toBe(at);
     expect(dockerTime(at)).toMatch(/\.\d{9}Z$/);
+  });
+});
+
+describe("dockerStats against payloads captured from a real Docker Engine 20.10 (cgroup v1)", () => {
+  const captured = (name: string): Record<string, unknown> => {
+    const data = JSON.parse(
+      readFileSync(new URL(`../../agents/stats/fixtures/${name}.json`, import.meta.url), "utf8"),
+    ) as unknown;
+    return (Array.isArray(data) ? data[0] : data) as Record<string, unknown>;
+  };
+  const keys = (value: unknown) => Object.keys(value as object).sort();
+  const real = captured("docker-20.10-v1-tmpfs");
+  const sim = dockerStats(profile("v1", "c".repeat(64)), T0 + 60_000, { oneShot: true });
+  const field = (payload: Record<string, unknown>, path: string[]) =>
+    path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], payload);
+
+  it.each([
+    { path: [] as string[] },
+    { path: ["memory_stats"] },
+    { path: ["memory_stats", "stats"] },
+    { path: ["cpu_stats"] },
+    { path: ["cpu_stats", "cpu_usage"] },
+    { path: ["precpu_stats"] },
+  ])("has the real payload's keys at $path", ({ path }) => {
+    expect(keys(field(sim, path))).toEqual(keys(field(real, path)));
+  });
+
+  it("serves a stopped container's payload with the real one's keys and zero time", () => {
+    const stopped = captured("docker-20.10-not-running");
+    const p = profile("v1", "d".repeat(64), { stoppedAtMs: T0 + 1_000 });
+    const simStopped = dockerStats(p, T0 + 2_000);
+    expect(keys(simStopped)).toEqual(keys(stopped));
+    expect(simStopped.read).toBe(stopped.read);
+    expect(simStopped.memory_stats).toEqual(stopped.memory_stats);
   });
 });

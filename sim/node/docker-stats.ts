@@ -168,6 +168,8 @@ function memoryStats(p: StatsProfile, atMs: number, cpuNs: number): Record<strin
       cache,
       dirty: 0,
       hierarchical_memory_limit: p.memoryLimitBytes,
+      // Docker's default swap allowance (no --memory-swap) equals the memory limit: memsw = 2 × limit.
+      hierarchical_memsw_limit: 2 * p.memoryLimitBytes,
       inactive_anon: rss - Math.floor(rss * 0.9),
       inactive_file: inactiveFile,
       mapped_file: Math.floor(cache * 0.3),
@@ -188,7 +190,7 @@ function memoryStats(p: StatsProfile, atMs: number, cpuNs: number): Record<strin
       usage,
       max_usage: Math.max(usage, maxUsage),
       stats: { ...base, ...totals },
-      failcnt: 0,
+      // No `failcnt`: Docker omits it when zero (omitempty), as in a real 20.10 payload.
       limit: p.memoryLimitBytes,
     };
   }
