@@ -9,8 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 /**
  * A real, isolated Docker Engine (`dockerd`) for tests: its own socket, data root, exec root, pidfile and
  * client config under one fresh temp dir, no iptables rules and no default bridge, and a random
- * `10.<n>.0.0/16` address pool so engines started concurrently by different test files never hand out
- * the same subnets. Needs root and the `docker.io` package (`.ci/run` installs it); when the daemon
+ * `10.<n>.0.0/16` address pool that no host route uses, so engines started concurrently by different test files
+ * hand out disjoint subnets. Needs root and the `docker.io` package (`.ci/run` installs it); when the daemon
  * cannot start, {@link startDockerEngine} throws — tests fail, they are never skipped.
  *
  * How to use it (one engine per test file; starting one takes ~1-3 s):
@@ -94,7 +94,7 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
   await mkdir(configDir, { recursive: true });
   const host = `unix://${socketPath}`;
   const env = { DOCKER_HOST: host, DOCKER_CONFIG: configDir };
-  const pool = `base=10.${100 + Math.floor(Math.random() * 150)}.0.0/16,size=24`;
+  const pool = `base=10.${await freeSecondOctet()}.0.0/16,size=24`;
   const args = [
     "--host",
     host,
@@ -172,6 +172,25 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
       await cleanupDir(dir);
     },
   };
+}
+
+/**
+ * A random `n` in 100–249 such that no route on the host (another engine's bridge, a VPN…) is inside 10.n.0.0/16,
+ * so that engines started at the same time by different test files hand out disjoint subnets.
+ */
+async function freeSecondOctet(): Promise<number> {
+  const used = new Set<number>();
+  const routes = await readFile("/proc/net/route", "utf8").catch(() => "");
+  for (const line of routes.split("\n").slice(1)) {
+    const destination = line.split("\t")[1];
+    if (destination?.length !== 8) continue;
+    // Little-endian hex: the last byte pair is the first octet.
+    const first = Number.parseInt(destination.slice(6, 8), 16);
+    const second = Number.parseInt(destination.slice(4, 6), 16);
+    if (first === 10) used.add(second);
+  }
+  const free = Array.from({ length: 150 }, (_, i) => 100 + i).filter((n) => !used.has(n));
+  return free[Math.floor(Math.random() * free.length)] ?? 100 + Math.floor(Math.random() * 150);
 }
 
 function engineError(message: string, log: string): Error {
