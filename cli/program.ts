@@ -64,7 +64,7 @@ A call that gets no response is abandoned after the request timeout and retried,
 (retry mode: $AWS_RETRY_MODE, adaptive by default); the worst case is attempts × timeout plus backoff.
 Exit codes: 0 success, 1 failure, 2 usage error.`,
     )
-    .showHelpAfterError()
+    .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerSpecCommand(program);
   registerSchemaCommand(program);
