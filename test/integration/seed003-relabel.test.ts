@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -16,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
-import { freePort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { controllerEnv } from "../helpers/controller-env.js";
+import { type PrometheusServer, type PrometheusTarget, startPrometheus } from "../helpers/prometheus-server.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -115,12 +114,6 @@ services:
   - { name: checkout, taskDefinition: checkout, desiredCount: 1, launchType: FARGATE }
 `;
 
-interface ActiveTarget {
-  scrapePool: string;
-  scrapeUrl: string;
-  labels: Record<string, string>;
-}
-
 /** One scrape endpoint seed 003 would have listed, with the `instance` its relabel examples give it. */
 interface Expected {
   instance: string;
@@ -132,9 +125,8 @@ let sim: RunningSim;
 let redisServer: RedisServer;
 let redis: Redis;
 let controller: WiredController;
-let prometheus: ChildProcess | undefined;
+let prometheus: PrometheusServer | undefined;
 let dir: string;
-let promUrl: string;
 
 /** From the ECS API: every labelled container's endpoints and the `instance` seed 003's rules give them. */
 async function expectedFromEcsApi(): Promise<Expected[]> {
@@ -181,13 +173,15 @@ async function expectedFromEcsApi(): Promise<Expected[]> {
   }
 }
 
-async function activeTargets(): Promise<ActiveTarget[]> {
-  const response = await fetch(`${promUrl}/api/v1/targets?state=active`);
-  const body = (await response.json()) as { data: { activeTargets: ActiveTarget[] } };
-  return body.data.activeTargets;
+/** Active targets of the three jobs. */
+async function activeTargets(): Promise<PrometheusTarget[]> {
+  const server = prometheus;
+  if (!server) throw new Error("prometheus is not running");
+  const pools = await Promise.all(["ecs-file", "ecs-http", "ecs-1m"].map((pool) => server.targets(pool)));
+  return pools.flat();
 }
 
-const seen = (targets: ActiveTarget[], pool: string) =>
+const seen = (targets: PrometheusTarget[], pool: string) =>
   targets
     .filter((t) => t.scrapePool === pool)
     .map((t) => `${t.labels.instance} ${new URL(t.scrapeUrl).pathname}`)
@@ -236,11 +230,9 @@ beforeAll(async () => {
     bullPrefix: `bull-${randomUUID()}`,
   });
 
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
   const sdUrl = `${controller.apiUrl}/sd/prometheus`;
-  await writeFile(
-    join(dir, "prometheus.yml"),
+  prometheus = await startPrometheus(
+    dir,
     `global:
   scrape_interval: 1m
 scrape_configs:
@@ -265,26 +257,10 @@ ${SEED003_RELABEL}
         action: keep
 `,
   );
-  prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: "ignore" },
-  );
-  prometheus.on("error", (error) => {
-    throw new Error(`cannot start prometheus (apt-get install prometheus): ${error.message}`);
-  });
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus?.once("exit", r));
-    prometheus.kill("SIGTERM");
-    await exited;
-  }
+  await prometheus?.stop();
   await controller?.stop();
   redis?.disconnect();
   await sim?.stop();
