@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import { fromRoot } from "../../lib/paths.js";
+
+/**
+ * The issue's acceptance run: the BUILT `ecsmon doctor` against the local stack (`ecsmon local`'s processes:
+ * redis-server, the simulator with the demo scenario, the applied local.yaml spec, a controller) is all green.
+ * Docker is not checked: the stack's nodes are simulated, and DOCKER_HOST names no socket here.
+ */
+
+const CLI = fromRoot("dist", "cli", "ecsmon.js");
+let stack: LocalStack;
+let stateDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  stateDir = mkdtempSync(join(tmpdir(), "ecsmon-doctor-local-"));
+  stack = await startLocalStack({
+    stateDir,
+    scenario: fromRoot("sim/scenarios/demo.yaml"),
+    spec: fromRoot("crds-like-schemas/examples/local.yaml"),
+    agents: 0,
+    poolAgent: false,
+    prometheus: false,
+    redisUrl: undefined,
+    region: "us-east-1",
+    logLevel: "warn",
+    progress: () => undefined,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("ecsmon doctor against the local stack", () => {
+  it("reports every check ready (PutMetricData proven with --put-test-metric) and exits 0", async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [CLI, "doctor", "--put-test-metric", ...args],
+          {
+            env: {
+              PATH: process.env.PATH ?? "",
+              AWS_ACCESS_KEY_ID: "test",
+              AWS_SECRET_ACCESS_KEY: "test",
+              AWS_REGION: "us-east-1",
+              AWS_ENDPOINT_URL: stack.urls.aws,
+              REDIS_URL: stack.urls.redis,
+              DOCKER_HOST: `unix://${join(stateDir, "no-docker.sock")}`,
+            },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+    const json = await run(["--json"]);
+    const report = JSON.parse(json.stdout) as { ready: boolean; checks: { name: string; status: string }[] };
+    const notOk = report.checks.filter((c) => c.status !== "ok").map((c) => `${c.name}: ${c.status}`);
+    expect(notOk).toEqual([`Docker unix://${join(stateDir, "no-docker.sock")}: skip`]);
+    expect(report.ready).toBe(true);
+    expect(json.code).toBe(0);
+    expect(report.checks.map((c) => c.name)).toContain("ECS DescribeClusters demo");
+
+    const table = await run([]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/\nready\n$/);
+    expect(table.stdout).not.toContain("FAIL");
+  });
+});
