@@ -105,7 +105,9 @@ Exit codes: 0 valid and within the tier's size limit (what \`spec apply --tier <
 An invalid spec is refused and nothing is written. The text is stored as written (comments included), so the
 SSM size limits apply to it: 4 KB in the Standard tier, 8 KB in the Advanced tier.
 Exit codes: 0 stored (or valid with --dry-run), 1 invalid, too large or SSM error, 2 usage error.
-Example: ecsmon --endpoint-url http://127.0.0.1:4566 spec apply crds-like-schemas/examples/full.yaml`,
+Example (the simulator takes any static keys):
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
+    ecsmon --endpoint-url http://127.0.0.1:4566 spec apply crds-like-schemas/examples/full.yaml`,
     )
     .action(
       async (
