@@ -7,8 +7,8 @@ import {
   formatSpecError,
   type ParseSpecResult,
   parseSpec,
-  SSM_TIERS,
   type SpecFormat,
+  SSM_TIERS,
   type SsmTier,
 } from "../../crds-like-schemas/index.js";
 import { type CliContext, createCliContext, UsageError } from "../context.js";

@@ -10,9 +10,9 @@ import {
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
 import {
+  ListServicesCommand as ListCloudMapServicesCommand,
   ListInstancesCommand,
   ListNamespacesCommand,
-  ListServicesCommand as ListCloudMapServicesCommand,
 } from "@aws-sdk/client-servicediscovery";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { ClusterSpec } from "../../crds-like-schemas/index.js";

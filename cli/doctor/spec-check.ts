@@ -1,5 +1,10 @@
-import { checkSsmSize, type MonitoringSpec, parseSpec, type SpecFormat } from "../../crds-like-schemas/index.js";
-import { formatSpecError } from "../../crds-like-schemas/index.js";
+import {
+  checkSsmSize,
+  formatSpecError,
+  type MonitoringSpec,
+  parseSpec,
+  type SpecFormat,
+} from "../../crds-like-schemas/index.js";
 import { type CheckResult, runCheck } from "./check.js";
 
 /**
