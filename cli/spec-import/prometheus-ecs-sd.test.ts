@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ImportParseError } from "./import-plan.js";
 import { ECS_SD_DEFAULT_FILE, importPrometheusEcsSd } from "./prometheus-ecs-sd.js";
+import { buildSpec } from "./spec-builder.js";
 import { buildValid, seedBlock } from "./spec-import.test-helpers.js";
 
 const SEED = "003-prometheus-ecs-sd";
@@ -61,10 +62,11 @@ describe("spec import --from prometheus-ecs-sd (seed 003)", () => {
     expect(error?.message).toMatch(new RegExp(`^cmd\\.sh:${line}: `));
   });
 
-  it("a cluster name the spec refuses is listed, and the spec still validates", () => {
-    const result = buildValid(importPrometheusEcsSd({ name: "cmd", text: "-c prod -f /tmp/sd.yml" }), {
-      cluster: "prod",
+  it("a cluster name ECS would refuse is not written: the build returns the validator's error on the name", () => {
+    const result = buildSpec(importPrometheusEcsSd({ name: "cmd", text: "-c prod/eu -f /tmp/sd.yml" }), {
+      command: "c",
     });
-    expect(result.spec.spec.clusters[0]?.name).toBe("prod");
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.path)).toEqual(["spec.clusters[0].name"]);
   });
 });

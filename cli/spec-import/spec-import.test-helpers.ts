@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { parseDocument } from "yaml";
+import { isNode, parseDocument } from "yaml";
 import { type MonitoringSpec, parseSpec } from "../../crds-like-schemas/index.js";
 import { fromRoot } from "../../lib/paths.js";
 import type { ImportPlan } from "./import-plan.js";
@@ -49,7 +49,8 @@ export function buildValid(
   ] as const) {
     for (const value of list) {
       const path = [...prefix, ...value.path];
-      expect(doc.getIn(path), path.join(".")).toEqual(value.value);
+      const got = doc.getIn(path);
+      expect(isNode(got) ? got.toJSON() : got, path.join(".")).toEqual(value.value);
       const parent = doc.getIn(path.slice(0, -1), true) as { items: { key: { value: unknown; range: number[] } }[] };
       const key = parent.items.find((p) => p.key.value === path.at(-1))?.key;
       expect(commentsAbove(result.text, key?.range[0] ?? 0), `comment above ${path.join(".")}`).toContain(
