@@ -1,9 +1,11 @@
 import {
   CreateServiceCommand,
   DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   InvalidParameterException,
+  ListContainerInstancesCommand,
   ListTagsForResourceCommand,
   ListTasksCommand,
   RunTaskCommand,
@@ -77,6 +79,17 @@ describe("simulated ECS tags", () => {
     expect(services.services?.[0]?.tags).toBeUndefined();
     const withTags = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"], include: ["TAGS"] }));
     expect(withTags.services?.[0]?.tags).toEqual([]);
+  });
+
+  it("returns container instance tags only with include TAGS", async () => {
+    const arn = (await aws.ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns?.[0] ?? "";
+    await aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "pool", value: "general" }] }));
+    const plain = await aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
+    expect(plain.containerInstances?.[0]?.tags).toBeUndefined();
+    const tagged = await aws.ecs.send(
+      new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn], include: ["TAGS"] }),
+    );
+    expect(tagged.containerInstances?.[0]?.tags).toEqual([{ key: "pool", value: "general" }]);
   });
 
   it("propagates service tags to the tasks a service starts (propagateTags SERVICE)", async () => {

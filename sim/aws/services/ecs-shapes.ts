@@ -96,7 +96,6 @@ export function shapeContainerInstance(store: ClusterStore, instance: SimContain
           },
         ]
       : [],
-    tags: [],
   };
 }
 
