@@ -1,6 +1,7 @@
 import { escapeHelp } from "./lexical.js";
 import { parseSampleLine } from "./sample-line.js";
-import { seriesKey, type Snapshot, type SnapshotFamily } from "./snapshot.js";
+import { seriesKey } from "./body-series-keys.js";
+import type { Snapshot, SnapshotFamily } from "./snapshot.js";
 import type { Label, PromType } from "./types.js";
 
 /** What a merge had to change or drop, in series (sample lines). */

@@ -60,6 +60,7 @@ function parseLabels(line: string, open: number, what: string, nameAllowed: bool
   const labels: Label[] = [];
   let metricName: string | undefined;
   let nonLegacy = false;
+  const escapes = line.includes("\\", open);
   let i = skipBlanks(line, open + 1);
   let compact = i === open + 1;
   while (i < line.length && line.charCodeAt(i) !== 125) {
@@ -107,10 +108,12 @@ function parseLabels(line: string, open: number, what: string, nameAllowed: bool
       if (existing.name === name) throw new SampleSyntaxError(`duplicate label name ${JSON.stringify(name)}`);
     }
     let value = line.slice(j + 1, close);
-    const canonical = canonicalEscapes(value);
-    if (canonical !== value) {
-      compact = false;
-      value = canonical;
+    if (escapes) {
+      const canonical = canonicalEscapes(value);
+      if (canonical !== value) {
+        compact = false;
+        value = canonical;
+      }
     }
     labels.push({ name, value });
     i = skipBlanks(line, close + 1);

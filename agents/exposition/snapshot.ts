@@ -1,3 +1,4 @@
+import { BodySeriesKeys } from "./body-series-keys.js";
 import { escapeLabelValue, escapeToLegacy, isLabelName, isMetricName } from "./lexical.js";
 import type { Label, OutputFamily, ParsedSample, ParseListener, PromType } from "./types.js";
 
@@ -58,6 +59,7 @@ export class SnapshotBuilder implements ParseListener {
   private readonly entries: Entry[] = [];
   private readonly byFamily = new Map<OutputFamily, Entry>();
   private readonly seen = new Set<string>();
+  private readonly keys = new BodySeriesKeys();
   private samples = 0;
   private duplicates = 0;
   private escaped = 0;
@@ -86,7 +88,7 @@ export class SnapshotBuilder implements ParseListener {
       this.onNonLegacySample(entry, sample);
       return;
     }
-    const key = canonicalKey(sample.name, sample.labels, sample);
+    const key = this.keys.key(sample.name, sample.labels, sample);
     if (this.seen.has(key)) {
       this.duplicates++;
       return;
@@ -118,7 +120,7 @@ export class SnapshotBuilder implements ParseListener {
       }
       labels.push(escapedName === l.name ? l : { name: escapedName, value: l.value });
     }
-    const key = canonicalKey(name, labels, undefined);
+    const key = this.keys.key(name, labels, undefined);
     if (this.seen.has(key)) {
       this.duplicates++;
       return;
@@ -195,35 +197,6 @@ export class SnapshotBuilder implements ParseListener {
       invalid: this.invalid,
     };
   }
-}
-
-/**
- * The identity of a series within one body: its name and its non-empty labels sorted by name, written as a
- * compact 0.0.4 series. When the line already has that form (`sample` given, compact labels, sorted, none empty),
- * the text as written is reused without building a string.
- */
-function canonicalKey(name: string, labels: readonly Label[], sample: ParsedSample | undefined): string {
-  let sorted = true;
-  let empty = false;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i]!.value === "") empty = true;
-    if (i > 0 && labels[i - 1]!.name > labels[i]!.name) sorted = false;
-  }
-  if (sample !== undefined && sorted && !empty && sample.rawLabels !== undefined) {
-    const expected = labels.length === 0 ? name.length : name.length + sample.rawLabels.length + 2;
-    if (sample.series.length === expected) return sample.series;
-  }
-  return seriesKey(name, labels);
-}
-
-/** The identity of a series: its name and its non-empty labels sorted by name, as a compact 0.0.4 series. */
-export function seriesKey(name: string, labels: readonly Label[]): string {
-  const kept = labels.filter((l) => l.value !== "");
-  if (kept.length === 0) return name;
-  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  let key = `${name}{`;
-  for (let i = 0; i < kept.length; i++) key += `${i === 0 ? "" : ","}${kept[i]!.name}="${kept[i]!.value}"`;
-  return `${key}}`;
 }
 
 /** Names of the labels that are injected: valid label names, not `__`-prefixed, non-empty value; sorted. */
