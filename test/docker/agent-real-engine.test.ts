@@ -501,22 +501,29 @@ describe("lifecycle on a real engine: counted, no crash, no spike", () => {
     }
   }
 
+  const events = (event: string) => agentMetric("ecsmon_stats_container_events_total", { event });
+  const waitForEvents = (event: string, atLeast: number, timeoutMs = 30_000) =>
+    until(
+      `${atLeast} ${event} event(s) on the agent's /metrics`,
+      async () => (await events(event)) >= atLeast,
+      timeoutMs,
+      200,
+    );
+  const waitForSamples = (metric: string, w: Workload, sinceMs: number, timeoutMs = 30_000) =>
+    until(
+      `${metric} of ${w.name} after ${new Date(sinceMs).toISOString()}`,
+      () => published(metric, w, sinceMs).length >= 2,
+      timeoutMs,
+      200,
+    );
+
   it("a container restarted in place is counted and its next figures are not a spike", async () => {
     const busy = WORKLOADS[0] as Workload;
+    const restartedBefore = await events("restarted");
     const since = Date.now();
     await engine.docker(["restart", "-t", "0", "busy"]);
-    await until(
-      "restarted event",
-      async () => (await agentMetric("ecsmon_stats_container_events_total", { event: "restarted" })) >= 1,
-      30_000,
-      200,
-    );
-    await until(
-      "CPU figures after the restart",
-      () => published("CPUUtilization", busy, since + 2_000).length >= 2,
-      30_000,
-      200,
-    );
+    await waitForEvents("restarted", restartedBefore + 1);
+    await waitForSamples("CPUUtilization", busy, since + 2_000);
     expectNoSpike(busy, since);
     expect(agent.exitCode).toBeNull();
   }, 60_000);
@@ -529,62 +536,34 @@ describe("lifecycle on a real engine: counted, no crash, no spike", () => {
     await held.arrived;
     await engine.docker(["rm", "-f", "pagecache"]);
     held.release();
-    await until(
-      "removed event",
-      async () => (await agentMetric("ecsmon_stats_container_events_total", { event: "removed" })) >= 1,
-      30_000,
-      200,
-    );
+    await waitForEvents("removed", 1);
     expect(await agentMetric("ecsmon_stats_collect_errors_total", { reason: "not_found" })).toBeGreaterThan(
       notFoundBefore,
     );
-    const since = Date.now();
-    await until(
-      "the other containers still sampled",
-      () => published("MemoryUtilization", tmpfs, since).length >= 2,
-      30_000,
-      200,
-    );
+    await waitForSamples("MemoryUtilization", tmpfs, Date.now());
     expect(agent.exitCode).toBeNull();
     expect((await fetch(metricsUrl.replace("/metrics", "/healthz"))).status).toBe(200);
   }, 60_000);
 
   it("the engine restarted: unreachable cycles counted, restarted containers counted, sampling resumes without a spike", async () => {
     const busy = WORKLOADS[0] as Workload;
-    const restartedBefore = await agentMetric("ecsmon_stats_container_events_total", { event: "restarted" });
+    const restartedBefore = await events("restarted");
     const since = Date.now();
-    const down = Date.now();
     await engine.restart({ downMs: 3_000 });
-    const downMs = Date.now() - down;
-    await until(
-      "engine_unreachable event",
-      async () => (await agentMetric("ecsmon_stats_container_events_total", { event: "engine_unreachable" })) >= 1,
-      30_000,
-      200,
-    );
-    await until(
-      "busy and tmpfs restarted by the engine (restart=always) and counted",
-      async () =>
-        (await agentMetric("ecsmon_stats_container_events_total", { event: "restarted" })) >= restartedBefore + 2,
-      60_000,
-      200,
-    ).catch(async (error) => {
+    const restartMs = Date.now() - since;
+    await waitForEvents("engine_unreachable", 1);
+    // busy and tmpfs come back (restart=always) with fresh counters under the same ids.
+    await waitForEvents("restarted", restartedBefore + 2, 60_000).catch(async (error) => {
       const ps = await engine.docker(["ps", "-a"], { allowFail: true });
       throw new Error(`${(error as Error).message}\n${ps.stdout}\n--- agent log ---\n${agentLog.slice(-6_000)}`);
     });
-    const back = Date.now();
-    await until(
-      "CPU figures after the engine came back",
-      () => published("CPUUtilization", busy, back).length >= 2,
-      60_000,
-      200,
-    );
+    await waitForSamples("CPUUtilization", busy, Date.now(), 60_000);
     for (const w of WORKLOADS.slice(0, 2)) expectNoSpike(w, since);
     expect(agent.exitCode).toBeNull();
     expect(agentLog).toContain("Docker Engine unreachable");
     expect(agentLog).toContain("Docker Engine reachable again");
     console.log(
-      `[real engine] engine restart took ${downMs} ms; sampling resumed ${Date.now() - since} ms after it began`,
+      `[real engine] engine restart (3 s down) took ${restartMs} ms; sampling resumed ${Date.now() - since} ms after it began`,
     );
   }, 120_000);
 });
