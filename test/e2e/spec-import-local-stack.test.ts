@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
@@ -312,5 +313,59 @@ describe("spec import on the local stack", () => {
       });
     }
     expect((await prometheus.targets("self")).map((t) => t.labels.team)).toEqual(["platform"]);
+  });
+  it("seed 004: the README's alarm → capacity on, and the companion alarm's metric query finds ecsmon's datapoints", async () => {
+    const out = join(stateDir, "import-004");
+    mkdirSync(out);
+    writeFileSync(join(out, "alarm.sh"), codeBlock(seed("004-eni-monitor"), "put-metric-alarm"));
+    const previous = join(stateDir, "import-001", "spec.yaml");
+    const base = existsSync(previous) ? previous : spec003;
+    const merged = join(out, "spec.yaml");
+    const imported = ecsmon([
+      "spec",
+      "import",
+      "--from",
+      "eni-monitor",
+      join(out, "alarm.sh"),
+      "--cluster",
+      "demo",
+      "--task-size",
+      "small=256/512/awsvpc",
+      "--merge",
+      base,
+      "-o",
+      merged,
+    ]);
+    expect(imported.status, imported.stderr).toBe(0);
+    const applied = ecsmon(["spec", "apply", merged], { AWS_ENDPOINT_URL: stack.urls.aws, AWS_REGION: "us-east-1" });
+    expect(applied.status, applied.stderr).toBe(0);
+
+    const alarm = JSON.parse(readFileSync(join(out, "ecsmon-alarm.json"), "utf8"));
+    expect(alarm).toMatchObject({ Threshold: 2, Period: 300, EvaluationPeriods: 1, Statistic: "Average" });
+    // The alarm's own query, as CloudWatch would run it (GetMetricStatistics over the AWS API): it must find data.
+    const cloudwatch = new CloudWatchClient(awsClientConfig());
+    const points = await until(
+      `datapoints for ${alarm.Namespace} ${alarm.MetricName} ${JSON.stringify(alarm.Dimensions)}`,
+      async () => {
+        const now = Date.now();
+        const answer = await cloudwatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: alarm.Namespace,
+            MetricName: alarm.MetricName,
+            Dimensions: alarm.Dimensions,
+            Statistics: [alarm.Statistic],
+            Period: alarm.Period,
+            StartTime: new Date(now - 3_600_000),
+            EndTime: new Date(now + 60_000),
+          }),
+        );
+        return answer.Datapoints?.length ? answer.Datapoints : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    cloudwatch.destroy();
+    expect(points[0]?.Average).toBeGreaterThanOrEqual(0);
+    expect(alarm.MetricName).toBe("SchedulableTasks");
   });
 });
