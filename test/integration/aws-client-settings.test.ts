@@ -23,6 +23,8 @@ let capturing: Server;
 let captured: IncomingHttpHeaders[] = [];
 let silent: TcpServer;
 const held: Socket[] = [];
+/** When each connection to the silent endpoint was accepted (ms since the epoch). */
+let connections: number[] = [];
 
 const listen = (server: Server | TcpServer) =>
   new Promise<number>((resolve) =>
@@ -50,6 +52,7 @@ beforeAll(async () => {
   });
   // Accepts TCP connections and never writes a byte.
   silent = createTcpServer((socket) => {
+    connections.push(Date.now());
     held.push(socket);
     socket.on("error", () => {});
   });
@@ -68,7 +71,7 @@ afterAll(async () => {
 function ecsmon(
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+): Promise<{ code: number; stdout: string; stderr: string; ms: number; ended: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     // No AWS_* variables leak in from the test runner: only what each case sets.
@@ -78,7 +81,7 @@ function ecsmon(
       { env: { PATH: process.env.PATH ?? "", HOME: dir, LOG_LEVEL: "silent", ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - started });
+        resolve({ code, stdout, stderr, ms: Date.now() - started, ended: Date.now() });
       },
     );
   });
@@ -128,6 +131,7 @@ describe("AWS credentials with a custom endpoint", () => {
 
 describe("AWS request timeouts", () => {
   it("fails a command against a silent endpoint within attempts × the request timeout, naming the limit", async () => {
+    connections = [];
     const result = await ecsmon(
       [
         "--endpoint-url",
@@ -144,16 +148,19 @@ describe("AWS request timeouts", () => {
       { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" },
     );
     expect(result.code).toBe(1);
-    // 2 attempts × 1 s plus the SDK's retry backoff (under 1 s) and Node's start-up (seconds on a busy machine);
-    // without a timeout the same command hung for about a minute.
-    expect(result.ms).toBeLessThan(2_000 + 6_000);
-    expect(result.ms).toBeGreaterThanOrEqual(2_000);
+    // From the first connection to the exit (Node's start-up excluded): 2 attempts × 1 s plus the SDK's retry
+    // backoff. Without a timeout the same command hung for about a minute.
+    expect(connections).toHaveLength(2);
+    const waited = result.ended - (connections[0] as number);
+    expect(waited).toBeGreaterThanOrEqual(1_900);
+    expect(waited).toBeLessThan(2_000 + 2_500);
     expect(result.stderr).toContain(`SSM GetParameter: no response from http://127.0.0.1:${portOf(silent)} within 1s`);
     expect(result.stderr).toContain("ECSMON_AWS_REQUEST_TIMEOUT or --aws-request-timeout");
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("takes the timeout from ECSMON_AWS_REQUEST_TIMEOUT as well", async () => {
+    connections = [];
     const result = await ecsmon(
       ["--endpoint-url", `http://127.0.0.1:${portOf(silent)}`, "spec", "get", "--parameter", "/p"],
       {
@@ -165,7 +172,10 @@ describe("AWS request timeouts", () => {
       },
     );
     expect(result.code).toBe(1);
-    expect(result.ms).toBeLessThan(1_500 + 6_000);
+    expect(connections).toHaveLength(1);
+    const waited = result.ended - (connections[0] as number);
+    expect(waited).toBeGreaterThanOrEqual(1_400);
+    expect(waited).toBeLessThan(1_500 + 2_500);
     expect(result.stderr).toContain("within 1s500ms");
   });
 });
