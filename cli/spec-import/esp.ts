@@ -42,6 +42,8 @@ export function importEsp(input: ImportInput): ImportPlan {
     return at && at.value !== "" && !isPlaceholder(at.value) ? at : undefined;
   };
 
+  const region = usable("REGION");
+  if (region) plan.clusterValues.push({ path: ["region"], value: region.value, from: where("REGION", region) });
   plan.clusterValues.push({ path: ["stats", "enabled"], value: true, from: "replaces the ESP sidecar" });
   const namespace = usable("NAMESPACE");
   if (namespace)
@@ -57,8 +59,6 @@ export function importEsp(input: ImportInput): ImportPlan {
       value: [`^${escapeRegex(container.value)}$`],
       from: where("CONTAINER_NAME", container),
     });
-  const region = usable("REGION");
-  if (region) plan.clusterValues.push({ path: ["region"], value: region.value, from: where("REGION", region) });
   plan.clusterValues.push(
     { path: ["stats", "period"], value: "1s", from: "ESP puts high-resolution (StorageResolution=1) datums" },
     {

@@ -49,7 +49,8 @@ export function buildSpec(plan: ImportPlan, options: BuildOptions): BuildResult 
     const index = clusterIndex(doc, clusterName, clusterFrom);
     for (const value of values) setWithComment(doc, ["spec", "clusters", index, ...value.path], value);
     for (const value of outputs) setWithComment(doc, ["spec", "outputs", ...value.path], value);
-    const text = doc.toString({ lineWidth: 0 });
+    const rendered = doc.toString({ lineWidth: 0 });
+    const text = rendered.endsWith("\n") ? rendered : `${rendered}\n`;
     const result = parseSpec(text, { source: "import" });
     if (result.ok) {
       const size = checkSsmSize(text, "Standard");
