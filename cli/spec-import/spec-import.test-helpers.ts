@@ -9,7 +9,7 @@ import { fromRoot } from "../../lib/paths.js";
 import type { ImportPlan } from "./import-plan.js";
 import { type BuildOptions, buildSpec } from "./spec-builder.js";
 
-/** The seeds are the reference inputs: their documented examples, read from /work/shared/seeds or test/fixtures. */
+/** The seeds are the reference inputs: their READMEs, copied verbatim to test/fixtures/seeds. */
 export function seedText(prefix: string): string {
   return readFileSync(fromRoot(`test/fixtures/seeds/${prefix}.md`), "utf8");
 }
