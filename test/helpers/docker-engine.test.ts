@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ describe("startDockerEngine", () => {
   it("runs an isolated engine, and stop() leaves no daemon, mount or directory behind", async () => {
     const engine = await startDockerEngine();
     const root = engine.dataRoot.replace(/\/data$/, "");
+    let subnetPrefix = "10.unset.";
     try {
       const info = JSON.parse((await engine.docker(["info", "--format", "{{json .}}"])).stdout);
       expect(info.DockerRootDir).toBe(engine.dataRoot);
@@ -17,6 +19,7 @@ describe("startDockerEngine", () => {
       ).stdout.trim();
       expect(net.code).toBe(0);
       expect(subnet).toMatch(/^10\.\d+\.\d+\.0\/24$/);
+      subnetPrefix = `${subnet.split(".").slice(0, 2).join(".")}.`;
       await engine.docker(["volume", "create", "probe-volume"]);
       const image = await buildBusyboxImage(engine);
       await engine.docker([
@@ -39,6 +42,7 @@ describe("startDockerEngine", () => {
       await engine.stop();
     }
     expect(existsSync(root)).toBe(false);
+    expect(execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" })).not.toContain(subnetPrefix);
     expect(await readFile("/proc/self/mountinfo", "utf8")).not.toContain(root);
     await engine.stop();
   });

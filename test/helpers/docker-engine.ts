@@ -94,7 +94,8 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
   await mkdir(configDir, { recursive: true });
   const host = `unix://${socketPath}`;
   const env = { DOCKER_HOST: host, DOCKER_CONFIG: configDir };
-  const pool = `base=10.${await freeSecondOctet()}.0.0/16,size=24`;
+  const octet = await freeSecondOctet();
+  const pool = `base=10.${octet}.0.0/16,size=24`;
   const args = [
     "--host",
     host,
@@ -169,6 +170,7 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
         await docker(["system", "prune", "-a", "-f", "--volumes"], { allowFail: true });
       }
       if (daemon) await terminate(daemon, execRoot);
+      await removeBridges(`10.${octet}.`);
       await cleanupDir(dir);
     },
   };
@@ -269,6 +271,21 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Deletes bridge interfaces still holding an address in this engine's pool (`prefix` = "10.n."): networks the
+ * daemon could not remove itself because it died or was killed.
+ */
+async function removeBridges(prefix: string): Promise<void> {
+  const { stdout } = await new Promise<{ stdout: string }>((resolve) =>
+    execFile("ip", ["-o", "-4", "addr", "show"], (_error, out) => resolve({ stdout: out ?? "" })),
+  );
+  for (const line of stdout.split("\n")) {
+    const [, name, , address] = line.split(/\s+/);
+    if (!name || !address?.startsWith(prefix)) continue;
+    await new Promise((resolve) => execFile("ip", ["link", "delete", name], () => resolve(undefined)));
   }
 }
 
