@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { fromRoot } from "../../lib/paths.js";
+import { watchParent } from "../local/stack-reaper.js";
 import { createCliContext, UsageError } from "../context.js";
 
 interface LocalOptions {
@@ -34,7 +35,9 @@ export function registerLocalCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nUses REDIS_URL when set; otherwise starts redis-server (Debian package redis-server) on a free loopback port.\n" +
-        "Each process logs to <state-dir>/logs/<name>.log.",
+        "Ports are free loopback ports: the exact `npx ecsmon status --url …` command is printed once it runs.\n" +
+        "Each process logs to <state-dir>/logs/<name>.log. The stack stops on Ctrl-C, SIGTERM or SIGHUP, when the\n" +
+        "parent process dies, and, through a reaper process, even when `ecsmon local` itself is killed.",
     )
     .action(async (options: LocalOptions) => {
       const agents = Number(options.agents);
@@ -45,15 +48,24 @@ export function registerLocalCommand(program: Command): void {
       const say = (line: string) => process.stdout.write(`ecsmon local: ${line}\n`);
       // Installed before start-up so that Ctrl-C at any moment stops what has started.
       const interrupted = new AbortController();
+      let parentGone = false;
       const stopRequested = new Promise<void>((resolve) => {
         const onSignal = () => {
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
+          process.off("SIGHUP", onSignal);
+          stopWatching();
           interrupted.abort();
           resolve();
         };
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
+        process.on("SIGHUP", onSignal);
+        // `npx` may die of a SIGTERM without passing it on: its death is a stop request too.
+        const stopWatching = watchParent(() => {
+          parentGone = true;
+          onSignal();
+        });
       });
       let stack: Awaited<ReturnType<typeof startLocalStack>>;
       try {
@@ -92,12 +104,13 @@ export function registerLocalCommand(program: Command): void {
         `  file_sd         ${urls.fileSd}`,
         `  logs            ${options.stateDir}/logs/`,
         "",
-        "Try: ecsmon status --url " + urls.controller + "   |   Ctrl-C stops everything.",
+        `Try: npx ecsmon status --url ${urls.controller}`,
+        "Ctrl-C stops everything.",
         "",
       ];
       process.stdout.write(lines.join("\n"));
       await stopRequested;
-      say("stopping…");
+      say(parentGone ? "the parent process is gone; stopping…" : "stopping…");
       await stack.stop();
       say("stopped");
     });

@@ -4,8 +4,10 @@ import { join, resolve } from "node:path";
 import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
+import { redactUrl } from "../../lib/logger.js";
 import { ManagedProcess, waitForHttp } from "./managed-process.js";
 import { prometheusConfig } from "./prometheus-config.js";
+import { StackReaper } from "./stack-reaper.js";
 
 /** Options of {@link startLocalStack}; every path is resolved against the working directory. */
 export interface LocalStackOptions {
@@ -41,6 +43,8 @@ export interface LocalStack {
   urls: LocalStackUrls;
   /** Processes in start order. */
   processes: ManagedProcess[];
+  /** The reaper that ends the processes' groups if this process dies (see StackReaper). */
+  reaperPid: number | undefined;
   /** Stops every process, newest first. */
   stop(): Promise<void>;
 }
@@ -77,8 +81,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const logDir = join(stateDir, "logs");
   mkdirSync(logDir, { recursive: true });
   const processes: ManagedProcess[] = [];
+  const reaper = new StackReaper();
   const stop = async () => {
-    for (const process of [...processes].reverse()) await process.stop();
+    for (const child of [...processes].reverse()) {
+      await child.stop();
+      if (child.pid) reaper.forget(child.pid);
+    }
   };
   const credentials = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
   const launch = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
@@ -86,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const child = new ManagedProcess(name, command, args, { env, logFile: join(logDir, `${name}.log`) });
     child.start();
     processes.push(child);
+    if (child.pid) reaper.watch(child.pid);
     return child;
   };
 
@@ -109,9 +118,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         process.env,
       );
       redisUrl = `redis://127.0.0.1:${port}`;
-      await waitForRedis(port, processes.at(-1));
+      await waitForRedis(redisUrl, processes.at(-1), STARTUP_TIMEOUT_MS);
     } else {
-      options.progress("using Redis from REDIS_URL");
+      options.progress(`using Redis from REDIS_URL (${redactUrl(redisUrl)})`);
+      await checkRedisUrl(redisUrl);
     }
 
     const simPort = await freePort();
@@ -156,7 +166,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ECSMON_RECONCILE_INTERVAL: "5s",
       ECSMON_SPEC_POLL_INTERVAL: "5s",
     });
-    await waitForHttp(`${controllerUrl}/healthz`, controller, STARTUP_TIMEOUT_MS, options.signal);
+    // Ready means the spec is loaded and the leases went through Redis once: a Redis the controller cannot use
+    // fails start-up here instead of leaving a stack that looks up but does nothing.
+    await waitForHttp(`${controllerUrl}/readyz`, controller, STARTUP_TIMEOUT_MS, options.signal);
 
     const nodes = (await (await fetch(`${aws}/_sim/nodes`)).json()) as SimNode[] | { nodes: SimNode[] };
     const nodeList = (Array.isArray(nodes) ? nodes : nodes.nodes).filter((node) => node.surfaces);
@@ -233,6 +245,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls: { redis: redisUrl, aws, controller: controllerUrl, agents, prometheus: prometheusUrl, fileSd },
       processes,
+      reaperPid: reaper.pid,
       stop,
     };
   } catch (error) {
@@ -241,28 +254,56 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-async function waitForRedis(port: number, child: ManagedProcess | undefined): Promise<void> {
+/** A user's REDIS_URL must parse and answer PING, or start-up fails naming it (password redacted). */
+async function checkRedisUrl(url: string): Promise<void> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LocalStackError(`REDIS_URL is not a URL (expected redis://host:port or rediss://…)`);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
+    throw new LocalStackError(`REDIS_URL ${redactUrl(url)}: expected a redis:// or rediss:// URL`);
+  try {
+    await waitForRedis(url, undefined, REDIS_URL_CHECK_MS);
+  } catch (error) {
+    throw new LocalStackError(
+      `REDIS_URL ${redactUrl(url)}: ${(error as Error).message}. Fix the URL, or unset REDIS_URL to let ` +
+        "ecsmon local start its own redis-server.",
+    );
+  }
+}
+
+const REDIS_URL_CHECK_MS = 5_000;
+
+/** Polls PING on `url` until it answers, `child` exits, or `timeoutMs` passes (the last error is reported). */
+async function waitForRedis(url: string, child: ManagedProcess | undefined, timeoutMs: number): Promise<void> {
   const { Redis } = await import("ioredis");
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "no answer";
   while (Date.now() < deadline) {
     if (child?.exited) throw new LocalStackError(`redis-server ${child.exited}`);
-    const client = new Redis({
-      port,
-      host: "127.0.0.1",
+    const client = new Redis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
+      connectTimeout: 1_000,
       retryStrategy: () => null,
     });
-    client.on("error", () => undefined);
+    // The connection's own error (ECONNREFUSED, ENOTFOUND, WRONGPASS) says more than the command's.
+    let connectionError: string | undefined;
+    client.on("error", (error: Error) => {
+      connectionError ??= error.message;
+    });
     try {
       await client.connect();
       await client.ping();
       return;
-    } catch {
+    } catch (error) {
+      lastError = connectionError ?? (error as Error).message;
       await new Promise((r) => setTimeout(r, 100));
     } finally {
       client.disconnect();
     }
   }
-  throw new LocalStackError(`redis-server did not answer on port ${port}`);
+  throw new LocalStackError(`Redis did not answer PING within ${timeoutMs} ms (${lastError})`);
 }

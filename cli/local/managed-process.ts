@@ -2,7 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** A child process of the local stack: output goes to its own log file; stop() is SIGTERM, then SIGKILL. */
+/**
+ * A child process of the local stack, leader of its own process group (`detached`), so that Ctrl-C in the
+ * terminal reaches only `ecsmon local`, which stops the stack in order, and so that a reaper can end the whole
+ * group if `ecsmon local` dies. Output goes to its own log file; stop() is SIGTERM, then SIGKILL, to the group.
+ */
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
@@ -21,6 +25,7 @@ export class ManagedProcess {
       env: this.options.env,
       cwd: this.options.cwd,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
@@ -49,16 +54,25 @@ export class ManagedProcess {
       return;
     }
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
+    signalGroup(child, "SIGTERM");
     const outcome = await Promise.race([
       exited.then(() => "exited" as const),
       sleep(graceMs).then(() => "timeout" as const),
     ]);
     if (outcome === "timeout") {
-      child.kill("SIGKILL");
+      signalGroup(child, "SIGKILL");
       await exited;
     }
     this.log?.end();
+  }
+}
+
+/** Signals the child's process group (it leads one), or the child alone if the group is already gone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
   }
 }
 

@@ -119,6 +119,23 @@ describe("local stack with a real Prometheus", () => {
     }
   });
 
+  it("keeps the two SD jobs' series apart: no duplicate-sample warnings in Prometheus's log", async () => {
+    // The first test saw both jobs scrape every target; two more 5 s scrape cycles give any collision its chance.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const log = readFileSync(join(stateDir, "logs", "prometheus.log"), "utf8");
+    expect(log).toContain("Server is ready to receive web requests");
+    const collisions = log.split("\n").filter((l) => /different value but same timestamp|duplicate sample/i.test(l));
+    expect(collisions, collisions.slice(0, 5).join("\n")).toEqual([]);
+    // node-exporter sets job="node" itself: one series per SD source, told apart by ecsmon_sd.
+    const query = encodeURIComponent('up{job="node"}');
+    const body = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
+      `${stack.urls.prometheus}/api/v1/query?query=${query}`,
+    );
+    const sources = body.data.result.map((r) => r.metric.ecsmon_sd).sort();
+    expect(new Set(sources)).toEqual(new Set(["file_sd", "http_sd"]));
+    expect(sources.filter((s) => s === "file_sd")).toHaveLength(sources.filter((s) => s === "http_sd").length);
+  });
+
   it("a task started in the simulator shows up in Prometheus, and disappears when stopped", async () => {
     const before = await sdAddresses();
     const started = await json<{ tasks: { taskArn: string; id?: string }[]; failures: unknown[] }>(
