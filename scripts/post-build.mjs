@@ -1,11 +1,16 @@
 // After tsc: makes the CLI entry executable (so `node_modules/.bin/ecsmon` and `npx ecsmon` work from a build),
-// and records the git commit the build came from in dist/build-info.json for `ecsmon version`.
+// copies the status page's static files, and records the git commit the build came from in dist/build-info.json for `ecsmon version`.
 // The commit is `git rev-parse HEAD` (with "-dirty" when tracked files differ), else $ECSMON_GIT_COMMIT (for
 // builds without a .git folder, e.g. a Docker build given it as a build argument), else "unknown".
 import { execFileSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, writeFileSync } from "node:fs";
 
 chmodSync(new URL("../dist/cli/ecsmon.js", import.meta.url), 0o755);
+
+// The status page's HTML, JS and CSS are served from beside controller/ui/status-page.js (tsc copies no assets).
+cpSync(new URL("../controller/ui/static", import.meta.url), new URL("../dist/controller/ui/static", import.meta.url), {
+  recursive: true,
+});
 
 function git(args) {
   try {

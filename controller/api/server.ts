@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Logger } from "../../lib/logger.js";
 import { parseHostPort } from "../../lib/net.js";
 import { TARGET_STATES } from "../machines/target-machine.js";
+import { registerStatusPage, STATUS_PAGE_PATHS } from "../ui/status-page.js";
 import { bearerChecker } from "./auth.js";
 import { apiError, BadRequest, errorName, rawErrorResponse } from "./api-error.js";
 import type { StatusView } from "./status-view.js";
@@ -129,7 +130,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (closing) return reply.code(503).header("connection", "close").send(apiError(503, "the controller is stopping"));
     if (!authorized) return;
     const path = request.url.split("?")[0];
-    if (path === "/healthz" || path === "/readyz") return;
+    if (path === "/healthz" || path === "/readyz" || STATUS_PAGE_PATHS.has(path ?? "")) return;
     if (!authorized(request.headers.authorization)) {
       reply.header("www-authenticate", 'Bearer realm="ecsmon"');
       return reply.code(401).send(apiError(401, "a valid bearer token is required"));
@@ -164,6 +165,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   };
 
+  registerStatusPage(get);
   get("/healthz", async () => ({ ok: true }));
   get("/readyz", async (_request, reply) =>
     view.ready() ? { ready: true } : reply.code(503).send({ ready: false, message: "spec or leases not ready yet" }),
