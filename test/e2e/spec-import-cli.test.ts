@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,9 +24,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function ecsmon(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function ecsmon(args: string[], stdin?: string, cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { cwd: dir }, (error, stdout, stderr) =>
+    const child = execFile(process.execPath, [CLI, ...args], { cwd }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
     if (stdin !== undefined) child.stdin?.end(stdin);
@@ -104,5 +104,30 @@ describe("ecsmon spec import (built CLI)", () => {
     expect((await ecsmon(["spec", "import", "--from", "nagios", "x"])).code).toBe(2);
     expect((await ecsmon(["spec", "import", "--from", "esp", "missing.env"])).code).toBe(2);
     expect((await ecsmon(["spec", "import", "--from", "esp"])).code).toBe(2);
+  });
+  it("the README's migration commands run as printed (seed 004's alarm as alarm.sh) and give a valid spec", async () => {
+    const readme = readFileSync(fromRoot("README.md"), "utf8");
+    const block = /\*\*Migrating\.\*\*[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] as string;
+    const commands = block
+      .trim()
+      .split("\n")
+      .map((line) => line.replace(/\s+#.*$/, "").split(/\s+/));
+    expect(commands.map((c) => c.slice(0, 5).join(" "))).toEqual([
+      "ecsmon spec import --from prometheus-ecs-sd",
+      "ecsmon spec import --from eni-monitor",
+    ]);
+    const work = join(dir, "readme");
+    mkdirSync(work);
+    writeFileSync(join(work, "alarm.sh"), seedBlock("004-eni-monitor", "put-metric-alarm"));
+    for (const command of commands) {
+      const run = await ecsmon([...command.slice(1)], undefined, work);
+      expect(run.code, `${command.join(" ")}: ${run.stderr}`).toBe(0);
+    }
+    const spec = parse(readFileSync(join(work, "spec.yaml"), "utf8"));
+    expect(spec.spec.clusters.map((c: { name: string }) => c.name)).toEqual(["prod"]);
+    expect(spec.spec.clusters[0].capacity.enabled).toBe(true);
+    expect(spec.spec.outputs.fileSd.path).toBe("/prometheus/sd/ecs_file_sd.yml");
+    expect(existsSync(join(work, "ecsmon-alarm.json"))).toBe(true);
+    expect((await ecsmon(["spec", "validate", "spec.yaml"], undefined, work)).code).toBe(0);
   });
 });
