@@ -231,6 +231,20 @@ describe("mergeSnapshots conflict rules (ADR 0044), each output checked by promt
     });
   }
 
+  it("the agent's own series repeat a target's only when they carry its labels", () => {
+    const own = parseBody('x{task_id="t2",cluster="c"} 1\nx 3\n', "text", {});
+    const target = parseBody("x 2\n", "text", T2);
+    const { text, stats } = mergeSnapshots([own, target]);
+    expect(text).toContain('x{task_id="t2",cluster="c"} 1\n');
+    expect(text).toContain("x 3\n");
+    expect(text).not.toMatch(/ 2$/m);
+    expect(stats.duplicates).toBe(1);
+    const apart = mergeSnapshots([parseBody("x 1\n", "text", {}), target]);
+    expect(apart.text).toContain("x 1\n");
+    expect(apart.text).toContain('x{cluster="c",task_id="t2"} 2\n');
+    expect(apart.stats.duplicates).toBe(0);
+  });
+
   it("the agent's own series (nothing injected) are checked against every target", () => {
     const own = parseBody("# TYPE up gauge\nup 1\n", "text", {});
     const target = parseBody("# TYPE up gauge\nup 0\n", "text", {});

@@ -70,13 +70,13 @@ export function mergeSnapshotsToChunks(sources: readonly Snapshot[]): {
   const { groups, byName } = groupFamilies(sources);
   for (const group of groups) resolveSameName(group, stats);
   resolveSuffixClashes(groups, byName, stats);
-  const partners = compatiblePartners(sources);
+  const { partners, needle } = compatiblePartners(sources);
   const stamp = new Int32Array(sources.length).fill(-1);
   const chunks: Buffer[] = [];
   let bytes = 0;
   groups.forEach((group, index) => {
     if (!group.alive) return;
-    if (group.dedup || mayCollide(group, index, sources, partners, stamp)) dropDuplicates(group, stats);
+    if (group.dedup || mayCollide(group, index, sources, partners, needle, stamp)) dropDuplicates(group, stats);
     if (group.parts.every((p) => p.bytes.length === 0)) return;
     stats.families++;
     const help = group.help === undefined || group.help === "" ? DEFAULT_HELP : group.help;
@@ -190,20 +190,22 @@ function fits(family: string, type: PromType, name: string, labels: readonly Lab
 
 /**
  * For each labelled source, the other labelled sources whose injected labels agree on every shared name: only
- * those can render the same series. Sources that inject nothing (the agent's own) agree with everyone and are
- * handled by the caller. Sources are bucketed by the value of the label that every labelled source injects and
- * that has the most distinct values (`task_id` for ECS targets), so that only sources in one bucket are compared:
- * near-linear for a node's targets instead of quadratic.
+ * those can render the same series. Sources are bucketed by the value of the label that every labelled source
+ * injects and that has the most distinct values (`task_id` for ECS targets), so that only sources in one bucket
+ * are compared: near-linear for a node's targets instead of quadratic. `needle` is that label as written
+ * (`task_id="`): a source that injects nothing (the agent's own) can only repeat a labelled source's series in
+ * lines that contain it. Undefined when no label is common to all labelled sources.
  */
-function compatiblePartners(sources: readonly Snapshot[]): number[][] {
+function compatiblePartners(sources: readonly Snapshot[]): { partners: number[][]; needle: Buffer | undefined } {
   const partners: number[][] = sources.map(() => []);
   const labelled: number[] = [];
   sources.forEach((s, i) => {
     if (s.injected.length > 0) labelled.push(i);
   });
-  if (labelled.length < 2) return partners;
-  const buckets = new Map<string, number[]>();
   const key = bucketLabel(sources, labelled);
+  const needle = key === undefined ? undefined : Buffer.from(`${key}="`);
+  if (labelled.length < 2) return { partners, needle };
+  const buckets = new Map<string, number[]>();
   for (const i of labelled) {
     const value = key === undefined ? "" : sources[i]!.injected.find((l) => l.name === key)!.value;
     let bucket = buckets.get(value);
@@ -225,7 +227,7 @@ function compatiblePartners(sources: readonly Snapshot[]): number[][] {
       }
     }
   }
-  return partners;
+  return { partners, needle };
 }
 
 /** The label name that every labelled source injects with the most distinct values, if any. */
@@ -272,17 +274,23 @@ function agree(a: readonly Label[], b: readonly Label[]): boolean {
   return true;
 }
 
+/** Whether two parts of the group might hold the same series (then it is checked line by line). */
 function mayCollide(
   group: Group,
   index: number,
   sources: readonly Snapshot[],
   partners: readonly number[][],
+  needle: Buffer | undefined,
   stamp: Int32Array,
 ): boolean {
   if (group.parts.length < 2) return false;
+  let unlabelled = false;
   for (const part of group.parts) {
-    if (sources[part.source]!.injected.length === 0 || stamp[part.source] === index) return true;
+    if (stamp[part.source] === index) return true;
     stamp[part.source] = index;
+    if (sources[part.source]!.injected.length > 0) continue;
+    if (unlabelled || needle === undefined || part.bytes.includes(needle)) return true;
+    unlabelled = true;
   }
   for (const part of group.parts) {
     for (const other of partners[part.source]!) if (stamp[other] === index) return true;
