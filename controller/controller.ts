@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
+import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Logger } from "../lib/logger.js";
 import { ControllerStatusView } from "./api/controller-status-view.js";
 import { type ApiServer, startApiServer } from "./api/server.js";
@@ -46,6 +47,11 @@ export interface ControllerContext {
   tickMs?: number | undefined;
   /** @defaultValue 0 */
   drainDelayMs?: number | undefined;
+  /**
+   * How long stop() may spend on the steps that need Redis (releasing leases, closing queues) before it closes the
+   * API and returns; the caller then disconnects Redis. @defaultValue 10000
+   */
+  stopBudgetMs?: number | undefined;
   /**
    * Age past which a held cluster's data is reported stale by the status API (its reconcile requeues every
    * `reconcileIntervalMs`, so three missed rounds). @defaultValue 3 × reconcileIntervalMs
@@ -251,13 +257,20 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
       stopping = true;
       clearInterval(tickTimer);
       unsubscribe();
-      await tickRunning;
-      await Promise.allSettled([...starting.values()]);
-      await Promise.allSettled([...runtimes.values()].map((r) => r.stop()));
-      runtimes.clear();
-      await leases.stop();
-      await consumer.close().catch(() => {});
-      await dispatcher.close();
+      const budgetMs = ctx.stopBudgetMs ?? 10_000;
+      const drained = await settlesWithin(
+        (async () => {
+          await tickRunning;
+          await Promise.allSettled([...starting.values()]);
+          await Promise.allSettled([...runtimes.values()].map((r) => r.stop()));
+          runtimes.clear();
+          await leases.stop();
+          await consumer.close().catch(() => {});
+          await dispatcher.close();
+        })(),
+        budgetMs,
+      );
+      if (!drained) logger.warn({ budgetMs }, "Redis did not let the stop finish in time; leases are left to expire");
       await api?.close();
     },
   };

@@ -138,6 +138,8 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
       fileSdPath: options.fileSdPath,
       keyPrefix: options.keyPrefix,
       bullPrefix: options.bullPrefix,
+      // The rest of ECSMON_SHUTDOWN_TIMEOUT is for the spec watcher, the API and the process's own exit.
+      stopBudgetMs: Math.max(250, config.shutdownTimeoutMs - 1_000),
     });
   } catch (error) {
     await specWatcher.stop();

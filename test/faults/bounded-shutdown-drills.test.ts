@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { expectBounded, type RedisFault, shutdownDrill } from "../helpers/shutdown-drill.js";
+import { expectBounded, type RedisFault, shutdownDrill, summarize } from "../helpers/shutdown-drill.js";
 
 /**
  * Issue 17, in full: `ecsmon agent` and `ecsmon controller` each signalled 20 times in a row with Redis
@@ -37,11 +37,7 @@ describe("bounded shutdown drills", () => {
       sim,
     });
     expect(runs).toHaveLength(RUNS);
-    const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
-    const codes = runs.map((r) => r.code).join("");
-    console.log(
-      `${command} / redis ${fault}: exit ms median ${sorted[RUNS / 2]?.toFixed(0)} max ${sorted.at(-1)?.toFixed(0)}; codes ${codes}`,
-    );
+    console.log(`${command} / redis ${fault}: ${summarize(runs)}`);
     expectBounded(runs, SHUTDOWN_TIMEOUT_MS);
   });
 });

@@ -123,3 +123,10 @@ export function expectBounded(runs: DrillRun[], timeoutMs: number): void {
     if (run.code === 1) expect(run.stderr, `run ${i}`).toContain(`did not stop within ${timeoutMs} ms`);
   }
 }
+
+/** `exit ms median M max X; codes 0011…` for the test log (figures for the README and the issue). */
+export function summarize(runs: DrillRun[]): string {
+  const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return `exit ms median ${median.toFixed(0)} max ${(sorted.at(-1) ?? 0).toFixed(0)}; codes ${runs.map((r) => r.code).join("")}`;
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { expectBounded, type RedisFault, shutdownDrill } from "../helpers/shutdown-drill.js";
+import { expectBounded, type RedisFault, shutdownDrill, summarize } from "../helpers/shutdown-drill.js";
 
 /**
  * Issue 17: each process exits within ECSMON_SHUTDOWN_TIMEOUT whatever its connections are doing. Real
