@@ -1,6 +1,6 @@
+import { seriesKey } from "./body-series-keys.js";
 import { escapeHelp } from "./lexical.js";
 import { parseSampleLine } from "./sample-line.js";
-import { seriesKey } from "./body-series-keys.js";
 import type { Snapshot, SnapshotFamily } from "./snapshot.js";
 import type { Label, PromType } from "./types.js";
 

@@ -1,5 +1,6 @@
 import { helpTo004, isMetricName } from "./lexical.js";
-import { parseSampleLine, quotedName, SampleSyntaxError } from "./sample-line.js";
+import { type MetaLine, splitMeta } from "./meta-line.js";
+import { parseSampleLine, SampleSyntaxError } from "./sample-line.js";
 import {
   type ExpositionFormat,
   ExpositionParseError,
@@ -160,7 +161,7 @@ export class ExpositionParser {
   }
 
   private textComment(body: string): void {
-    const parts = this.splitMeta(body);
+    const parts = this.meta(body);
     if (parts === undefined) return;
     const [keyword, name, rest, quoted] = parts;
     if (keyword !== "HELP" && keyword !== "TYPE") return;
@@ -234,7 +235,7 @@ export class ExpositionParser {
 
   private omMeta(line: string): void {
     if (!line.startsWith("# ")) this.fail(this.lineNo, "comment lines must be # HELP, # TYPE, # UNIT or # EOF");
-    const parts = this.splitMeta(line.slice(1));
+    const parts = this.meta(line.slice(1));
     if (parts === undefined) this.fail(this.lineNo, "comment lines must be # HELP, # TYPE, # UNIT or # EOF");
     const [keyword, name, rest, quoted] = parts;
     if (keyword !== "HELP" && keyword !== "TYPE" && keyword !== "UNIT") {
@@ -370,43 +371,14 @@ export class ExpositionParser {
     this.listener.onSample(family, sample);
   }
 
-  /**
-   * Splits the body of a comment (`# KEYWORD name rest`, leading `#` removed) into its parts. Returns undefined
-   * when the comment is not metadata-shaped. `rest` keeps inner spaces (HELP text). The name may be quoted
-   * (`# TYPE "my.metric" gauge`, Prometheus 3); `quoted` says so, and the name is returned unescaped.
-   */
-  private splitMeta(body: string): [string, string, string, boolean] | undefined {
-    let i = 0;
-    while (i < body.length && isBlankCode(body.charCodeAt(i))) i++;
-    const k = body.indexOf(" ", i);
-    const keyword = k < 0 ? body.slice(i) : body.slice(i, k);
-    if (k < 0)
-      return keyword === "HELP" || keyword === "TYPE" || keyword === "UNIT" ? [keyword, "", "", false] : undefined;
-    let j = k + 1;
-    while (j < body.length && isBlankCode(body.charCodeAt(j))) j++;
-    if (body.charCodeAt(j) === 34 && (keyword === "HELP" || keyword === "TYPE" || keyword === "UNIT")) {
-      let quoted: { name: string; end: number };
-      try {
-        quoted = quotedName(body, j);
-      } catch (error) {
-        if (error instanceof SampleSyntaxError) this.fail(this.lineNo, `${error.message} in ${keyword}`);
-        throw error;
-      }
-      const e = quoted.end;
-      if (e < body.length && !isBlankCode(body.charCodeAt(e)))
-        this.fail(this.lineNo, `expected a blank after the quoted name in ${keyword}`);
-      return [keyword, quoted.name, e < body.length ? body.slice(e + 1) : "", true];
+  private meta(body: string): MetaLine | undefined {
+    try {
+      return splitMeta(body);
+    } catch (error) {
+      if (error instanceof SampleSyntaxError) this.fail(this.lineNo, error.message);
+      throw error;
     }
-    let e = j;
-    while (e < body.length && !isBlankCode(body.charCodeAt(e))) e++;
-    const name = body.slice(j, e);
-    const rest = e < body.length ? body.slice(e + 1) : "";
-    return [keyword, name, rest, false];
   }
-}
-
-function isBlankCode(c: number): boolean {
-  return c === 32 || c === 9;
 }
 
 function hasLabel(sample: ParsedSample, name: string): boolean {

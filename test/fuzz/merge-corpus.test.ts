@@ -7,9 +7,9 @@ import { renderMergedMetrics } from "../../agents/runtime/metrics-server.js";
 import { createScrapeHandler, type ScrapeHandler } from "../../agents/scrape/scrape-handler.js";
 import type { ScrapeTarget } from "../../crds-like-schemas/index.js";
 import { fromRoot } from "../../lib/paths.js";
+import { duplicateSeries } from "../helpers/exposition-check.js";
 import { startTargetServer, type TargetRoute, type TargetServer } from "../helpers/metrics-targets.js";
 import { syncJob } from "../helpers/sync-job.js";
-import { duplicateSeries } from "../helpers/exposition-check.js";
 
 /**
  * Issue 16, "Merge": an adversarial corpus of bodies (test/fixtures/merge-corpus: type conflicts across targets,
