@@ -245,6 +245,15 @@ describe("mergeSnapshots conflict rules (ADR 0044), each output checked by promt
     expect(apart.stats.duplicates).toBe(0);
   });
 
+  it("promtool lint findings about a target's own names pass through; the merge adds none of its own", () => {
+    const body = "# TYPE requests counter\nrequests 1\n# TYPE fooBar gauge\nfooBar 2\n# TYPE x counter\nx 1\n";
+    const { text } = mergeSnapshots([parseBody(body, "text", T1), parseBody("# TYPE x gauge\nx 2\n", "text", T2)]);
+    const result = promtool(text);
+    expect(result.status).toBe(3); // promtool's lint exit code; a parse error would be 1
+    const findings = result.output.trim().split("\n");
+    expect(findings.map((f) => f.split(" ")[0]).sort()).toEqual(["fooBar", "requests"]);
+  });
+
   it("the agent's own series (nothing injected) are checked against every target", () => {
     const own = parseBody("# TYPE up gauge\nup 1\n", "text", {});
     const target = parseBody("# TYPE up gauge\nup 0\n", "text", {});
