@@ -44,14 +44,14 @@ let ports: { api: number; prometheus: number };
 const timings: Record<string, number> = {};
 
 /** Runs a command in the repository root with the engine's environment; rejects with its output's tail. */
-function run(command: string, args: string[], timeoutMs: number): Promise<string> {
+function run(command: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
       args,
       { cwd: fromRoot("."), env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
       (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
+        if (!error) return resolve({ stdout, stderr });
         const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
         reject(
           new Error(
@@ -65,19 +65,23 @@ function run(command: string, args: string[], timeoutMs: number): Promise<string
   });
 }
 
+/** Prints a timing line; .ci/run prints the lines appended to $ECSMON_CI_TIMINGS at the end of the run. */
+function report(line: string): void {
+  console.log(`[docker] ${line}`);
+  if (process.env.ECSMON_CI_TIMINGS) appendFileSync(process.env.ECSMON_CI_TIMINGS, `compose e2e, ${line}\n`);
+}
+
 async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
   console.log(`[docker] ${step} ...`);
   const result = await work();
   timings[step] = Math.round((Date.now() - started) / 100) / 10;
-  const line = `${step}: ${timings[step]} s`;
-  console.log(`[docker] ${line}`);
-  // .ci/run prints these at the end of the run.
-  if (process.env.ECSMON_CI_TIMINGS) appendFileSync(process.env.ECSMON_CI_TIMINGS, `compose e2e, ${line}\n`);
+  report(`${step}: ${timings[step]} s`);
   return result;
 }
 
-const compose = (args: string[], timeoutMs = 5 * MINUTE) => run(COMPOSE, ["-p", PROJECT, ...args], timeoutMs);
+const compose = async (args: string[], timeoutMs = 5 * MINUTE) =>
+  (await run(COMPOSE, ["-p", PROJECT, ...args], timeoutMs)).stdout;
 
 /** fetch with a deadline: a published port answers through docker-proxy, which may hold a connection it cannot pass on. */
 const get = (url: string) => fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -126,9 +130,12 @@ beforeAll(async () => {
     ECSMON_HOST_PORT_AGENT_POOL: String(await freePort()),
     ECSMON_HOST_PORT_PROMETHEUS: String(ports.prometheus),
   };
-  await timed("stand-in images (build-standins.sh)", () =>
+  const standIns = await timed("stand-in images (build-standins.sh)", () =>
     run(fromRoot("scripts/images/build-standins.sh"), [], 20 * MINUTE),
   );
+  // The script's own per-step times: debootstrap, each image's build or load from the cache.
+  for (const line of standIns.stderr.split("\n"))
+    if (/ done in \d+s$/.test(line)) report(`  ${line.replace(/^standins: /, "")}`);
   await timed("docker-compose build", () => compose(["build"], 20 * MINUTE));
   await timed("docker-compose up -d", () => compose(["up", "-d"]));
   await timed("up to healthy", async () => {
@@ -169,8 +176,7 @@ afterAll(async () => {
   await timed("engine stop and cleanup", async () => engine?.stop());
   timings["whole compose test"] = Math.round((Date.now() - startedAt) / 100) / 10;
   console.log(`[docker] step timings (s): ${JSON.stringify(timings)}`);
-  if (process.env.ECSMON_CI_TIMINGS)
-    appendFileSync(process.env.ECSMON_CI_TIMINGS, `compose e2e, whole test: ${timings["whole compose test"]} s\n`);
+  report(`whole test: ${timings["whole compose test"]} s`);
 }, 5 * MINUTE);
 
 describe("docker-compose.yml on a real Docker Engine", () => {
