@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { fromRoot } from "../../lib/paths.js";
-import { watchParent } from "../local/stack-reaper.js";
 import { createCliContext, UsageError } from "../context.js";
+import { watchParent } from "../local/stack-reaper.js";
 
 interface LocalOptions {
   scenario: string;

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { redactUrl } from "../../lib/logger.js";
 import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
-import { redactUrl } from "../../lib/logger.js";
 import { ManagedProcess, waitForHttp } from "./managed-process.js";
 import { prometheusConfig } from "./prometheus-config.js";
 import { StackReaper } from "./stack-reaper.js";

@@ -6,8 +6,8 @@ import type { Logger } from "../../lib/logger.js";
 import { parseHostPort } from "../../lib/net.js";
 import { TARGET_STATES } from "../machines/target-machine.js";
 import { registerStatusPage, STATUS_PAGE_PATHS } from "../ui/status-page.js";
-import { bearerChecker } from "./auth.js";
 import { apiError, BadRequest, errorName, rawErrorResponse } from "./api-error.js";
+import { bearerChecker } from "./auth.js";
 import type { StatusView } from "./status-view.js";
 
 export interface ApiServerOptions {
@@ -106,7 +106,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     routerOptions: { maxParamLength: 4_096, ignoreTrailingSlash: true },
     // Fastify's own 503 while closing has its own body shape; the onRequest hook answers with ours instead.
     return503OnClosing: false,
-    frameworkErrors: (error, request, reply) => {
+    frameworkErrors: (error, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       (reply as FastifyReply).code(status).send(apiError(status, `malformed request: ${error.message}`));
     },

@@ -39,6 +39,7 @@ describe("bounded shutdown", () => {
         sim,
       });
       expect(runs).toHaveLength(RUNS);
+      console.log(`${command} / redis ${fault}: ${summarize(runs)}`);
       expectBounded(runs, SHUTDOWN_TIMEOUT_MS);
     },
     120_000,
