@@ -9,7 +9,7 @@ import { type DockerEngine, startDockerEngine } from "../helpers/docker-engine.j
 import { until } from "../helpers/until.js";
 
 /**
- * `docker compose up`, for real, exactly as the README's "docker compose" section says: on a test Docker Engine,
+ * `docker compose up`, for real, exactly as the README says (Deploy, "Containers"): on a test Docker Engine,
  * build the stand-in base images (scripts/images/build-standins.sh, loaded from its cache after the first run),
  * `docker-compose build`, `up -d`, wait for health, then check what test/e2e/local-stack.test.ts checks against the
  * same topology run as containers: the spec applied, every demo target up in Prometheus through http_sd except the
@@ -180,159 +180,183 @@ afterAll(async () => {
 }, 5 * MINUTE);
 
 describe("docker-compose.yml on a real Docker Engine", () => {
-  it("the status API shows the spec from crds-like-schemas/examples/local.yaml applied", async () => {
-    const specFile = parse(readFileSync(fromRoot("crds-like-schemas/examples/local.yaml"), "utf8")) as {
-      metadata: { name: string };
-      spec: { clusters: { name: string }[] };
-    };
-    const status = await until(
-      "the spec applied and every cluster reconciled",
-      async () => {
-        const body = await json<{
-          spec: { loaded: boolean; name: string; generation: number; conditions: { type: string; status: string }[] };
-          clusters: { cluster: string; lastReconcileAt?: string }[];
-        }>(`http://127.0.0.1:${ports.api}/api/v1/status`);
-        const reconciled = specFile.spec.clusters.every((c) =>
-          body.clusters.some((s) => s.cluster === c.name && s.lastReconcileAt),
-        );
-        return body.spec.loaded && reconciled ? body : undefined;
-      },
-      2 * MINUTE,
-      1_000,
-    );
-    expect(status.spec.name).toBe(specFile.metadata.name);
-    expect(status.spec.generation).toBeGreaterThanOrEqual(1);
-    expect(status.spec.conditions.find((c) => c.type === "SpecValid")?.status).toBe("True");
-  });
-
-  it("Prometheus sees every demo target up through http_sd, apart from the deliberately failing ones", async () => {
-    const sd = await until(
-      "targets in http_sd",
-      async () => {
-        const groups = await json<{ targets: string[] }[]>(`http://127.0.0.1:${ports.api}/sd/prometheus`);
-        const addresses = new Set(groups.flatMap((g) => g.targets));
-        return addresses.size > 0 ? addresses : undefined;
-      },
-      2 * MINUTE,
-      1_000,
-    );
-    // The failing workloads, from the scenario file itself (as test/e2e/local-stack.test.ts reads them).
-    const failing = new Set(
-      [...demoScenario().defs.values()].flatMap((def) =>
-        (def.containers as { name: string; failure?: string }[])
-          .filter((c) => c.failure && c.failure !== "none")
-          .map((c) => c.name),
-      ),
-    );
-    expect(failing.size).toBeGreaterThan(0);
-    const targets = await until(
-      "every http_sd target scraped by Prometheus",
-      async () => {
-        const body = await json<{ data: { activeTargets: PromTarget[] } }>(
-          `http://127.0.0.1:${ports.prometheus}/api/v1/targets?state=active`,
-        );
-        const active = body.data.activeTargets.filter((t) => t.scrapePool === "ecsmon-http-sd");
-        const seen = new Set(active.map((t) => new URL(t.scrapeUrl).host));
-        const complete = [...sd].every((a) => seen.has(a)) && active.every((t) => t.health !== "unknown");
-        return complete ? active : undefined;
-      },
-      3 * MINUTE,
-      1_000,
-    );
-    expect(targets.length).toBeGreaterThanOrEqual(sd.size);
-    for (const target of targets) {
-      const shouldFail = failing.has(target.labels.container_name ?? "");
-      expect(target.health, `${target.scrapeUrl} (${target.labels.container_name}): ${target.lastError}`).toBe(
-        shouldFail ? "down" : "up",
+  it(
+    "the status API shows the spec from crds-like-schemas/examples/local.yaml applied",
+    async () => {
+      const specFile = parse(readFileSync(fromRoot("crds-like-schemas/examples/local.yaml"), "utf8")) as {
+        metadata: { name: string };
+        spec: { clusters: { name: string }[] };
+      };
+      const status = await until(
+        "the spec applied and every cluster reconciled",
+        async () => {
+          const body = await json<{
+            spec: { loaded: boolean; name: string; generation: number; conditions: { type: string; status: string }[] };
+            clusters: { cluster: string; lastReconcileAt?: string }[];
+          }>(`http://127.0.0.1:${ports.api}/api/v1/status`);
+          const reconciled = specFile.spec.clusters.every((c) =>
+            body.clusters.some((s) => s.cluster === c.name && s.lastReconcileAt),
+          );
+          return body.spec.loaded && reconciled ? body : undefined;
+        },
+        2 * MINUTE,
+        1_000,
       );
-      expect(target.labels.cluster).toBe("demo");
-    }
-    expect(targets.some((t) => t.health === "down")).toBe(true);
-  });
+      expect(status.spec.name).toBe(specFile.metadata.name);
+      expect(status.spec.generation).toBeGreaterThanOrEqual(1);
+      expect(status.spec.conditions.find((c) => c.type === "SpecValid")?.status).toBe("True");
+    },
+    5 * MINUTE,
+  );
 
-  it("a stats datum reaches the simulator's CloudWatch", async () => {
-    const datums = await until(
-      "ECS/ContainerStats datums",
-      async () => {
-        const body = await fetchInSim<{ datums: { metricName?: string; MetricName?: string }[] }>(
-          `http://127.0.0.1:4566/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/ContainerStats")}`,
+  it(
+    "Prometheus sees every demo target up through http_sd, apart from the deliberately failing ones",
+    async () => {
+      const sd = await until(
+        "targets in http_sd",
+        async () => {
+          const groups = await json<{ targets: string[] }[]>(`http://127.0.0.1:${ports.api}/sd/prometheus`);
+          const addresses = new Set(groups.flatMap((g) => g.targets));
+          return addresses.size > 0 ? addresses : undefined;
+        },
+        2 * MINUTE,
+        1_000,
+      );
+      // The failing workloads, from the scenario file itself (as test/e2e/local-stack.test.ts reads them).
+      const failing = new Set(
+        [...demoScenario().defs.values()].flatMap((def) =>
+          (def.containers as { name: string; failure?: string }[])
+            .filter((c) => c.failure && c.failure !== "none")
+            .map((c) => c.name),
+        ),
+      );
+      expect(failing.size).toBeGreaterThan(0);
+      const targets = await until(
+        "every http_sd target scraped by Prometheus",
+        async () => {
+          const body = await json<{ data: { activeTargets: PromTarget[] } }>(
+            `http://127.0.0.1:${ports.prometheus}/api/v1/targets?state=active`,
+          );
+          const active = body.data.activeTargets.filter((t) => t.scrapePool === "ecsmon-http-sd");
+          const seen = new Set(active.map((t) => new URL(t.scrapeUrl).host));
+          const complete = [...sd].every((a) => seen.has(a)) && active.every((t) => t.health !== "unknown");
+          return complete ? active : undefined;
+        },
+        3 * MINUTE,
+        1_000,
+      );
+      expect(targets.length).toBeGreaterThanOrEqual(sd.size);
+      for (const target of targets) {
+        const shouldFail = failing.has(target.labels.container_name ?? "");
+        expect(target.health, `${target.scrapeUrl} (${target.labels.container_name}): ${target.lastError}`).toBe(
+          shouldFail ? "down" : "up",
         );
-        return body.datums.length > 0 ? body.datums : undefined;
-      },
-      3 * MINUTE,
-      2_000,
-    );
-    const names = new Set(datums.map((d) => d.metricName ?? d.MetricName));
-    expect(names).toContain("CPUUtilization");
-    expect(names).toContain("MemoryUtilization");
-  });
+        expect(target.labels.cluster).toBe("demo");
+      }
+      expect(targets.some((t) => t.health === "down")).toBe(true);
+    },
+    5 * MINUTE,
+  );
 
-  it("the image runs `ecsmon --help` as the unprivileged node user", async () => {
-    const help = await engine.docker(["run", "--rm", "ecsmon:local", "--help"]);
-    expect(help.stdout).toMatch(/^Usage: ecsmon /m);
-    const user = await engine.docker(["run", "--rm", "--entrypoint", "id", "ecsmon:local", "-u"]);
-    expect(user.stdout.trim()).toBe("1000");
-  });
+  it(
+    "a stats datum reaches the simulator's CloudWatch",
+    async () => {
+      const datums = await until(
+        "ECS/ContainerStats datums",
+        async () => {
+          const body = await fetchInSim<{ datums: { metricName?: string; MetricName?: string }[] }>(
+            `http://127.0.0.1:4566/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/ContainerStats")}`,
+          );
+          return body.datums.length > 0 ? body.datums : undefined;
+        },
+        3 * MINUTE,
+        2_000,
+      );
+      const names = new Set(datums.map((d) => d.metricName ?? d.MetricName));
+      expect(names).toContain("CPUUtilization");
+      expect(names).toContain("MemoryUtilization");
+    },
+    5 * MINUTE,
+  );
 
-  it("the agent's Docker collector reads a read-only socket through an added group, not as root", async () => {
-    const redis = (
-      await engine.docker([
-        "ps",
-        "-q",
-        "--no-trunc",
-        "--filter",
-        `label=com.docker.compose.project=${PROJECT}`,
-        "--filter",
-        "label=com.docker.compose.service=redis",
-      ])
-    ).stdout.trim();
-    expect(redis).toMatch(/^[0-9a-f]{64}$/);
-    // The agent's own modules from the image: dockerOptions(DOCKER_HOST) and the daemon-mode stats collector.
-    const probe = [
-      'import Dockerode from "dockerode";',
-      'import { dockerOptions } from "/app/dist/agents/runtime/default-handlers.js";',
-      'import { createDockerCollector } from "/app/dist/agents/stats/collectors/docker-collector.js";',
-      'const docker = new Dockerode(dockerOptions("unix:///var/run/docker.sock"));',
-      'const target = { key: "k", taskArn: "t", containerName: "redis", runtimeId: process.argv[1] };',
-      'const read = (await createDockerCollector({ docker }).collect([target])).get("k");',
-      "console.log(JSON.stringify({ uid: process.getuid(), ok: read.ok, error: read.error, usage: read.payload?.memory_stats?.usage }));",
-    ].join("\n");
-    const socketGroup = String(statSync(engine.socketPath).gid);
-    const probeWith = async (groupAdd: string[]) => {
-      const args = ["run", "--rm", ...groupAdd, "-v", `${engine.socketPath}:/var/run/docker.sock:ro`];
-      const out = await engine.docker([
-        ...args,
-        "--entrypoint",
-        "node",
-        "ecsmon:local",
-        "--input-type=module",
-        "-e",
-        probe,
-        redis,
-      ]);
-      return JSON.parse(out.stdout) as { uid: number; ok: boolean; error?: string; usage?: number };
-    };
-    const withGroup = await probeWith(["--group-add", socketGroup]);
-    expect(withGroup, JSON.stringify(withGroup)).toMatchObject({ uid: 1000, ok: true });
-    expect(withGroup.usage).toBeGreaterThan(0);
-    // Without the group the same user cannot open the socket: the group, not root, is what grants access.
-    const withoutGroup = await probeWith([]);
-    expect(withoutGroup).toMatchObject({ uid: 1000, ok: false });
-    expect(withoutGroup.error).toMatch(/EACCES/);
-  });
+  it(
+    "the image runs `ecsmon --help` as the unprivileged node user",
+    async () => {
+      const help = await engine.docker(["run", "--rm", "ecsmon:local", "--help"]);
+      expect(help.stdout).toMatch(/^Usage: ecsmon /m);
+      const user = await engine.docker(["run", "--rm", "--entrypoint", "id", "ecsmon:local", "-u"]);
+      expect(user.stdout.trim()).toBe("1000");
+    },
+    5 * MINUTE,
+  );
 
-  it("`down -v` leaves no container, network or volume of the project behind", async () => {
-    await timed("docker-compose down -v", () => compose(["down", "-v"]));
-    const label = `label=com.docker.compose.project=${PROJECT}`;
-    const left = async (kind: string[]) =>
-      (await engine.docker([...kind, "-q", "--filter", label])).stdout.split(/\s+/).filter(Boolean);
-    expect(await left(["ps", "-a"])).toEqual([]);
-    expect(await left(["network", "ls"])).toEqual([]);
-    expect(await left(["volume", "ls"])).toEqual([]);
-    // Compose labels what it creates; check the names too, in case an engine ever dropped the labels.
-    const names =
-      (await engine.docker(["network", "ls", "--format", "{{.Name}}"])).stdout +
-      (await engine.docker(["volume", "ls", "--format", "{{.Name}}"])).stdout;
-    expect(names).not.toContain(PROJECT);
-  });
+  it(
+    "the agent's Docker collector reads a read-only socket through an added group, not as root",
+    async () => {
+      const redis = (
+        await engine.docker([
+          "ps",
+          "-q",
+          "--no-trunc",
+          "--filter",
+          `label=com.docker.compose.project=${PROJECT}`,
+          "--filter",
+          "label=com.docker.compose.service=redis",
+        ])
+      ).stdout.trim();
+      expect(redis).toMatch(/^[0-9a-f]{64}$/);
+      // The agent's own modules from the image: dockerOptions(DOCKER_HOST) and the daemon-mode stats collector.
+      const probe = [
+        'import Dockerode from "dockerode";',
+        'import { dockerOptions } from "/app/dist/agents/runtime/default-handlers.js";',
+        'import { createDockerCollector } from "/app/dist/agents/stats/collectors/docker-collector.js";',
+        'const docker = new Dockerode(dockerOptions("unix:///var/run/docker.sock"));',
+        'const target = { key: "k", taskArn: "t", containerName: "redis", runtimeId: process.argv[1] };',
+        'const read = (await createDockerCollector({ docker }).collect([target])).get("k");',
+        "console.log(JSON.stringify({ uid: process.getuid(), ok: read.ok, error: read.error, usage: read.payload?.memory_stats?.usage }));",
+      ].join("\n");
+      const socketGroup = String(statSync(engine.socketPath).gid);
+      const probeWith = async (groupAdd: string[]) => {
+        const args = ["run", "--rm", ...groupAdd, "-v", `${engine.socketPath}:/var/run/docker.sock:ro`];
+        const out = await engine.docker([
+          ...args,
+          "--entrypoint",
+          "node",
+          "ecsmon:local",
+          "--input-type=module",
+          "-e",
+          probe,
+          redis,
+        ]);
+        return JSON.parse(out.stdout) as { uid: number; ok: boolean; error?: string; usage?: number };
+      };
+      const withGroup = await probeWith(["--group-add", socketGroup]);
+      expect(withGroup, JSON.stringify(withGroup)).toMatchObject({ uid: 1000, ok: true });
+      expect(withGroup.usage).toBeGreaterThan(0);
+      // Without the group the same user cannot open the socket: the group, not root, is what grants access.
+      const withoutGroup = await probeWith([]);
+      expect(withoutGroup).toMatchObject({ uid: 1000, ok: false });
+      expect(withoutGroup.error).toMatch(/EACCES/);
+    },
+    5 * MINUTE,
+  );
+
+  it(
+    "`down -v` leaves no container, network or volume of the project behind",
+    async () => {
+      await timed("docker-compose down -v", () => compose(["down", "-v"]));
+      const label = `label=com.docker.compose.project=${PROJECT}`;
+      const left = async (kind: string[]) =>
+        (await engine.docker([...kind, "-q", "--filter", label])).stdout.split(/\s+/).filter(Boolean);
+      expect(await left(["ps", "-a"])).toEqual([]);
+      expect(await left(["network", "ls"])).toEqual([]);
+      expect(await left(["volume", "ls"])).toEqual([]);
+      // Compose labels what it creates; check the names too, in case an engine ever dropped the labels.
+      const names =
+        (await engine.docker(["network", "ls", "--format", "{{.Name}}"])).stdout +
+        (await engine.docker(["volume", "ls", "--format", "{{.Name}}"])).stdout;
+      expect(names).not.toContain(PROJECT);
+    },
+    5 * MINUTE,
+  );
 });
