@@ -241,8 +241,14 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     } catch (error) {
       clearInterval(tickTimer);
       unsubscribe();
-      await leases.stop();
-      await consumer.close();
+      // Bounded: with Redis away, releasing leases would wait forever and hide this error (e.g. EADDRINUSE).
+      await settlesWithin(
+        (async () => {
+          await leases.stop();
+          await consumer.close();
+        })(),
+        ctx.stopBudgetMs ?? 10_000,
+      );
       throw error;
     }
   }
