@@ -27,8 +27,9 @@ const target: TargetView = {
 const filters: TargetFilter[] = [];
 let failNext = false;
 let hangNext = false;
+let notReady = false;
 const view: StatusView = {
-  ready: () => true,
+  ready: () => !notReady,
   status: async () => {
     if (failNext) {
       failNext = false;
@@ -155,6 +156,18 @@ describe("status API", () => {
     expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4))).toEqual({
       error: "BadRequest",
       message: expect.stringMatching(/^malformed HTTP request/),
+    });
+  });
+
+  it("answers /readyz 503 in the same shape while not ready", async () => {
+    notReady = true;
+    const res = await get(open, "/readyz");
+    notReady = false;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: "ServiceUnavailable",
+      message: "spec or leases not ready yet",
+      ready: false,
     });
   });
 

@@ -168,7 +168,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   registerStatusPage(get);
   get("/healthz", async () => ({ ok: true }));
   get("/readyz", async (_request, reply) =>
-    view.ready() ? { ready: true } : reply.code(503).send({ ready: false, message: "spec or leases not ready yet" }),
+    view.ready()
+      ? { ready: true }
+      : reply.code(503).send({ ...apiError(503, "spec or leases not ready yet"), ready: false }),
   );
   get("/api/v1/status", async (request) => {
     parseQuery(EmptyQuery, request.query);
