@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { App, aws_ec2 as ec2, aws_ecs as ecs, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { EcsMonitoring, type EcsMonitoringProps } from "./ecs-monitoring.js";
 import { buildExampleStack } from "./example-stack.js";
 import { renderTemplate, TEMPLATE_PATH } from "./synth.js";
 
@@ -108,6 +110,71 @@ describe("EcsMonitoring construct", () => {
         ]),
       },
     });
+  });
+
+  it("creates the seed-004 alarm on SchedulableTasks, scaling the ASG out by one step", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "ECS/Capacity",
+      MetricName: "SchedulableTasks",
+      Dimensions: Match.arrayWith([
+        { Name: "ClusterName", Value: Match.anyValue() },
+        { Name: "TaskSize", Value: "small" },
+      ]),
+      Statistic: "Minimum",
+      Period: 60,
+      Threshold: 2,
+      ComparisonOperator: "LessThanThreshold",
+      EvaluationPeriods: 3,
+      TreatMissingData: "breaching",
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("CapacityScaleOut") }],
+    });
+    template.hasResourceProperties("AWS::AutoScaling::ScalingPolicy", {
+      PolicyType: "StepScaling",
+      AdjustmentType: "ChangeInCapacity",
+      AutoScalingGroupName: "prod-nodes",
+      StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 1 }],
+      EstimatedInstanceWarmup: 300,
+    });
+  });
+
+  it("creates a CloudWatch dashboard of the capacity and stats metrics", () => {
+    const dashboards = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]);
+    for (const metric of ["SchedulableTasks", "RemainingENIs", "RemainingCPU", "RemainingMemory", "CPUUtilization"]) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain("ECS/ContainerStats");
+  });
+
+  it("creates neither the dashboard nor the alarm unless asked, and alarms on RemainingENIs without a policy", () => {
+    const build = (cloudWatch: EcsMonitoringProps["cloudWatch"]) => {
+      const stack = new Stack(new App({ analyticsReporting: false }), "Bare");
+      const cluster = new ecs.Cluster(stack, "Cluster", {
+        vpc: new ec2.Vpc(stack, "Vpc", { maxAzs: 1, natGateways: 0 }),
+      });
+      new EcsMonitoring(stack, "Monitoring", {
+        cluster,
+        image: ecs.ContainerImage.fromRegistry("ghcr.io/ecsmon/ecsmon:0.1.0"),
+        spec: "apiVersion: ecsmon.dev/v1alpha1\n",
+        redis: { url: "redis://redis:6379" },
+        events: false,
+        cloudWatch,
+      });
+      return Template.fromStack(stack);
+    };
+    const bare = build(undefined);
+    bare.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
+    bare.resourceCountIs("AWS::CloudWatch::Alarm", 0);
+    const enis = build({ capacityAlarm: { metric: "RemainingENIs", threshold: 3 } });
+    enis.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "RemainingENIs",
+      Dimensions: [{ Name: "ClusterName", Value: Match.anyValue() }],
+      Threshold: 3,
+      AlarmActions: Match.absent(),
+    });
+    enis.resourceCountIs("AWS::AutoScaling::ScalingPolicy", 0);
+    enis.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
   });
 
   it("creates an encrypted ElastiCache Redis and hands agents a rediss:// URL", () => {

@@ -1,4 +1,5 @@
 import {
+  type aws_cloudwatch as cloudwatch,
   Duration,
   aws_ec2 as ec2,
   aws_ecs as ecs,
@@ -14,6 +15,7 @@ import {
   aws_events_targets as targets,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
+import { type CloudWatchOptions, createCapacityAlarm, createCloudWatchDashboard } from "./capacity-alarms.js";
 import {
   cloudMapReadStatement,
   discoveryReadStatement,
@@ -50,6 +52,8 @@ export interface EcsMonitoringProps {
   metricNamespaces?: string[];
   /** Create the EventBridge rule → SQS queue (+ DLQ) for event-driven reconciliation. @defaultValue true */
   events?: boolean;
+  /** A CloudWatch dashboard and the seed-004 capacity alarm (optionally scaling an ASG out). @defaultValue neither */
+  cloudWatch?: CloudWatchOptions;
 }
 
 const CONTROLLER_PORT = 9470;
@@ -66,6 +70,10 @@ export class EcsMonitoring extends Construct {
   readonly agentService: ecs.Ec2Service;
   readonly eventsQueue: sqs.Queue | undefined;
   readonly redisUrl: string;
+  /** The CloudWatch dashboard, when `cloudWatch.dashboard` is set. */
+  readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** The seed-004 alarm, when `cloudWatch.capacityAlarm` is set. */
+  readonly capacityAlarm: cloudwatch.Alarm | undefined;
   private readonly props: EcsMonitoringProps;
   private readonly namespaces: string[];
 
@@ -96,6 +104,16 @@ export class EcsMonitoring extends Construct {
         : this.createElastiCache(props.cluster.vpc, props.redis.elastiCache.nodeType);
     this.controllerService = this.createController(stack, parameterName, props.controllerReplicas ?? 2);
     this.agentService = this.createAgentDaemon();
+
+    const cw = props.cloudWatch ?? {};
+    const capacityNamespace = cw.capacityNamespace ?? "ECS/Capacity";
+    const clusterName = props.cluster.clusterName;
+    this.dashboard = cw.dashboard
+      ? createCloudWatchDashboard(this, clusterName, capacityNamespace, cw.statsNamespace ?? "ECS/ContainerStats")
+      : undefined;
+    this.capacityAlarm = cw.capacityAlarm
+      ? createCapacityAlarm(this, clusterName, capacityNamespace, cw.capacityAlarm).alarm
+      : undefined;
   }
 
   /** Adds the ecsmon agent as a sidecar to a Fargate task definition (it finds its task through metadata v4). */

@@ -1,5 +1,12 @@
 import { readFileSync } from "node:fs";
-import { App, DefaultStackSynthesizer, aws_ec2 as ec2, aws_ecs as ecs, Stack } from "aws-cdk-lib";
+import {
+  App,
+  aws_autoscaling as autoscaling,
+  DefaultStackSynthesizer,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
+  Stack,
+} from "aws-cdk-lib";
 import { fromRoot } from "../lib/paths.js";
 import { EcsMonitoring } from "./ecs-monitoring.js";
 
@@ -12,11 +19,18 @@ export function buildExampleStack(): Stack {
   });
   const vpc = new ec2.Vpc(stack, "Vpc", { maxAzs: 2, natGateways: 1 });
   const cluster = new ecs.Cluster(stack, "Cluster", { vpc, clusterName: "prod" });
+  // The cluster's existing Auto Scaling group (its capacity provider), scaled out by the seed-004 alarm.
+  const nodes = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, "Nodes", "prod-nodes");
   const monitoring = new EcsMonitoring(stack, "Monitoring", {
     cluster,
     image: ecs.ContainerImage.fromRegistry("ghcr.io/ecsmon/ecsmon:0.1.0"),
     spec: readFileSync(fromRoot("charts/deploy-spec.yaml"), "utf8"),
     redis: { elastiCache: {} },
+    // Seed 004: add a node when fewer than 2 more "small" tasks fit for 3 minutes.
+    cloudWatch: {
+      dashboard: true,
+      capacityAlarm: { metric: "SchedulableTasks", taskSize: "small", threshold: 2, autoScalingGroup: nodes },
+    },
   });
   const fargateApp = new ecs.FargateTaskDefinition(stack, "FargateApp", { cpu: 256, memoryLimitMiB: 512 });
   fargateApp.addContainer("app", {
