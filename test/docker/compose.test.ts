@@ -6,6 +6,7 @@ import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { demoScenario } from "../helpers/demo-expected.js";
 import { type DockerEngine, startDockerEngine } from "../helpers/docker-engine.js";
+import type { PrometheusTarget } from "../helpers/prometheus-server.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -22,13 +23,7 @@ const PROJECT = `ecsmon-e2e-${process.pid}`;
 const COMPOSE = "docker-compose";
 const MINUTE = 60_000;
 
-interface PromTarget {
-  scrapePool: string;
-  scrapeUrl: string;
-  health: "up" | "down" | "unknown";
-  lastError: string;
-  labels: Record<string, string>;
-}
+type PromTarget = PrometheusTarget & { lastError: string };
 
 interface ContainerState {
   service: string;
