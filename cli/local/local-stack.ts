@@ -59,6 +59,8 @@ export class LocalStackError extends Error {
 /** The built CLI (also when this module runs from sources under vitest). */
 const ECSMON_BIN = fromRoot("dist/cli/ecsmon.js");
 const STARTUP_TIMEOUT_MS = 60_000;
+/** The shipped alert rules, loaded into the local Prometheus (its /alerts page shows them). */
+const ALERT_RULES = fromRoot("deploy/prometheus/ecsmon-alerts.yml");
 
 function binaryAvailable(binary: string): boolean {
   const probe = spawnSync(binary, ["--version"], { stdio: "ignore" });
@@ -224,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           controllerUrl,
           agentAddresses: agents.map((a) => new URL(a.metrics).host),
           fileSdPath: fileSd,
+          ruleFiles: [ALERT_RULES],
         }),
       );
       options.progress(`starting Prometheus on ${prometheusUrl}`);

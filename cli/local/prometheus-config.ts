@@ -5,7 +5,7 @@ export const SD_SOURCE_LABEL = "ecsmon_sd";
 
 /**
  * Prometheus configuration for the local stack: targets from the controller's http_sd (and file_sd when a path is
- * given), plus the controller's and agents' own /metrics.
+ * given), plus the controller's and agents' own /metrics, and the alert rules when given.
  *
  * Both SD jobs discover the same targets, and a target may set its own `job` label (node-exporter's
  * `PROMETHEUS_LABELS="job=node"` in the demo), which replaces the job name. Without more, the two jobs then write
@@ -18,6 +18,8 @@ export function prometheusConfig(options: {
   agentAddresses: string[];
   fileSdPath?: string | undefined;
   scrapeInterval?: string;
+  /** Alert rule files to load (deploy/prometheus/ecsmon-alerts.yml), evaluated every scrape interval. */
+  ruleFiles?: string[] | undefined;
 }): string {
   const source = (name: string) => [{ target_label: SD_SOURCE_LABEL, replacement: name }];
   const scrapeConfigs: Record<string, unknown>[] = [
@@ -36,8 +38,10 @@ export function prometheusConfig(options: {
       relabel_configs: source("file_sd"),
     });
   }
+  const interval = options.scrapeInterval ?? "5s";
   return stringify({
-    global: { scrape_interval: options.scrapeInterval ?? "5s", scrape_timeout: "4s" },
+    global: { scrape_interval: interval, scrape_timeout: "4s", evaluation_interval: interval },
+    ...(options.ruleFiles?.length ? { rule_files: options.ruleFiles } : {}),
     scrape_configs: scrapeConfigs,
   });
 }

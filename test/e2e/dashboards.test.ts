@@ -15,7 +15,8 @@ import { until } from "../helpers/until.js";
  * The Grafana dashboards in deploy/grafana: each conforms to the model of the schemaVersion it declares, and every
  * PromQL expression in them (panels and variables) returns data from the real Prometheus of the local stack, so no
  * panel ships silently empty. The alert rules' metrics are checked against the same Prometheus: a renamed metric
- * would leave an alert that can never fire.
+ * would leave an alert that can never fire; the stack's Prometheus loads the rules (`ecsmon local` does) and each
+ * evaluates without error.
  */
 
 const DIR = fromRoot("deploy/grafana");
@@ -29,6 +30,13 @@ interface QueryResult {
 }
 
 let demo: DemoLocalStack;
+
+function alertRules(): { alert: string; expr: string }[] {
+  const file = parse(readFileSync(fromRoot("deploy/prometheus/ecsmon-alerts.yml"), "utf8")) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
+  return file.groups.flatMap((g) => g.rules);
+}
 
 async function instant(expr: string): Promise<QueryResult["data"]["result"]> {
   const url = `${demo.stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`;
@@ -115,13 +123,30 @@ describe("Grafana dashboards and alert rules against the local stack's Prometheu
     }
   });
 
+  it("the local stack's Prometheus loaded every alert rule and evaluates each without error", async () => {
+    const shipped = alertRules().map((r) => r.alert);
+    const loaded = await until(
+      "the alert rules evaluated once",
+      async () => {
+        const response = await fetch(`${demo.stack.urls.prometheus}/api/v1/rules?type=alert`);
+        const body = (await response.json()) as {
+          data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+        };
+        const rules = body.data.groups.flatMap((g) => g.rules);
+        return rules.length > 0 && rules.every((r) => r.health !== "unknown") ? rules : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    expect(loaded.map((r) => r.name).sort()).toEqual([...shipped].sort());
+    for (const rule of loaded)
+      expect(`${rule.name}: ${rule.health} ${rule.lastError ?? ""}`.trim()).toBe(`${rule.name}: ok`);
+  });
+
   it("every metric the alert rules use is exported by the stack", async () => {
-    const rules = parse(readFileSync(fromRoot("deploy/prometheus/ecsmon-alerts.yml"), "utf8")) as {
-      groups: { rules: { alert: string; expr: string }[] }[];
-    };
     const response = await fetch(`${demo.stack.urls.prometheus}/api/v1/label/__name__/values`);
     const names = new Set(((await response.json()) as { data: string[] }).data);
-    for (const rule of rules.groups.flatMap((g) => g.rules)) {
+    for (const rule of alertRules()) {
       const metrics = [...rule.expr.matchAll(/\b(ecsmon_[a-z_]+)/g)].map((m) => m[1]!);
       expect(metrics.length, rule.alert).toBeGreaterThan(0);
       for (const metric of metrics) expect(names.has(metric), `${rule.alert} uses ${metric}`).toBe(true);
