@@ -1,10 +1,14 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/program.js";
 import { freePort } from "../../lib/net.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
-/** `ecsmon agent` in-process through main(): flags, usage errors, and a clean stop on SIGTERM. */
+/** `ecsmon agent`: flags and usage errors in-process through main(); a clean stop on SIGTERM as the built CLI. */
+
+const CLI = fileURLToPath(new URL("../../dist/cli/ecsmon.js", import.meta.url));
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -67,36 +71,45 @@ describe("ecsmon agent", () => {
     expect(io.out()).toContain("--pool needs --cluster");
   });
 
-  it("runs until SIGTERM, serving /healthz, then stops cleanly", async () => {
+  // A child process, not main(): the bounded stop ends with an explicit process.exit (lib/bounded-stop.ts).
+  it("runs until SIGTERM, serving /healthz, then stops cleanly with exit code 0", async () => {
     const port = await freePort();
-    const run = main([
-      "node",
-      "ecsmon",
-      "--log-level",
-      "silent",
-      "agent",
-      "--cluster",
-      "cli-cluster",
-      "--node-id",
-      `cli-${randomUUID().slice(0, 8)}`,
-      "--bind",
-      `127.0.0.1:${port}`,
-      "--redis-url",
-      redis.url,
-    ]);
-    let healthy = false;
-    for (let i = 0; i < 100 && !healthy; i++) {
-      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "--log-level",
+        "silent",
+        "agent",
+        "--cluster",
+        "cli-cluster",
+        "--node-id",
+        `cli-${randomUUID().slice(0, 8)}`,
+        "--bind",
+        `127.0.0.1:${port}`,
+        "--redis-url",
+        redis.url,
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      let healthy = false;
+      for (let i = 0; i < 150 && !healthy; i++) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(healthy).toBe(true);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toContain("# TYPE ecsmon_agent_scrapes_total counter");
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      child.kill("SIGKILL");
     }
-    expect(healthy).toBe(true);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(text).toContain("# TYPE ecsmon_agent_scrapes_total counter");
-    process.emit("SIGTERM");
-    expect(await run).toBe(0);
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });
