@@ -76,6 +76,16 @@ async function rows(table: string, key: string): Promise<Record<string, string>>
 const byKey = <T>(items: T[], key: (t: T) => string, value: (t: T) => string) =>
   Object.fromEntries(items.map((t) => [key(t), value(t)]));
 
+/** Target id → state, as the API lists them for a query string. */
+async function apiTargetStates(query = ""): Promise<Record<string, string>> {
+  const { targets } = await apiJson<{ targets: TargetJson[] }>(`/api/v1/targets${query}`);
+  return byKey(
+    targets,
+    (t) => t.id,
+    (t) => t.state,
+  );
+}
+
 /** JSON with object keys sorted, so that two values compare by content only. */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v) =>
@@ -144,12 +154,7 @@ describe("status page", () => {
     await agreeWithApi(
       "targets",
       () => rows("#target-table", "data-id"),
-      async () =>
-        byKey(
-          (await apiJson<{ targets: TargetJson[] }>("/api/v1/targets")).targets,
-          (t) => t.id,
-          (t) => t.state,
-        ),
+      () => apiTargetStates(),
     );
   });
 
@@ -235,12 +240,7 @@ describe("status page", () => {
     await agreeWithApi(
       "healthy targets",
       () => rows("#target-table", "data-id"),
-      async () =>
-        byKey(
-          (await apiJson<{ targets: TargetJson[] }>("/api/v1/targets?state=active.healthy")).targets,
-          (t) => t.id,
-          (t) => t.state,
-        ),
+      () => apiTargetStates("?state=active.healthy"),
     );
     await page.selectOption("#filter-state", "");
     await page.selectOption("#filter-cluster", "demo");
@@ -250,16 +250,11 @@ describe("status page", () => {
     expect(services.length).toBeGreaterThan(0);
     const service = services[0]!;
     await page.selectOption("#filter-service", service);
-    const query = `/api/v1/targets?cluster=demo&service=${encodeURIComponent(service)}`;
+    const query = `?cluster=demo&service=${encodeURIComponent(service)}`;
     await agreeWithApi(
       `targets of service ${service}`,
       () => rows("#target-table", "data-id"),
-      async () =>
-        byKey(
-          (await apiJson<{ targets: TargetJson[] }>(query)).targets,
-          (t) => t.id,
-          (t) => t.state,
-        ),
+      () => apiTargetStates(query),
     );
     expect(await page.locator("#target-count").textContent()).toContain("(filtered)");
     await page.selectOption("#filter-service", "");
