@@ -70,6 +70,13 @@ describe("createCapacityGauges", () => {
     expect(text).toContain('ecsmon_capacity_remaining_memory_mib{cluster="prod"} 9900');
     expect(text).toContain('ecsmon_capacity_schedulable_tasks{cluster="prod",task_size="small-vpc"} 4');
     expect(text).toContain('ecsmon_capacity_node_remaining_enis{cluster="prod",node="n2",instance_type="c5.xlarge"} 3');
+    const n2 = capacity.nodes.find((n) => n.nodeId === "n2")!;
+    expect(text).toContain(
+      `ecsmon_capacity_node_remaining_cpu_units{cluster="prod",node="n2",instance_type="c5.xlarge"} ${n2.remainingCpu}`,
+    );
+    expect(text).toContain(
+      `ecsmon_capacity_node_remaining_memory_mib{cluster="prod",node="n2",instance_type="c5.xlarge"} ${n2.remainingMemory}`,
+    );
 
     gauges.update("prod", { ...capacity, schedulable: { small: 17 }, nodes: [node("n1", "t3.medium", 0)] });
     text = await registry.metrics();

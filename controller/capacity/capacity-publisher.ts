@@ -91,11 +91,22 @@ export function createCapacityGauges(registry: Registry): CapacityGauges {
     "Tasks of each spec task size that still fit in the cluster.",
     ["cluster", "task_size"],
   );
-  const nodeEnis = gauge(registry, "ecsmon_capacity_node_remaining_enis", "awsvpc ENI slots left per node.", [
-    "cluster",
-    "node",
-    "instance_type",
-  ]);
+  const nodeLabels: ("cluster" | "node" | "instance_type")[] = ["cluster", "node", "instance_type"];
+  /** Per-node gauges and the figure each shows. */
+  const nodeGauges: [Gauge<"cluster" | "node" | "instance_type">, (n: ClusterCapacity["nodes"][number]) => number][] = [
+    [
+      gauge(registry, "ecsmon_capacity_node_remaining_enis", "awsvpc ENI slots left per node.", nodeLabels),
+      (n) => n.eniRemaining,
+    ],
+    [
+      gauge(registry, "ecsmon_capacity_node_remaining_cpu_units", "ECS CPU units left per node.", nodeLabels),
+      (n) => n.remainingCpu,
+    ],
+    [
+      gauge(registry, "ecsmon_capacity_node_remaining_memory_mib", "Memory (MiB) left per node.", nodeLabels),
+      (n) => n.remainingMemory,
+    ],
+  ];
   const sizes = new Map<string, Set<string>>();
   const nodes = new Map<string, Map<string, string>>();
 
@@ -104,7 +115,8 @@ export function createCapacityGauges(registry: Registry): CapacityGauges {
     cpu.remove({ cluster });
     memory.remove({ cluster });
     for (const size of sizes.get(cluster) ?? []) schedulable.remove({ cluster, task_size: size });
-    for (const [node, type] of nodes.get(cluster) ?? []) nodeEnis.remove({ cluster, node, instance_type: type });
+    for (const [node, type] of nodes.get(cluster) ?? [])
+      for (const [g] of nodeGauges) g.remove({ cluster, node, instance_type: type });
     sizes.delete(cluster);
     nodes.delete(cluster);
   };
@@ -122,10 +134,13 @@ export function createCapacityGauges(registry: Registry): CapacityGauges {
       sizes.set(cluster, nextSizes);
       const nextNodes = new Map(capacity.nodes.map((n) => [n.nodeId, n.instanceType ?? "unknown"]));
       for (const [node, type] of nodes.get(cluster) ?? []) {
-        if (nextNodes.get(node) !== type) nodeEnis.remove({ cluster, node, instance_type: type });
+        if (nextNodes.get(node) !== type)
+          for (const [g] of nodeGauges) g.remove({ cluster, node, instance_type: type });
       }
-      for (const n of capacity.nodes)
-        nodeEnis.set({ cluster, node: n.nodeId, instance_type: n.instanceType ?? "unknown" }, n.eniRemaining);
+      for (const n of capacity.nodes) {
+        const labels = { cluster, node: n.nodeId, instance_type: n.instanceType ?? "unknown" };
+        for (const [g, figure] of nodeGauges) g.set(labels, figure(n));
+      }
       nodes.set(cluster, nextNodes);
     },
     remove,
