@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { redactUrl } from "../../lib/logger.js";
 import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
@@ -226,7 +226,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           controllerUrl,
           agentAddresses: agents.map((a) => new URL(a.metrics).host),
           fileSdPath: fileSd,
-          ruleFiles: [ALERT_RULES],
+          // An installed copy without deploy/ (e.g. the Docker image) runs Prometheus without the rules.
+          ruleFiles: existsSync(ALERT_RULES) ? [ALERT_RULES] : [],
         }),
       );
       options.progress(`starting Prometheus on ${prometheusUrl}`);
