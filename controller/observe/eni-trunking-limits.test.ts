@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "./ec2-network-interfaces.js";
-import { ECS_TRUNKING_TABLE } from "./eni-trunking-table.data.js";
 import { createUnlistedTrunkTypeWarning, trunkBranchEnis, trunkListing } from "./eni-trunking-limits.js";
+import { ECS_TRUNKING_TABLE } from "./eni-trunking-table.data.js";
 import { parseInstanceTypeTable } from "./instance-type-table.js";
 
 /**

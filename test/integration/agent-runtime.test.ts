@@ -97,8 +97,12 @@ describe("agent runtime with a real redis-server", () => {
       const t = await metrics(agent);
       return t.includes("work_done_total{") ? t : undefined;
     });
-    expect(text).toContain(`work_done_total{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/metrics",task_id="t1"} 42\n`);
-    expect(text).toContain(`up{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/metrics",task_id="t1"} 1\n`);
+    expect(text).toContain(
+      `work_done_total{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/metrics",task_id="t1"} 42\n`,
+    );
+    expect(text).toContain(
+      `up{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/metrics",task_id="t1"} 1\n`,
+    );
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect((await fetch(agent.metricsUrl.replace("/metrics", "/healthz"))).status).toBe(200);
     expect((await fetch(agent.metricsUrl.replace("/metrics", "/readyz"))).status).toBe(200);
@@ -165,7 +169,9 @@ describe("agent runtime with a real redis-server", () => {
       const text = await metrics(agent);
       return counterValue(text, 'ecsmon_agent_scrapes_total{result="ok"}') >= before + 3 ? text : undefined;
     });
-    expect(during).toContain(`other_metric{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/other",task_id="t2"} 1\n`);
+    expect(during).toContain(
+      `other_metric{cluster="test-cluster",container_name="app",metrics_endpoint="${targets.port}/other",task_id="t2"} 1\n`,
+    );
     await redis.restart();
     const job7 = syncJob(nodeId, 7, [target("t1", targets.address), target("t2", targets.address, "/other")], {
       intervalMs: 200,

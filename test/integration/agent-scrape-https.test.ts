@@ -71,7 +71,9 @@ describe("https targets", () => {
     const merged = mergeSnapshots(handler.snapshots()).text;
     await handler.stop();
     expect(results.find((r) => r.targetId === "tls")).toMatchObject({ ok: true, samples: 1 });
-    expect(merged).toContain(`secure_total{cluster="test-cluster",container_name="app",metrics_endpoint="${address.split(":")[1]}/internal/metrics",task_id="tls"} 9\n`);
+    expect(merged).toContain(
+      `secure_total{cluster="test-cluster",container_name="app",metrics_endpoint="${address.split(":")[1]}/internal/metrics",task_id="tls"} 9\n`,
+    );
     expect(results.find((r) => r.targetId === "plain")).toMatchObject({ ok: false });
     expect(["connection", "http_status", "parse"]).toContain(results.find((r) => r.targetId === "plain")?.errorClass);
   });

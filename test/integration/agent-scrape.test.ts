@@ -73,8 +73,12 @@ describe("scrape handler against real HTTP targets", () => {
       /^application\/openmetrics-text;version=1\.0\.0,.*text\/plain;version=0\.0\.4;q=0\.5/,
     );
     expect(accepts).toContain("gzip");
-    expect(merged).toContain(`app_jobs_total{cluster="test-cluster",container_name="app",metrics_endpoint="${a.port}/om",task_id="tom"} 3\n`);
-    expect(merged).toContain(`up{cluster="test-cluster",container_name="app",metrics_endpoint="${a.port}/gz",task_id="tgz"} 1\n`);
+    expect(merged).toContain(
+      `app_jobs_total{cluster="test-cluster",container_name="app",metrics_endpoint="${a.port}/om",task_id="tom"} 3\n`,
+    );
+    expect(merged).toContain(
+      `up{cluster="test-cluster",container_name="app",metrics_endpoint="${a.port}/gz",task_id="tgz"} 1\n`,
+    );
     expect(merged.match(/^# TYPE app_requests_total counter$/gm)).toHaveLength(1);
     expect(merged).toMatch(/^scrape_samples_scraped\{[^}]*task_id="ttext"\} 1$/m);
   });
