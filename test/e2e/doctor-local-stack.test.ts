@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import type { LocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
+import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
 
 /**
  * The issue's acceptance run: the BUILT `ecsmon doctor` against the local stack (`ecsmon local`'s processes:
@@ -13,29 +13,18 @@ import { fromRoot } from "../../lib/paths.js";
  */
 
 const CLI = fromRoot("dist", "cli", "ecsmon.js");
+let demo: DemoLocalStack;
 let stack: LocalStack;
 let stateDir: string;
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  stateDir = mkdtempSync(join(tmpdir(), "ecsmon-doctor-local-"));
-  stack = await startLocalStack({
-    stateDir,
-    scenario: fromRoot("sim/scenarios/demo.yaml"),
-    spec: fromRoot("crds-like-schemas/examples/local.yaml"),
-    agents: 0,
-    poolAgent: false,
-    prometheus: false,
-    redisUrl: undefined,
-    region: "us-east-1",
-    logLevel: "warn",
-    progress: () => undefined,
-  });
+  demo = await startDemoLocalStack("doctor-local", { agents: 0, poolAgent: false, prometheus: false });
+  ({ stack, stateDir } = demo);
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe("ecsmon doctor against the local stack", () => {

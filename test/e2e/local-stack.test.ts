@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ECSClient, ListContainerInstancesCommand } from "@aws-sdk/client-ecs";
 import {
@@ -11,9 +10,10 @@ import {
 } from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import type { LocalStack } from "../../cli/local/local-stack.js";
 import type { TargetView } from "../../controller/machines/views.js";
 import { fromRoot } from "../../lib/paths.js";
+import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
 import { duplicateSeries } from "../helpers/exposition-check.js";
 import { until } from "../helpers/until.js";
 
@@ -31,6 +31,7 @@ interface PromTarget {
   labels: Record<string, string>;
 }
 
+let demo: DemoLocalStack;
 let stack: LocalStack;
 let stateDir: string;
 
@@ -54,24 +55,12 @@ async function sdAddresses(): Promise<Set<string>> {
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "ecsmon-local-e2e-"));
-  stack = await startLocalStack({
-    stateDir,
-    scenario: fromRoot("sim/scenarios/demo.yaml"),
-    spec: fromRoot("crds-like-schemas/examples/local.yaml"),
-    agents: 2,
-    poolAgent: true,
-    prometheus: true,
-    redisUrl: undefined,
-    region: "us-east-1",
-    logLevel: "warn",
-    progress: () => undefined,
-  });
+  demo = await startDemoLocalStack("local-e2e");
+  ({ stack, stateDir } = demo);
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe("local stack with a real Prometheus", () => {
@@ -126,8 +115,9 @@ describe("local stack with a real Prometheus", () => {
     expect(log).toContain("Server is ready to receive web requests");
     const collisions = log.split("\n").filter((l) => /different value but same timestamp|duplicate sample/i.test(l));
     expect(collisions, collisions.slice(0, 5).join("\n")).toEqual([]);
-    // node-exporter sets job="node" itself: one series per SD source, told apart by ecsmon_sd.
-    const query = encodeURIComponent('up{job="node"}');
+    // node-exporter sets job="node" itself: one series per SD source, told apart by ecsmon_sd. (The agents' merged
+    // /metrics, scraped with honor_labels, carries the same job label on its own `up` series, without ecsmon_sd.)
+    const query = encodeURIComponent('up{job="node",ecsmon_sd!=""}');
     const body = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
       `${stack.urls.prometheus}/api/v1/query?query=${query}`,
     );

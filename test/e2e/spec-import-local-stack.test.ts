@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import {
@@ -19,8 +18,9 @@ import {
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import type { LocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
+import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
 import { type PrometheusServer, startPrometheus } from "../helpers/prometheus-server.js";
 import { until } from "../helpers/until.js";
 
@@ -36,6 +36,7 @@ const codeBlock = (text: string, marker: string) =>
   [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1] as string).find((b) => b.includes(marker)) as string;
 
 let stack: LocalStack;
+let demo: DemoLocalStack;
 let stateDir: string;
 let fileSd: string;
 let spec003: string;
@@ -71,8 +72,9 @@ async function ecsTasks(): Promise<{ task: Task; ec2InstanceId: string | undefin
   }
 }
 
-beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "ecsmon-import-e2e-"));
+/** Imports seed 003's README flags into `<dir>/spec-003.yaml`, the spec the stack then applies. */
+function importSeed003(dir: string): string {
+  stateDir = dir;
   // The local stack's controller writes file_sd at <stateDir>/file_sd.yml (also passed as --file-sd), so the
   // seed's -f points there: the imported outputs.fileSd.path and the file Prometheus reads are the same file.
   fileSd = join(stateDir, "file_sd.yml");
@@ -88,24 +90,17 @@ beforeAll(async () => {
   expect(imported.stderr).toContain("warning: not carried over: -i 60");
   const validated = ecsmon(["spec", "validate", spec003]);
   expect(validated.status, validated.stderr).toBe(0);
-  stack = await startLocalStack({
-    stateDir,
-    scenario: fromRoot("sim/scenarios/demo.yaml"),
-    spec: spec003,
-    agents: 2,
-    poolAgent: true,
-    prometheus: false,
-    redisUrl: undefined,
-    region: "us-east-1",
-    logLevel: "warn",
-    progress: () => undefined,
-  });
+  return spec003;
+}
+
+beforeAll(async () => {
+  demo = await startDemoLocalStack("import-e2e", (dir) => ({ spec: importSeed003(dir), prometheus: false }));
+  stack = demo.stack;
 }, 240_000);
 
 afterAll(async () => {
   for (const prometheus of prometheuses) await prometheus.stop();
-  await stack?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe("spec import on the local stack", () => {

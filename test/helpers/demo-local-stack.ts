@@ -1,22 +1,31 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalStack, startLocalStack } from "../../cli/local/local-stack.js";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
+
+type StackOverrides = Partial<Omit<LocalStackOptions, "stateDir">>;
 
 /** A running demo stack and the cleanup of its state directory. */
 export interface DemoLocalStack {
   stack: LocalStack;
+  /** Logs (`logs/<process>.log`), Redis/Prometheus data and file_sd output; removed by `stop()`. */
+  stateDir: string;
   stop(): Promise<void>;
 }
 
 /**
  * `ecsmon local` as the e2e tests run it: redis-server, the simulator with the demo scenario, the local spec, the
  * controller, two node agents, the pool agent and a real Prometheus (required: the tests that use this stack read
- * it). Needs the built CLI (`npm test` builds first).
+ * it), unless `overrides` say otherwise. Overrides given as a function get the fresh state directory first, so
+ * they can write files there (a spec, say) before the stack starts. Needs the built CLI (`npm test` builds first).
  */
-export async function startDemoLocalStack(name: string): Promise<DemoLocalStack> {
+export async function startDemoLocalStack(
+  name: string,
+  overrides: StackOverrides | ((stateDir: string) => StackOverrides) = {},
+): Promise<DemoLocalStack> {
   const stateDir = mkdtempSync(join(tmpdir(), `ecsmon-${name}-`));
+  const chosen = typeof overrides === "function" ? overrides(stateDir) : overrides;
   const stack = await startLocalStack({
     stateDir,
     scenario: fromRoot("sim/scenarios/demo.yaml"),
@@ -28,9 +37,11 @@ export async function startDemoLocalStack(name: string): Promise<DemoLocalStack>
     region: "us-east-1",
     logLevel: "warn",
     progress: () => undefined,
+    ...chosen,
   });
   return {
     stack,
+    stateDir,
     stop: async () => {
       await stack.stop();
       rmSync(stateDir, { recursive: true, force: true });
