@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
-import type { RunningSim } from "../../sim/index.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
 import { controllerEnv } from "./controller-env.js";
 import { startRedisServer } from "./redis-server.js";
 
@@ -129,4 +129,37 @@ export function summarize(runs: DrillRun[]): string {
   const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
   return `exit ms median ${median.toFixed(0)} max ${(sorted.at(-1) ?? 0).toFixed(0)}; codes ${runs.map((r) => r.code).join("")}`;
+}
+
+/**
+ * The drill suite: `ecsmon agent` and `ecsmon controller`, each signalled `runs` times with Redis unreachable and
+ * `runs` times with Redis stalled (SIGSTOP), `parallel` at a time, against the demo simulator. Every run must exit
+ * within `shutdownTimeoutMs` (see {@link expectBounded}).
+ */
+export function describeShutdownDrills(title: string, runs: number, parallel: number, shutdownTimeoutMs = 2_000): void {
+  let sim: RunningSim;
+  beforeAll(async () => {
+    sim = await startSim({ scenario: fromRoot("sim/scenarios/demo.yaml"), nodeSurfaces: false });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+  describe(title, () => {
+    const cases: ["agent" | "controller", RedisFault][] = [
+      ["agent", "unreachable"],
+      ["agent", "stalled"],
+      ["controller", "unreachable"],
+      ["controller", "stalled"],
+    ];
+    it.each(cases)(
+      `ecsmon %s exits within the timeout ${runs} times in a row with Redis %s`,
+      async (command, fault) => {
+        const results = await shutdownDrill({ command, fault, runs, parallel, shutdownTimeoutMs, sim });
+        expect(results).toHaveLength(runs);
+        console.log(`${command} / redis ${fault}: ${summarize(results)}`);
+        expectBounded(results, shutdownTimeoutMs);
+      },
+      Math.ceil(runs / parallel) * 60_000 + 60_000,
+    );
+  });
 }
