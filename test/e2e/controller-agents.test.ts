@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
@@ -10,6 +9,7 @@ import { createLogger } from "../../lib/logger.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
@@ -44,13 +44,7 @@ const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.ap
 beforeAll(async () => {
   sim = await startSim({ transitionDelayMs: 0 });
   redisServer = await startRedisServer();
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
-  ssm.destroy();
+  await putSimSpec(sim, spec);
   const env = {
     AWS_ENDPOINT_URL: sim.endpoint,
     AWS_REGION: sim.region,

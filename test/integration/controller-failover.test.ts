@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { controllerEnv } from "../helpers/controller-env.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
@@ -87,13 +87,7 @@ beforeAll(async () => {
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
   redisServer = await startRedisServer();
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
-  ssm.destroy();
+  await putSimSpec(sim, spec);
   await Promise.all([startReplica("replica-a"), startReplica("replica-b")]);
 });
 

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaleNote, StatusDocument } from "../../controller/api/status-view.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { controllerEnv } from "../helpers/controller-env.js";
+import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -67,13 +67,7 @@ const status = async (r: Replica) => (await timed(`${r.url}/api/v1/status`)).bod
 beforeAll(async () => {
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
   redis = await startRedisServer();
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
-  ssm.destroy();
+  await putSimSpec(sim, spec);
   await Promise.all([startReplica("replica-a"), startReplica("replica-b")]);
 }, 60_000);
 

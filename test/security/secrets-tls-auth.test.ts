@@ -11,6 +11,7 @@ import { freePort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { PORT_PATH_LABEL } from "../helpers/demo-expected.js";
+import { putSimSpec } from "../helpers/put-spec.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
@@ -93,13 +94,7 @@ beforeAll(async () => {
   });
 
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
-  ssm.destroy();
+  await putSimSpec(sim, spec);
   nodeId = sim.store.instances()[0]?.id as string;
 
   const apiPort = await freePort();
