@@ -127,7 +127,12 @@ describe("controller against the simulator", () => {
         ...(e.service ? { service: e.service, __meta_ecs_service: e.service } : {}),
       });
     }
-    const fileSd = parseYaml(await readFile(join(dir, "file_sd.yml"), "utf8")) as TargetGroup[];
+    // file_sd is written from the SD bodies on the controller's next output tick (ADR 0012), so it may trail http_sd.
+    const fileSd = await until("file_sd to list every target", async () => {
+      const text = await readFile(join(dir, "file_sd.yml"), "utf8").catch(() => undefined);
+      const parsed = text === undefined ? undefined : (parseYaml(text) as TargetGroup[] | null);
+      return parsed?.length === want.length ? parsed : undefined;
+    });
     expect(fileSd.map(key).sort()).toEqual(expectedKeys());
 
     // No agent runs in this test: nothing scraped any target, so none may be healthy. Targets on EC2 nodes are
