@@ -1,4 +1,4 @@
-import type { SeededRng } from "./rng.js";
+import type { SeededRng } from "../../lib/rng.js";
 
 /** The ephemeral range ECS uses for dynamic host ports on Linux container instances. */
 export const EPHEMERAL_PORT_MIN = 32768;

@@ -13,7 +13,7 @@ import type {
   SimTaskDefinition,
 } from "./model.js";
 import type { InstanceUsage } from "./placement.js";
-import { SeededRng } from "./rng.js";
+import { SeededRng } from "../../lib/rng.js";
 
 /** Options of a {@link ClusterStore}. */
 export interface ClusterStoreOptions {

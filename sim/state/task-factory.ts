@@ -9,7 +9,7 @@ import type {
   SimTask,
   SimTaskDefinition,
 } from "./model.js";
-import type { SeededRng } from "./rng.js";
+import type { SeededRng } from "../../lib/rng.js";
 import type { InstanceBook } from "./store-state.js";
 
 export interface BuildTaskArgs {

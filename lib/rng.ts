@@ -1,5 +1,5 @@
 /**
- * A small deterministic PRNG (mulberry32). Every random choice the simulator makes (ids, placement
+ * A small deterministic PRNG (mulberry32), the one seeded generator of the tree. Every random choice the simulator makes (ids, placement
  * tie-breaks, churn) draws from one of these, so a scenario with a fixed `seed` replays identically.
  */
 export class SeededRng {
@@ -42,4 +42,10 @@ export class SeededRng {
     if (items.length === 0) return undefined;
     return items[Math.floor(this.next() * items.length)];
   }
+}
+
+/** A `() => number` in [0, 1) from a seed: the form `Math.random` callers take. */
+export function seededRandom(seed: number): () => number {
+  const rng = new SeededRng(seed);
+  return () => rng.next();
 }
