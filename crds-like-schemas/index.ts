@@ -1,5 +1,6 @@
 export * from "./common.js";
 export * from "./contracts/node-sync.js";
+export * from "./contracts/redis-keys.js";
 export * from "./contracts/reports.js";
 export * from "./contracts/scrape-target.js";
 export * from "./json-schemas.js";

@@ -79,11 +79,3 @@ export type NodeSyncJob = z.infer<typeof NodeSyncJob>;
 export function nodeSyncJobId(nodeId: string, generation: number): string {
   return `sync-${nodeId}-g${generation}`;
 }
-
-/** One BullMQ queue per node. Fargate tasks without a sidecar go to {@link POOL_QUEUE}. */
-export function nodeQueueName(nodeId: string): string {
-  return `ecsmon-node-${nodeId}`;
-}
-
-export const POOL_QUEUE = "ecsmon-pool";
-export const REPORTS_QUEUE = "ecsmon-reports";
