@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/logger.js";
+import { seededRandom } from "../../lib/rng.js";
 import type { TargetView } from "../machines/views.js";
 import { type ApiServer, startApiServer } from "./server.js";
 import type { StatusView, TargetFilter } from "./status-view.js";
@@ -214,17 +215,6 @@ describe("status API", () => {
 });
 
 describe("status API fuzz", () => {
-  /** Deterministic PRNG so a failure can be replayed. */
-  function rng(seed: number) {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const pieces = [
     "api",
     "v1",
@@ -265,7 +255,8 @@ describe("status API fuzz", () => {
     "*",
   ];
   it("answers every random path, query and header with a non-5xx status and a JSON message on errors", async () => {
-    const random = rng(20261121);
+    // Seeded so that a failure can be replayed.
+    const random = seededRandom(20261121);
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T;
     for (let i = 0; i < 300; i++) {
       const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(pieces));

@@ -7,6 +7,7 @@ import {
   type ReceiveMessageCommandOutput,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { backoffDelay } from "../../lib/backoff.js";
 import type { Logger } from "../../lib/logger.js";
 import type { TaskEventResult } from "../observe/task-cache.js";
 import { type EcsEvent, parseEcsEvent } from "./ecs-events.js";
@@ -219,8 +220,7 @@ export class SqsEventConsumer {
         this.consecutiveErrors += 1;
         this.lastError = (error as Error).message ?? String(error);
         this.options.logger?.warn({ queueUrl: this.options.queueUrl, err: this.lastError }, "SQS receive failed");
-        const backoff = Math.min(MAX_BACKOFF_MS, base * 2 ** Math.min(this.consecutiveErrors - 1, 10));
-        await this.sleep(backoff / 2 + Math.random() * (backoff / 2));
+        await this.sleep(backoffDelay({ initialMs: base, maxMs: MAX_BACKOFF_MS }, this.consecutiveErrors));
       }
     }
   }

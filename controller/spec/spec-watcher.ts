@@ -1,5 +1,6 @@
 import { initialTransition, type SnapshotFrom, transition } from "xstate";
 import { formatSpecError, type MonitoringSpec, parseSpec } from "../../crds-like-schemas/index.js";
+import { backoffDelay } from "../../lib/backoff.js";
 import type { Logger } from "../../lib/logger.js";
 import type { Condition } from "../model.js";
 import { type SpecMachineEvent, type SpecStateName, specMachine } from "./spec-machine.js";
@@ -147,7 +148,7 @@ export class SpecWatcher {
     } catch (error) {
       this.options.logger.error({ err: error }, "spec watcher: unexpected error while polling");
       this.failures++;
-      this.nextDelayMs = this.backoffDelay();
+      this.nextDelayMs = this.retryDelay();
     }
   }
 
@@ -196,7 +197,7 @@ export class SpecWatcher {
       case "unreachable":
       case "failed": {
         this.failures++;
-        this.nextDelayMs = this.backoffDelay();
+        this.nextDelayMs = this.retryDelay();
         const reason = result.kind === "unreachable" ? "SsmUnreachable" : result.reason;
         this.send({ type: "UNREACHABLE", reason, at: this.now().getTime() });
         this.options.logger.warn(
@@ -265,12 +266,13 @@ export class SpecWatcher {
     [this.snapshot] = transition(specMachine, this.snapshot, event);
   }
 
-  private backoffDelay(): number {
-    const initial = this.options.backoff?.initialMs ?? this.options.pollIntervalMs;
-    const max = this.options.backoff?.maxMs ?? Math.max(this.options.pollIntervalMs, 120_000);
-    const exponential = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 30));
-    // Equal jitter: half fixed, half random, so that replicas do not retry in lockstep.
-    return Math.round(exponential / 2 + (exponential / 2) * this.random());
+  /** The backoff delay after `failures` consecutive failures (equal jitter, so replicas do not retry in lockstep). */
+  private retryDelay(): number {
+    const policy = {
+      initialMs: this.options.backoff?.initialMs ?? this.options.pollIntervalMs,
+      maxMs: this.options.backoff?.maxMs ?? Math.max(this.options.pollIntervalMs, 120_000),
+    };
+    return backoffDelay(policy, this.failures, this.random);
   }
 
   private condition(type: string): Condition | undefined {
