@@ -1,3 +1,4 @@
+import { seededRandom } from "../../lib/rng.js";
 import { AwsError } from "./service.js";
 
 /**
@@ -67,18 +68,6 @@ export function internalError(service: string, status: 500 | 503 = 500): AwsErro
   return new AwsError(code, "We encountered an internal error. Please try again.", internalStatus, false);
 }
 
-/** Deterministic PRNG (mulberry32): same seed, same sequence of faults. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Invalid fault rule (percentage outside 0–100, negative latency, empty names). */
 export class FaultRuleError extends Error {
   constructor(message: string) {
@@ -93,12 +82,12 @@ export class FaultInjector {
   private random: () => number;
 
   constructor(seed = 1) {
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
   }
 
   /** Restarts the random sequence. */
   reseed(seed: number): void {
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
   }
 
   /** Adds or replaces the rule for (service, operation). */

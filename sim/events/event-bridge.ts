@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../../lib/logger.js";
+import { seededRandom } from "../../lib/rng.js";
 import { shapeContainerInstance, shapeTask } from "../aws/services/ecs-shapes.js";
 import type { SqsStore } from "../aws/services/sqs-store.js";
 import type { ClusterStore } from "../state/cluster-store.js";
@@ -72,17 +73,6 @@ export interface EcsEvent {
   detail: Record<string, unknown>;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** EventBridge ids look like UUIDs; derive them from content + sequence so seeded runs repeat. */
 function eventId(seq: number, resource: string): string {
   const h = createHash("sha1").update(`${seq}:${resource}`).digest("hex");
@@ -109,7 +99,7 @@ export function startEventDelivery(
   const targets = new Map<string, EventTarget>();
   for (const t of options.targets ?? []) targets.set(t.queueUrl, { ...t });
   let faults: EventFaults = { ...options.faults };
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const stats: EventDeliveryStats = { emitted: 0, delivered: 0, dropped: 0, duplicated: 0, reordered: 0, failed: 0 };
   const held = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
