@@ -1,15 +1,22 @@
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { RunningSim } from "../../sim/index.js";
+import { simClientConfig } from "./sim-clients.js";
 
 /** Stores `spec` as the MonitoringSpec parameter (`/ecsmon/spec`, the controller's default) in the simulator's SSM. */
-export async function putSimSpec(sim: RunningSim, spec: string): Promise<void> {
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
+export async function putSimSpec(sim: RunningSim, spec: string, name = "/ecsmon/spec"): Promise<void> {
+  const ssm = new SSMClient(simClientConfig(sim));
   try {
-    await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec, Type: "String", Overwrite: true }));
+    await ssm.send(new PutParameterCommand({ Name: name, Value: spec, Type: "String", Overwrite: true }));
+  } finally {
+    ssm.destroy();
+  }
+}
+
+/** Deletes the MonitoringSpec parameter from the simulator's SSM (the "spec disappeared" drills). */
+export async function deleteSimSpec(sim: RunningSim, name = "/ecsmon/spec"): Promise<void> {
+  const ssm = new SSMClient(simClientConfig(sim));
+  try {
+    await ssm.send(new DeleteParameterCommand({ Name: name }));
   } finally {
     ssm.destroy();
   }
