@@ -1,11 +1,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { Counter, Gauge, type Registry } from "prom-client";
-import {
-  createUnlistedTrunkTypeWarning,
-  trunkBranchEnis,
-  trunkListing,
-} from "../../controller/observe/eni-trunking-limits.js";
 import { CAPACITY_CONTRACT, type CapacityReport, type NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { createUnlistedTrunkTypeWarning, trunkBranchEnis, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createEniLimitCache } from "./eni-limits.js";

@@ -1,8 +1,5 @@
 import { type _InstanceType, DescribeInstanceTypesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import {
-  maxNetworkInterfaces,
-  publishedMaxNetworkInterfaces,
-} from "../../controller/observe/ec2-network-interfaces.js";
+import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../../lib/aws/ec2-network-interfaces.js";
 
 /**
  * Maximum network interfaces per instance type: the EC2 guide's published figure (no call), else EC2

@@ -1,8 +1,8 @@
 import type { CapacityConfig, CapacityReport, TaskSize } from "../../crds-like-schemas/index.js";
+import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../../lib/aws/ec2-network-interfaces.js";
+import { trunkBranchEnis, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
 import { tryParseDuration } from "../../lib/duration.js";
 import type { ObservedCluster, ObservedInstance, ObservedTask } from "../model.js";
-import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../observe/ec2-network-interfaces.js";
-import { trunkBranchEnis, trunkListing } from "../observe/eni-trunking-limits.js";
 
 /**
  * Capacity arithmetic (docs/capacity.md). Pure: the observation, the spec's capacity config and the agents'

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { trunkBranchEnis } from "../../lib/aws/eni-trunking-limits.js";
 import { awsErrorCode, classifyAwsError } from "../../lib/aws/instrument.js";
 import type { ObservedInstance, ObservedInstanceType } from "../model.js";
 import type { Ec2Api, EcsApi } from "./aws-apis.js";
@@ -9,7 +10,6 @@ import {
   toEc2InstanceFacts,
   toObservedInstance,
 } from "./ecs-mappers.js";
-import { trunkBranchEnis } from "./eni-trunking-limits.js";
 
 /** How long an instance id EC2 did not return stays unknown before it is asked for again. */
 const UNKNOWN_INSTANCE_TTL_MS = 5 * 60_000;

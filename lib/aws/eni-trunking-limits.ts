@@ -1,4 +1,4 @@
-import type { Logger } from "../../lib/logger.js";
+import type { Logger } from "../logger.js";
 import {
   ECS_TRUNKING_TABLE,
   ECS_TRUNKING_UNSUPPORTED_FAMILIES,
