@@ -1,15 +1,5 @@
-import {
-  DescribeInstancesCommand,
-  DescribeInstanceTypesCommand,
-  DescribeNetworkInterfacesCommand,
-  paginateDescribeInstances,
-} from "@aws-sdk/client-ec2";
-import {
-  DescribeContainerInstancesCommand,
-  DescribeTasksCommand,
-  ListContainerInstancesCommand,
-  ListTasksCommand,
-} from "@aws-sdk/client-ecs";
+import { DescribeInstancesCommand, DescribeInstanceTypesCommand } from "@aws-sdk/client-ec2";
+import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -83,28 +73,21 @@ describe("simulated EC2 through @aws-sdk/client-ec2", () => {
     expect(new Set(instances.map((i) => i.PrivateIpAddress)).size).toBe(8);
   });
 
-  it("filters and paginates DescribeInstances", async () => {
-    const byType = await aws.ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: "instance-type", Values: ["c5.xlarge", "c6g.*"] }] }),
+  it("selects instances by the instance-id filter (ecsmon's fallback) and refuses other filters", async () => {
+    const all = (await aws.ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
+    const wanted = [all[2]!.InstanceId!, all[5]!.InstanceId!, "i-0123456789abcdef0"];
+    const byFilter = await aws.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: wanted }] }),
     );
     expect(
-      (byType.Reservations ?? [])
+      (byFilter.Reservations ?? [])
         .flatMap((r) => r.Instances ?? [])
-        .map((i) => i.InstanceType)
+        .map((i) => i.InstanceId)
         .sort(),
-    ).toEqual(["c5.xlarge", "c5.xlarge", "c5.xlarge", "c6g.large"]);
-    const all = (await aws.ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
-    const ip = all[2]!.PrivateIpAddress!;
-    const byIp = await aws.ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: "private-ip-address", Values: [ip] }] }),
+    ).toEqual([all[2]!.InstanceId, all[5]!.InstanceId].sort());
+    const err = await errorOf(
+      aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-type", Values: ["m5.large"] }] })),
     );
-    expect(byIp.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe(all[2]!.InstanceId);
-    const pages: number[] = [];
-    for await (const page of paginateDescribeInstances({ client: aws.ec2, pageSize: 5 }, {})) {
-      pages.push((page.Reservations ?? []).length);
-    }
-    expect(pages).toEqual([5, 3]);
-    const err = await errorOf(aws.ec2.send(new DescribeInstancesCommand({ MaxResults: 2 })));
     expect(err.name).toBe("InvalidParameterValue");
   });
 
@@ -141,27 +124,5 @@ describe("simulated EC2 through @aws-sdk/client-ec2", () => {
     expect((all.InstanceTypes ?? []).length).toBeGreaterThanOrEqual(20);
     const err = await errorOf(aws.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ["x9.huge" as never] })));
     expect(err.name).toBe("InvalidInstanceType");
-  });
-
-  it("describes task ENIs and primaries through DescribeNetworkInterfaces", async () => {
-    const arns = (await aws.ecs.send(new ListTasksCommand({ cluster: "ec2" }))).taskArns ?? [];
-    const tasks = (await aws.ecs.send(new DescribeTasksCommand({ cluster: "ec2", tasks: arns }))).tasks ?? [];
-    const eniIds = tasks.map((t) => t.attachments?.[0]?.details?.find((d) => d.name === "networkInterfaceId")?.value);
-    expect(eniIds).toHaveLength(5);
-    const res = await aws.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds as string[] }));
-    expect(res.NetworkInterfaces).toHaveLength(5);
-    const ips = new Set(res.NetworkInterfaces?.map((n) => n.PrivateIpAddress));
-    for (const t of tasks) expect(ips.has(t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address)).toBe(true);
-    const all = await aws.ec2.send(new DescribeNetworkInterfacesCommand({}));
-    expect(all.NetworkInterfaces).toHaveLength(8 + 5);
-    const instanceId = res.NetworkInterfaces?.find((n) => n.Attachment?.InstanceId)?.Attachment?.InstanceId;
-    const onInstance = await aws.ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [instanceId!] }] }),
-    );
-    expect(onInstance.NetworkInterfaces?.map((n) => n.Attachment?.DeviceIndex)).toContain(0);
-    const err = await errorOf(
-      aws.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ["eni-0123456789abcdef0"] })),
-    );
-    expect(err.name).toBe("InvalidNetworkInterfaceID.NotFound");
   });
 });

@@ -1,5 +1,5 @@
 import type { ClusterStore } from "../../state/cluster-store.js";
-import type { SimContainerInstance, SimTask } from "../../state/model.js";
+import type { SimContainerInstance } from "../../state/model.js";
 import { privateDnsName } from "./ecs-shapes.js";
 import type { InstanceTypeInfo } from "./instance-types.js";
 
@@ -130,92 +130,5 @@ export function shapeInstanceType(t: InstanceTypeInfo) {
     dedicatedHostsSupported: !t.burstable,
     autoRecoverySupported: true,
     supportedBootModes: t.architecture === "arm64" ? ["uefi"] : ["legacy-bios", "uefi"],
-  };
-}
-
-/** An ENI record for DescribeNetworkInterfaces: an instance's primary or a task's. */
-export interface EniRecord {
-  eniId: string;
-  macAddress: string;
-  privateIp: string;
-  subnetId: string | undefined;
-  vpcId: string;
-  availabilityZone: string | undefined;
-  instanceId: string | undefined;
-  deviceIndex: number | undefined;
-  interfaceType: "interface" | "branch";
-  description: string;
-  attachTime: Date;
-  requesterManaged: boolean;
-}
-
-export function instanceEni(store: ClusterStore, i: SimContainerInstance): EniRecord | undefined {
-  if (!i.primaryEni || i.ec2State === "terminated") return undefined;
-  return {
-    eniId: i.primaryEni.eniId,
-    macAddress: i.primaryEni.macAddress,
-    privateIp: i.primaryEni.privateIpv4Address,
-    subnetId: i.subnetId,
-    vpcId: i.vpcId ?? store.vpcId(),
-    availabilityZone: i.availabilityZone,
-    instanceId: i.ec2InstanceId,
-    deviceIndex: 0,
-    interfaceType: "interface",
-    description: "",
-    attachTime: i.registeredAt,
-    requesterManaged: false,
-  };
-}
-
-export function taskEni(store: ClusterStore, t: SimTask, deviceIndex: number): EniRecord | undefined {
-  if (!t.eni || t.lastStatus === "STOPPED") return undefined;
-  const instance = t.containerInstanceArn ? store.instance(t.containerInstanceArn) : undefined;
-  const az = t.availabilityZone ?? `${store.region}a`;
-  return {
-    eniId: t.eni.eniId,
-    macAddress: t.eni.macAddress,
-    privateIp: t.eni.privateIpv4Address,
-    subnetId: store.subnetFor(az),
-    vpcId: store.vpcId(),
-    availabilityZone: az,
-    instanceId: instance?.ec2InstanceId,
-    deviceIndex: instance ? deviceIndex : undefined,
-    interfaceType: instance?.trunking ? "branch" : "interface",
-    description: `arn:aws:ecs:${store.region}:${store.accountId}:attachment/${t.eni.attachmentId}`,
-    attachTime: t.createdAt,
-    requesterManaged: t.launchType === "FARGATE",
-  };
-}
-
-export function shapeEni(store: ClusterStore, e: EniRecord) {
-  const dns = privateDnsName(e.privateIp, store.region);
-  return {
-    networkInterfaceId: e.eniId,
-    subnetId: e.subnetId,
-    vpcId: e.vpcId,
-    availabilityZone: e.availabilityZone,
-    description: e.description,
-    ownerId: store.accountId,
-    requesterManaged: e.requesterManaged,
-    status: "in-use",
-    macAddress: e.macAddress,
-    privateIpAddress: e.privateIp,
-    privateDnsName: dns,
-    sourceDestCheck: true,
-    groupSet: [],
-    attachment: {
-      attachmentId: `eni-attach-${e.eniId.slice(4)}`,
-      instanceId: e.instanceId,
-      instanceOwnerId: e.instanceId ? store.accountId : "amazon-aws",
-      deviceIndex: e.deviceIndex ?? 1,
-      status: "attached",
-      attachTime: e.attachTime,
-      deleteOnTermination: e.deviceIndex === 0,
-      networkCardIndex: 0,
-    },
-    privateIpAddressesSet: [{ privateIpAddress: e.privateIp, privateDnsName: dns, primary: true }],
-    ipv6AddressesSet: [],
-    tagSet: [],
-    interfaceType: e.interfaceType,
   };
 }
