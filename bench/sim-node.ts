@@ -1,7 +1,7 @@
 import { Agent, get } from "node:http";
 import { benchQuick } from "../lib/config.js";
 import { startNodeSurfaces } from "../sim/node/node-surfaces.js";
-import { FakeClusterStore } from "../sim/node/testing/fake-cluster-store.js";
+import { ClusterStore } from "../sim/state/cluster-store.js";
 import { startWorkloads } from "../sim/workloads/workload-manager.js";
 import type { BenchResult } from "./types.js";
 
@@ -52,18 +52,28 @@ async function throughput(url: string, durationMs: number, concurrency = 8): Pro
 export async function run(): Promise<BenchResult[]> {
   const quick = benchQuick();
   const durationMs = quick ? 500 : 2_000;
-  const store = new FakeClusterStore("bench");
-  const instance = store.addInstance(241);
-  const def = store.addTaskDefinition("web", "bridge", [
-    {
-      name: "app",
-      memory: 256,
-      portMappings: [{ containerPort: 8080, protocol: "tcp" }],
-      dockerLabels: { PROMETHEUS_SCRAPES: "8080", SIM_SERIES: "500" },
-    },
-    { name: "sidecar", memory: 64 },
-  ]);
-  const tasks = Array.from({ length: 50 }, (_, i) => store.addTask(def, { instance, hostPorts: { 8080: 42_000 + i } }));
+  // The simulator's own store, with synchronous lifecycle steps: one m5.4xlarge, 50 bridge tasks on it.
+  const store = new ClusterStore({ transitionDelayMs: 0 });
+  store.createCluster("bench");
+  const instance = store.registerContainerInstance({ cluster: "bench", instanceType: "m5.4xlarge" });
+  store.registerTaskDefinition({
+    family: "web",
+    networkMode: "bridge",
+    containerDefinitions: [
+      {
+        name: "app",
+        image: "example/web:latest",
+        memory: 256,
+        portMappings: [{ containerPort: 8080, hostPort: 0, protocol: "tcp" }],
+        dockerLabels: { PROMETHEUS_SCRAPES: "8080", SIM_SERIES: "500" },
+      },
+      { name: "sidecar", image: "example/web:latest", memory: 64 },
+    ],
+  });
+  const tasks = Array.from({ length: 5 }, () =>
+    store.runTask({ cluster: "bench", taskDefinition: "web", count: 10 }),
+  ).flatMap((r) => r.tasks);
+  if (tasks.length !== 50) throw new Error(`sim-node bench: placed ${tasks.length} of 50 tasks`);
   const surfaces = await startNodeSurfaces(store, instance);
   const results: BenchResult[] = [];
   try {
@@ -134,6 +144,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     await manager.close();
   }
+  store.close();
   results.push({
     area: AREA,
     name: "workloads start, 50 targets",

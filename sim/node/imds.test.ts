@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClusterStore } from "../../test/helpers/fake-cluster-store.js";
 import type { SimContainerInstance, SimTask } from "../state/model.js";
 import { type NodeSurfaces, startNodeSurfaces } from "./node-surfaces.js";
-import { FakeClusterStore } from "./testing/fake-cluster-store.js";
 
 // IMDS of instances 127.0.215.1 (one awsvpc task) and 127.0.216.1 (none); task ENIs in 127.1.215.0/24.
 const store = new FakeClusterStore("imds");

@@ -1,10 +1,10 @@
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClusterStore } from "../../test/helpers/fake-cluster-store.js";
 import type { SimContainerInstance, SimTask } from "../state/model.js";
 import { type NodeSurfaces, startNodeSurfaces } from "./node-surfaces.js";
 import { createStatsGenerator, type StatsGenerator } from "./stats-generator.js";
 import { startTaskMetadataEndpoint } from "./task-metadata-server.js";
-import { FakeClusterStore } from "./testing/fake-cluster-store.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies under test are read loosely.
 type Json = any;

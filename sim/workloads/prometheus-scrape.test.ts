@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/net.js";
-import { FakeClusterStore } from "../node/testing/fake-cluster-store.js";
+import { FakeClusterStore } from "../../test/helpers/fake-cluster-store.js";
 import { startWorkloads, type WorkloadManager } from "./workload-manager.js";
 
 // A real Prometheus scrapes the simulated workloads: healthy ones are up, each failure mode fails the scrape.

@@ -3,7 +3,7 @@ import { get } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/net.js";
-import { FakeClusterStore } from "../node/testing/fake-cluster-store.js";
+import { FakeClusterStore } from "../../test/helpers/fake-cluster-store.js";
 import type { SimContainerInstance, SimTask, SimTaskDefinition } from "../state/model.js";
 import { startWorkloads, type WorkloadManager } from "./workload-manager.js";
 

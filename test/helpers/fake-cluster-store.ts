@@ -1,3 +1,4 @@
+import { hexId, macFor } from "../../sim/node/seeded.js";
 import type {
   ClusterStoreView,
   NetworkMode,
@@ -10,8 +11,7 @@ import type {
   SimTaskDefinition,
   TaskStatus,
   WorkloadFailure,
-} from "../../state/model.js";
-import { hexId, macFor } from "../seeded.js";
+} from "../../sim/state/model.js";
 
 /**
  * An in-memory {@link ClusterStoreView} for unit tests of the node surfaces and workloads. It does no placement:

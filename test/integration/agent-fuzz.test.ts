@@ -1,9 +1,9 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBody } from "../../agents/exposition/parse-body.js";
-import { FUZZ_SEEDS, type FuzzCase, fuzzCorpus } from "../../agents/scrape/fuzz-corpus.js";
 import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
 import type { TargetHealth } from "../../crds-like-schemas/index.js";
+import { FUZZ_SEEDS, type FuzzCase, fuzzCorpus } from "../fuzz/scrape-fuzz-corpus.js";
 import { startTargetServer, type TargetRoute, type TargetServer } from "../helpers/metrics-targets.js";
 import { syncJob, target } from "../helpers/sync-job.js";
 
