@@ -1,15 +1,8 @@
 import {
   DeleteParameterCommand,
   GetParameterCommand,
-  GetParameterHistoryCommand,
-  GetParametersByPathCommand,
-  GetParametersCommand,
-  LabelParameterVersionCommand,
   ParameterAlreadyExists,
-  ParameterLimitExceeded,
-  ParameterMaxVersionLimitExceeded,
   ParameterNotFound,
-  ParameterPatternMismatchException,
   ParameterVersionNotFound,
   PutParameterCommand,
   SSMServiceException,
@@ -21,7 +14,7 @@ import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.
 
 let server: AwsServer;
 let aws: AwsClients;
-const store = new SsmParameterStore({ maxStandardParameters: 50 });
+const store = new SsmParameterStore();
 
 beforeAll(async () => {
   server = await startAwsServer({ services: [createSsmService(store)] });
@@ -71,13 +64,6 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/err/p:9" })))).toBeInstanceOf(
       ParameterVersionNotFound,
     );
-    expect(
-      await error(
-        aws.ssm.send(
-          new PutParameterCommand({ Name: "/err/q", Value: "abc", Type: "String", AllowedPattern: "^\\d+$" }),
-        ),
-      ),
-    ).toBeInstanceOf(ParameterPatternMismatchException);
     const invalid = (await error(
       aws.ssm.send(new PutParameterCommand({ Name: "/err/new", Value: "x" })),
     )) as SSMServiceException;
@@ -132,7 +118,7 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     expect(downgrade.message).toMatch(/downgrade/);
   });
 
-  it("keeps 100 versions, dropping the oldest, and refuses when the oldest is labelled", async () => {
+  it("keeps 100 versions, dropping the oldest", async () => {
     const name = "/versions/p";
     for (let i = 1; i <= 100; i++) {
       await aws.ssm.send(new PutParameterCommand({ Name: name, Value: `v${i}`, Type: "String", Overwrite: true }));
@@ -142,38 +128,8 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     expect(await error(aws.ssm.send(new GetParameterCommand({ Name: `${name}:1` })))).toBeInstanceOf(
       ParameterVersionNotFound,
     );
-    await aws.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: 2, Labels: ["pinned"] }));
-    expect(
-      await error(aws.ssm.send(new PutParameterCommand({ Name: name, Value: "v102", Overwrite: true }))),
-    ).toBeInstanceOf(ParameterMaxVersionLimitExceeded);
-    const byLabel = await aws.ssm.send(new GetParameterCommand({ Name: `${name}:pinned` }));
-    expect(byLabel.Parameter?.Value).toBe("v2");
-  });
-
-  it("paginates GetParameterHistory with MaxResults ≤ 50 and a NextToken", async () => {
-    const name = "/history/p";
-    for (let i = 1; i <= 7; i++) {
-      await aws.ssm.send(new PutParameterCommand({ Name: name, Value: `h${i}`, Type: "String", Overwrite: true }));
-    }
-    const seen: number[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await aws.ssm.send(new GetParameterHistoryCommand({ Name: name, MaxResults: 3, NextToken: token }));
-      for (const p of page.Parameters ?? []) seen.push(p.Version ?? -1);
-      token = page.NextToken;
-      pages++;
-    } while (token);
-    expect(pages).toBe(3);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const tooMany = (await error(
-      aws.ssm.send(new GetParameterHistoryCommand({ Name: name, MaxResults: 51 })),
-    )) as Error;
-    expect(tooMany.name).toBe("ValidationException");
-    const badToken = (await error(
-      aws.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: "garbage" })),
-    )) as Error;
-    expect(badToken.name).toBe("InvalidNextToken");
+    const v2 = await aws.ssm.send(new GetParameterCommand({ Name: `${name}:2` }));
+    expect(v2.Parameter?.Value).toBe("v2");
   });
 
   it("stores SecureString as-is and returns it only WithDecryption", async () => {
@@ -182,52 +138,23 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     expect(plain.Parameter?.Value).toBe("s3cret");
     const masked = await aws.ssm.send(new GetParameterCommand({ Name: "/secure/token" }));
     expect(masked.Parameter?.Value).not.toBe("s3cret");
-    const both = await aws.ssm.send(
-      new GetParametersCommand({ Names: ["/secure/token", "/missing"], WithDecryption: true }),
-    );
-    expect(both.Parameters?.map((p) => p.Value)).toEqual(["s3cret"]);
-    expect(both.InvalidParameters).toEqual(["/missing"]);
   });
 
-  it("deletes parameters and enforces the per-region parameter limit", async () => {
+  it("deletes parameters; parameters are regional", async () => {
     await aws.ssm.send(new PutParameterCommand({ Name: "/del/p", Value: "x", Type: "String" }));
     await aws.ssm.send(new DeleteParameterCommand({ Name: "/del/p" }));
     expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/del/p" })))).toBeInstanceOf(ParameterNotFound);
     const local = createAwsClients({ region: "eu-west-3", endpointUrl: server.url, maxAttempts: 1 });
     try {
-      for (let i = 0; i < 50; i++) {
-        await local.ssm.send(new PutParameterCommand({ Name: `/limit/p${i}`, Value: "x", Type: "String" }));
-      }
-      expect(
-        await error(local.ssm.send(new PutParameterCommand({ Name: "/limit/one-more", Value: "x", Type: "String" }))),
-      ).toBeInstanceOf(ParameterLimitExceeded);
-      // Parameters are regional: the default region did not see them.
-      expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/limit/p0" })))).toBeInstanceOf(
+      await local.ssm.send(new PutParameterCommand({ Name: "/regional/p", Value: "x", Type: "String" }));
+      expect((await local.ssm.send(new GetParameterCommand({ Name: "/regional/p" }))).Parameter?.Value).toBe("x");
+      // The default region did not see it.
+      expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/regional/p" })))).toBeInstanceOf(
         ParameterNotFound,
       );
     } finally {
       local.destroy();
     }
-  });
-
-  it("lists a hierarchy with GetParametersByPath (recursive or one level, MaxResults ≤ 10)", async () => {
-    for (const n of ["/tree/a", "/tree/b", "/tree/sub/c", "/tree/sub/deep/d", "/treetop"]) {
-      await aws.ssm.send(new PutParameterCommand({ Name: n, Value: n, Type: "String" }));
-    }
-    const oneLevel = await aws.ssm.send(new GetParametersByPathCommand({ Path: "/tree" }));
-    expect(oneLevel.Parameters?.map((p) => p.Name)).toEqual(["/tree/a", "/tree/b"]);
-    const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await aws.ssm.send(
-        new GetParametersByPathCommand({ Path: "/tree/", Recursive: true, MaxResults: 3, NextToken: token }),
-      );
-      names.push(...(page.Parameters ?? []).map((p) => p.Name as string));
-      token = page.NextToken;
-    } while (token);
-    expect(names).toEqual(["/tree/a", "/tree/b", "/tree/sub/c", "/tree/sub/deep/d"]);
-    const bad = (await error(aws.ssm.send(new GetParametersByPathCommand({ Path: "tree" })))) as Error;
-    expect(bad.name).toBe("ValidationException");
   });
 
   it("counts requests per operation and outcome", () => {

@@ -69,7 +69,6 @@ const factories: (() => SimService)[] = [
         version: 1,
         tier: "Standard",
         dataType: "text",
-        labels: [],
         lastModifiedDate: new Date(),
       },
     ]);

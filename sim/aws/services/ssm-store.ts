@@ -12,23 +12,13 @@ export interface ParameterVersion {
   version: number;
   tier: ParameterTier;
   description?: string | undefined;
-  allowedPattern?: string | undefined;
   keyId?: string | undefined;
   dataType: string;
-  labels: string[];
   lastModifiedDate: Date;
 }
 
-/** Account limits Parameter Store enforces, per region. */
-export interface SsmLimits {
-  /** @defaultValue 10000 */
-  maxStandardParameters: number;
-  /** @defaultValue 100000 */
-  maxAdvancedParameters: number;
-  /** Versions kept per parameter. @defaultValue 100 */
-  maxVersions: number;
-}
-
+/** Versions Parameter Store keeps per parameter; a newer one drops the oldest. */
+export const MAX_VERSIONS = 100;
 export const STANDARD_MAX_VALUE = 4096;
 export const ADVANCED_MAX_VALUE = 8192;
 export const NAME_MAX = 2048;
@@ -36,17 +26,11 @@ const MAX_HIERARCHY_DEPTH = 15;
 const NAME_CHARS = /^[a-zA-Z0-9_.\-/]+$/;
 export const TYPES = ["String", "StringList", "SecureString"] as const;
 export const TIERS = ["Standard", "Advanced", "Intelligent-Tiering"] as const;
-export const DATA_TYPES = ["text", "aws:ec2:image", "aws:ssm:integration"] as const;
 export const DEFAULT_KMS_KEY = "alias/aws/ssm";
 
 /** Parameter Store state: every version of every parameter, per region. Exposed for scenario seeding. */
 export class SsmParameterStore {
   private readonly regions = new Map<string, Map<string, ParameterVersion[]>>();
-  readonly limits: SsmLimits;
-
-  constructor(limits: Partial<SsmLimits> = {}) {
-    this.limits = { maxStandardParameters: 10_000, maxAdvancedParameters: 100_000, maxVersions: 100, ...limits };
-  }
 
   region(region: string): Map<string, ParameterVersion[]> {
     let m = this.regions.get(region);
@@ -64,12 +48,6 @@ export class SsmParameterStore {
 
   latest(region: string, name: string): ParameterVersion | undefined {
     return this.history(region, name)?.at(-1);
-  }
-
-  count(region: string, tier: ParameterTier): number {
-    let n = 0;
-    for (const versions of this.region(region).values()) if (versions.at(-1)?.tier === tier) n++;
-    return n;
   }
 
   clear(): void {
@@ -126,7 +104,7 @@ export function pseudoCiphertext(value: string, keyId: string): string {
   return `AQICAH${Buffer.from(`${keyId}:${value}`).toString("base64")}`;
 }
 
-/** Resolves `name`, `name:version` or `name:label` to a version. */
+/** Resolves `name` or `name:version` to a version (labels are not simulated). */
 export function select(
   store: SsmParameterStore,
   ctx: SimRequestContext,
@@ -139,20 +117,13 @@ export function select(
   const history = store.history(ctx.region, name);
   if (!history || history.length === 0) throw new AwsError("ParameterNotFound", `Parameter ${name} not found.`);
   if (selector === undefined) return { v: history.at(-1) as ParameterVersion };
-  if (/^\d+$/.test(selector)) {
-    const version = Number(selector);
-    const v = history.find((h) => h.version === version);
-    if (!v) {
-      throw new AwsError(
-        "ParameterVersionNotFound",
-        `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
-      );
-    }
-    return { v, selector: `:${selector}` };
-  }
-  const v = history.find((h) => h.labels.includes(selector));
+  const version = /^\d+$/.test(selector) ? Number(selector) : Number.NaN;
+  const v = history.find((h) => h.version === version);
   if (!v) {
-    throw new AwsError("ParameterVersionNotFound", `Systems Manager could not find label ${selector} of ${name}.`);
+    throw new AwsError(
+      "ParameterVersionNotFound",
+      `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
+    );
   }
   return { v, selector: `:${selector}` };
 }
