@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { type NodeSyncJob, nodeQueueName, POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
+import { BULL_PREFIX, type NodeSyncJob, nodeQueueName, POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
 import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
@@ -21,7 +21,7 @@ export interface HandlerFactoryDeps {
   logger: Logger;
   registry: Registry;
   identity: NodeIdentity;
-  /** Sends a report (e.g. a CapacityReport) on `ecsmon-reports`; rejects while Redis is away. */
+  /** Sends a report (e.g. a CapacityReport) on {@link REPORTS_QUEUE}; rejects while Redis is away. */
   sendReport: (name: string, report: unknown) => Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export interface RunningAgent {
 /**
  * Starts the node agent: resolves the node identity, serves `/metrics` `/healthz` `/readyz`, converges to the
  * latest stored assignment, consumes the node queue (or the pool queue), scrapes, and sends heartbeats and
- * batched health reports on `ecsmon-reports`. Through a Redis outage it keeps scraping and serving its last
+ * batched health reports on {@link REPORTS_QUEUE}. Through a Redis outage it keeps scraping and serving its last
  * assignment; the connections reconnect with backoff and report sends fail soft (buffered per target).
  */
 export async function startAgent(ctx: AgentContext): Promise<RunningAgent> {
@@ -79,7 +79,7 @@ export async function startAgent(ctx: AgentContext): Promise<RunningAgent> {
 
   const workerConnection = createRedisConnection(config.redis, "worker");
   const producerConnection = createRedisConnection(config.redis, "producer");
-  const reports = new Queue(REPORTS_QUEUE, { connection: producerConnection });
+  const reports = new Queue(REPORTS_QUEUE, { connection: producerConnection, prefix: BULL_PREFIX });
   reports.on("error", (error) => log.debug({ err: error.message }, "reports queue error"));
   const sendReport = async (name: string, report: unknown) => {
     if (producerConnection.status !== "ready") throw new Error(`redis ${producerConnection.status}`);

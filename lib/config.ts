@@ -59,6 +59,8 @@ export const envSchema = z.object({
   REDIS_URL: optionalString,
   REDIS_PASSWORD: optionalString,
   REDIS_TLS_INSECURE: z.enum(["true", "false"]).default("false"),
+  // true: REDIS_URL names one node of a Redis Cluster (e.g. ElastiCache's configuration endpoint); ADR 0062.
+  REDIS_CLUSTER: z.enum(["true", "false"]).default("false"),
 
   // Both processes: how long a graceful stop (SIGTERM/SIGINT) may take before the process exits anyway.
   ECSMON_SHUTDOWN_TIMEOUT: duration("20s"),
@@ -117,6 +119,8 @@ export interface Config {
     urlConfigured: boolean;
     password: string | undefined;
     tlsInsecure: boolean;
+    /** Whether `url` is a seed node of a Redis Cluster (REDIS_CLUSTER) rather than a single server. @defaultValue false */
+    cluster?: boolean;
   };
   controller: {
     id: string;
@@ -177,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       urlConfigured: e.REDIS_URL !== undefined,
       password: e.REDIS_PASSWORD,
       tlsInsecure: e.REDIS_TLS_INSECURE === "true",
+      cluster: e.REDIS_CLUSTER === "true",
     },
     controller: {
       id: e.ECSMON_CONTROLLER_ID,

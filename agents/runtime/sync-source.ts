@@ -1,10 +1,10 @@
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
-import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { BULL_PREFIX, KEY_PREFIX, NodeSyncJob, redisKeys } from "../../crds-like-schemas/index.js";
 import { settlesWithin } from "../../lib/bounded-stop.js";
 import { closeWorker } from "../../lib/close-worker.js";
 import type { Logger } from "../../lib/logger.js";
+import type { RedisClient } from "../../lib/redis.js";
 import type { NodeIdentity } from "../identity/resolve-identity.js";
 
 export type SyncOutcome = "applied" | "stale" | "invalid" | "foreign";
@@ -13,9 +13,9 @@ export interface SyncSourceOptions {
   identity: NodeIdentity;
   queueName: string;
   /** Blocking connection for the BullMQ worker (`maxRetriesPerRequest: null`). */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   /** Fail-fast connection for reads of the controller's keys. */
-  readConnection: Redis;
+  readConnection: RedisClient;
   /** Applies a validated job; the caller serializes and skips generations not newer than the applied one. */
   apply: (job: NodeSyncJob, via: "queue" | "latest-key") => Promise<SyncOutcome>;
   logger: Logger;
@@ -24,13 +24,13 @@ export interface SyncSourceOptions {
   keyPrefix?: string;
   /** BullMQ prefix. @defaultValue "bull" */
   bullPrefix?: string;
-  /** How often to re-read `<prefix>:node:<id>:job`, catching any job the queue did not deliver. @defaultValue 30_000 */
+  /** How often to re-read the node's job key, catching any job the queue did not deliver. @defaultValue 30_000 */
   resyncIntervalMs?: number;
 }
 
 /**
  * Feeds the agent its desired state: a BullMQ worker on the node queue (concurrency 1, so generations apply
- * in order) plus the controller's `<prefix>:node:<nodeId>:job` key (ADR 0008), read at start to converge
+ * in order) plus the controller's `redisKeys().node(nodeId).job` key (ADR 0008), read at start to converge
  * immediately and then periodically. Jobs are validated with the NodeSyncJob schema; an invalid one is
  * logged, counted and failed with UnrecoverableError (never retried, never crashes the agent). A job for
  * another node (possible on the shared pool queue) completes as a no-op.
@@ -49,7 +49,7 @@ export class SyncSource {
       registers: options.registry ? [options.registry] : [],
     });
     for (const result of ["applied", "stale", "invalid", "foreign"]) this.outcomes.inc({ result }, 0);
-    this.jobKey = `${options.keyPrefix ?? "ecsmon"}:node:${options.identity.nodeId}:job`;
+    this.jobKey = redisKeys(options.keyPrefix ?? KEY_PREFIX).node(options.identity.nodeId).job;
   }
 
   /** Converges to the latest stored state (best effort), then starts consuming the queue. */
@@ -59,7 +59,7 @@ export class SyncSource {
     const { logger } = this.options;
     this.worker = new Worker(this.options.queueName, (job) => this.process(job), {
       connection: this.options.workerConnection,
-      prefix: this.options.bullPrefix ?? "bull",
+      prefix: this.options.bullPrefix ?? BULL_PREFIX,
       concurrency: 1,
       autorun: true,
     });
@@ -103,7 +103,7 @@ export class SyncSource {
   private async newestQueuedJob(): Promise<NodeSyncJob | undefined> {
     const queue = new Queue(this.options.queueName, {
       connection: this.options.readConnection,
-      prefix: this.options.bullPrefix ?? "bull",
+      prefix: this.options.bullPrefix ?? BULL_PREFIX,
     });
     queue.on("error", () => {});
     try {
@@ -154,7 +154,7 @@ export class SyncSource {
 }
 
 /** Waits until the connection is ready, at most `timeoutMs` (an unreachable Redis must not block start-up). */
-function waitReady(connection: Redis, timeoutMs: number): Promise<void> {
+function waitReady(connection: RedisClient, timeoutMs: number): Promise<void> {
   if (connection.status === "ready") return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

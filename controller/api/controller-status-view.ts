@@ -1,5 +1,6 @@
-import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import { redisKeys } from "../../crds-like-schemas/index.js";
+import type { RedisClient } from "../../lib/redis.js";
 import type { ClusterRuntime } from "../cluster-runtime.js";
 import type { LeaseManager, LeaseStatus } from "../leases/lease-manager.js";
 import { readPersistedViews } from "../machines/target-registry.js";
@@ -11,7 +12,7 @@ import type { ExplainAnswer, Listing, StaleNote, StatusDocument, StatusView, Tar
 
 export interface ControllerStatusViewDeps {
   id: string;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   registry: Registry;
   specSource: SpecSource;
@@ -46,7 +47,7 @@ export class ControllerStatusView implements StatusView {
     const options = { maxAgeMs: deps.readMaxAgeMs ?? 1_000, waitMs: deps.readBudgetMs ?? 500, now: this.now };
     this.leaseTable = new BoundedRead(() => deps.leases.status(), options);
     this.storedSummaries = new BoundedReads(
-      async (cluster) => parseJson<ClusterSummary>(await deps.redis.get(`${deps.keyPrefix}:status:${cluster}`)),
+      async (cluster) => parseJson<ClusterSummary>(await deps.redis.get(redisKeys(deps.keyPrefix).status(cluster))),
       options,
     );
     this.storedMachines = new BoundedReads(

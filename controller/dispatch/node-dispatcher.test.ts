@@ -3,12 +3,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterSpec, NodeSyncJob, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import {
+  ClusterSpec,
+  NodeSyncJob,
+  nodeQueueName,
+  POOL_QUEUE,
+  REPORTS_QUEUE,
+  redisKeys,
+} from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
 import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import { ClusterLease, LeaseLostError } from "../leases/cluster-lease.js";
 import type { NodePayload } from "../model.js";
-import { NodeDispatcher, nodeKeys } from "./node-dispatcher.js";
+import { NodeDispatcher } from "./node-dispatcher.js";
 import { ReportConsumer, type ReportKind } from "./report-consumer.js";
 import { ReportStore, type StoredHealth } from "./report-store.js";
 import { buildNodeSyncJob, buildPoolSyncJob, poolNodeId } from "./sync-job.js";
@@ -65,7 +72,7 @@ describe("NodeDispatcher", () => {
     const changed = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
     expect(changed).toEqual({ sent: true, generation: g1 + 1, jobId: `sync-${nodeId}-g${g1 + 1}` });
 
-    const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis, prefix: bullPrefix });
+    const queue = new Queue(nodeQueueName(nodeId), { connection: redis, prefix: bullPrefix });
     const jobs = await queue.getJobs(["wait"]);
     expect(jobs.map((j) => j.id).sort()).toEqual([`sync-${nodeId}-g${g1}`, `sync-${nodeId}-g${g1 + 1}`]);
     for (const job of jobs) {
@@ -75,7 +82,7 @@ describe("NodeDispatcher", () => {
       expect(data.fencingToken).toBe(lease.token);
       expect(`sync-${nodeId}-g${data.generation}`).toBe(job.id);
     }
-    const keys = nodeKeys(keyPrefix, nodeId);
+    const keys = redisKeys(keyPrefix).node(nodeId);
     expect(await redis.get(keys.latest)).toBe(`sync-${nodeId}-g${g1 + 1}`);
 
     // A Redis data loss (the counter disappears) must not make generations go backwards.
@@ -104,15 +111,17 @@ describe("NodeDispatcher", () => {
   it("refuses to write once the lease is lost", async () => {
     const { keyPrefix, lease, dispatcher } = await setup();
     const nodeId = randomUUID();
-    await redis.set(`${keyPrefix}:lease:demo`, "b|7");
+    await lease.release();
+    const other = new ClusterLease({ redis, cluster: "demo", holderId: "b", ttlMs: 10_000, keyPrefix });
+    expect(await other.tryAcquire()).toBeGreaterThan(0);
     await expect(dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease)).rejects.toBeInstanceOf(
       LeaseLostError,
     );
-    expect(await redis.get(nodeKeys(keyPrefix, nodeId).generation)).toBeNull();
+    expect(await redis.get(redisKeys(keyPrefix).node(nodeId).generation)).toBeNull();
     await dispatcher.close();
   });
 
-  it("routes a cluster's pool job to ecsmon-pool under a sanitized node id", async () => {
+  it("routes a cluster's pool job to the pool queue under a sanitized node id", async () => {
     const { bullPrefix, lease, dispatcher } = await setup();
     const cluster = `arn:aws:ecs:us-east-1:000000000000:cluster/${randomUUID()}`;
     const job = buildPoolSyncJob(cluster, spec, [target(9)]);
@@ -120,9 +129,9 @@ describe("NodeDispatcher", () => {
     expect(job.nodeId).toMatch(/^pool-[A-Za-z0-9_.-]+$/);
     expect(job.stats.enabled).toBe(false);
     const result = await dispatcher.sync(job, lease);
-    const queue = new Queue("ecsmon-pool", { connection: redis, prefix: bullPrefix });
+    const queue = new Queue(POOL_QUEUE, { connection: redis, prefix: bullPrefix });
     expect((await queue.getJob(result.jobId ?? ""))?.data.scrape.targets).toHaveLength(1);
-    expect(await dispatcher.waiting("ecsmon-pool")).toBe(1);
+    expect(await dispatcher.waiting(POOL_QUEUE)).toBe(1);
     await queue.close();
     await dispatcher.close();
   });

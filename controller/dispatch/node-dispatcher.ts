@@ -1,7 +1,16 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
-import { NodeSyncJob, nodeQueueName, nodeSyncJobId, POOL_QUEUE } from "../../crds-like-schemas/index.js";
+import {
+  BULL_PREFIX,
+  KEY_PREFIX,
+  NodeSyncJob,
+  nodeQueueName,
+  nodeSyncJobId,
+  POOL_QUEUE,
+  type RedisKeys,
+  redisKeys,
+} from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
+import type { RedisClient } from "../../lib/redis.js";
 import { poolNodeId, syncJobHash, type UnversionedSyncJob } from "./sync-job.js";
 
 /**
@@ -25,7 +34,7 @@ export interface DispatchFence {
 }
 
 export interface NodeDispatcherOptions {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Prefix of ecsmon's own keys. @defaultValue "ecsmon" */
   keyPrefix?: string;
@@ -47,30 +56,16 @@ export interface DispatchResult {
   jobId: string | undefined;
 }
 
-/** Redis keys of one node's dispatch state. See ADR 0008 for the agent-facing part of this contract. */
-export function nodeKeys(keyPrefix: string, nodeId: string) {
-  const base = `${keyPrefix}:node:${nodeId}`;
-  return {
-    /** INCR counter: the node's generation, monotonic across controller replicas. */
-    generation: `${base}:generation`,
-    /** Id of the latest sync job (`sync-<node>-g<generation>`). */
-    latest: `${base}:latest`,
-    /** JSON of the latest whole NodeSyncJob, so an agent can converge even after the job was removed. */
-    job: `${base}:job`,
-    /** Content hash of the latest payload (sans generation, issuedAt, fencingToken). */
-    hash: `${base}:hash`,
-  };
-}
-
 /**
- * BullMQ producer of desired-state sync jobs: one queue `ecsmon-node-<nodeId>` per node (plus `ecsmon-pool`),
+ * BullMQ producer of desired-state sync jobs: one queue {@link nodeQueueName} per node (plus {@link POOL_QUEUE}),
  * job name "sync", job id `sync-<node>-g<generation>`. A job is added only when the node's payload hash differs
- * from the last one sent (kept in Redis, so a failed-over replica does not resend the same state).
+ * from the last one sent (kept in Redis, so a failed-over replica does not resend the same state). The node's
+ * keys share one hash tag, so the MGET, the generation script and the MULTI below each touch one slot.
  */
 export class NodeDispatcher {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger: Logger;
-  private readonly prefix: string;
+  private readonly keys: RedisKeys;
   private readonly bullPrefix: string;
   private readonly keepCompleted: number;
   private readonly keepFailed: number;
@@ -82,8 +77,8 @@ export class NodeDispatcher {
   constructor(options: NodeDispatcherOptions) {
     this.redis = options.redis;
     this.logger = options.logger;
-    this.prefix = options.keyPrefix ?? "ecsmon";
-    this.bullPrefix = options.bullPrefix ?? "bull";
+    this.keys = redisKeys(options.keyPrefix ?? KEY_PREFIX);
+    this.bullPrefix = options.bullPrefix ?? BULL_PREFIX;
     this.keepCompleted = options.keepCompleted ?? 10;
     this.keepFailed = options.keepFailed ?? 50;
     this.now = options.now ?? (() => new Date());
@@ -99,7 +94,7 @@ export class NodeDispatcher {
    * and checks the lease right before adding it; a lost lease throws and nothing is written.
    */
   async sync(job: UnversionedSyncJob, fence: DispatchFence): Promise<DispatchResult> {
-    const keys = nodeKeys(this.prefix, job.nodeId);
+    const keys = this.keys.node(job.nodeId);
     const hash = syncJobHash(job);
     let last = this.sentHashes.get(job.nodeId);
     if (!last) {

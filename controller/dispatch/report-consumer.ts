@@ -1,8 +1,8 @@
 import { type Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
-import { AgentReport, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import { AgentReport, BULL_PREFIX, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
 import { closeWorker } from "../../lib/close-worker.js";
 import type { Logger } from "../../lib/logger.js";
+import type { RedisClient } from "../../lib/redis.js";
 import type { ReportStore } from "./report-store.js";
 
 /** Outcome of one consumed report, for the `ecsmon_reports_total{kind,result}` counter. */
@@ -10,12 +10,12 @@ export type ReportKind = "heartbeat" | "health" | "capacity" | "invalid";
 
 export interface ReportConsumerOptions {
   /** Connection for the worker; BullMQ duplicates it for its blocking client. */
-  redis: Redis;
+  redis: RedisClient;
   store: ReportStore;
   logger: Logger;
   /** @defaultValue "bull" */
   bullPrefix?: string;
-  /** @defaultValue REPORTS_QUEUE ("ecsmon-reports") */
+  /** @defaultValue REPORTS_QUEUE ("{ecsmon-reports}") */
   queueName?: string;
   /** @defaultValue 8 */
   concurrency?: number;
@@ -25,7 +25,7 @@ export interface ReportConsumerOptions {
 }
 
 /**
- * Consumes `ecsmon-reports`. Every job is validated against the AgentReport union; an invalid one is counted and
+ * Consumes {@link REPORTS_QUEUE}. Every job is validated against the AgentReport union; an invalid one is counted and
  * dropped (the job completes, so it is never retried), never thrown. Valid reports land in the {@link ReportStore}.
  */
 export class ReportConsumer {
@@ -68,7 +68,7 @@ export class ReportConsumer {
       },
       {
         connection: options.redis,
-        prefix: options.bullPrefix ?? "bull",
+        prefix: options.bullPrefix ?? BULL_PREFIX,
         concurrency: options.concurrency ?? 8,
         removeOnComplete: { count: 100 },
         removeOnFail: { count: 100 },

@@ -1,5 +1,12 @@
-import type { Redis } from "ioredis";
-import type { CapacityReport, Heartbeat, TargetHealth } from "../../crds-like-schemas/index.js";
+import {
+  type CapacityReport,
+  type Heartbeat,
+  KEY_PREFIX,
+  type RedisKeys,
+  redisKeys,
+  type TargetHealth,
+} from "../../crds-like-schemas/index.js";
+import type { RedisClient } from "../../lib/redis.js";
 
 /** A heartbeat as stored: the agent's report plus when this controller fleet received it (epoch ms). */
 export interface StoredHeartbeat extends Heartbeat {
@@ -23,16 +30,21 @@ const REPORT_KEY_TTL_S = 86_400;
  * job to one worker) the replica holding the cluster's lease sees it. Level-triggered: the owner reads the
  * latest state each tick instead of reacting to individual messages.
  *
- * Keys: `<prefix>:reports:<cluster>:heartbeats` (field nodeId), `…:health` (field targetId), `…:capacity` (field nodeId).
+ * Keys: `redisKeys().reports(cluster, kind)`: `heartbeats` (field nodeId), `health` (field targetId), `capacity` (field
+ * nodeId). Every command below touches one key.
  */
 export class ReportStore {
+  private readonly keys: RedisKeys;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix = "ecsmon",
-  ) {}
+    private readonly redis: RedisClient,
+    keyPrefix = KEY_PREFIX,
+  ) {
+    this.keys = redisKeys(keyPrefix);
+  }
 
   key(cluster: string, kind: "heartbeats" | "health" | "capacity"): string {
-    return `${this.keyPrefix}:reports:${cluster}:${kind}`;
+    return this.keys.reports(cluster, kind);
   }
 
   async putHeartbeat(report: Heartbeat, receivedAt: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisKeys } from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
 import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
@@ -262,12 +263,12 @@ describe("TargetRegistry", () => {
   it("drops unreadable snapshots on restore and refuses to persist without the lease", async () => {
     const clock = { now: 1_000 };
     const keyPrefix = `t-${randomUUID()}`;
-    await redis.hset(`${keyPrefix}:machines:demo`, "target:x", "{not json", "bogus", "1");
+    await redis.hset(redisKeys(keyPrefix).machines("demo"), "target:x", "{not json", "bogus", "1");
     const r = make(clock, keyPrefix);
     expect(await r.restore()).toEqual({ targets: 0, agents: 0 });
-    expect(await redis.hlen(`${keyPrefix}:machines:demo`)).toBe(0);
+    expect(await redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
     r.applyPlan(plan([desired(1, "n1")]));
     await expect(r.persist({ assertHeld: async () => Promise.reject(new Error("lost")) })).rejects.toThrow("lost");
-    expect(await redis.hlen(`${keyPrefix}:machines:demo`)).toBe(0);
+    expect(await redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
   });
 });

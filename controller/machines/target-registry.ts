@@ -1,5 +1,6 @@
-import type { Redis } from "ioredis";
+import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
+import type { RedisClient } from "../../lib/redis.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type AgentStateName, agentMachine, isLiveAgentState } from "./agent-machine.js";
 import { type MachineState, MachineStore } from "./machine-store.js";
@@ -29,13 +30,11 @@ export interface HealthInput {
   receivedAt: number;
 }
 
-export interface FenceCheck {
-  assertHeld(): Promise<number>;
-}
+export type FenceCheck = { assertHeld(): Promise<number> };
 
 export interface TargetRegistryOptions {
   cluster: string;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** @defaultValue "ecsmon" */
   keyPrefix?: string;
@@ -50,14 +49,14 @@ const AGENT_FIELD = "agent:";
 /**
  * The target and agent machines of one cluster. It turns plan diffs, heartbeats, health results and clock
  * ticks into machine events, and persists every machine's persisted snapshot in the Redis hash
- * `<prefix>:machines:<cluster>` (fields `target:<id>` and `agent:<nodeId>`), written only when it changed.
+ * `redisKeys().machines(cluster)` (fields `target:<id>` and `agent:<nodeId>`), written only when it changed.
  * A replica that takes the cluster over calls {@link restore} first and resumes every machine where it was.
  * Machines are snapshots advanced with xstate's pure `transition()` ({@link MachineStore}), not actors.
  */
 export class TargetRegistry {
   readonly cluster: string;
   readonly key: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly drainDelayMs: number;
   private readonly now: () => number;
@@ -83,7 +82,7 @@ export class TargetRegistry {
     this.logger = options.logger;
     this.drainDelayMs = options.drainDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-    this.key = `${options.keyPrefix ?? "ecsmon"}:machines:${options.cluster}`;
+    this.key = redisKeys(options.keyPrefix ?? KEY_PREFIX).machines(options.cluster);
   }
 
   /** Loads persisted snapshots; snapshots that no longer fit the machines are dropped. Returns the counts. */
@@ -379,11 +378,11 @@ function alreadyPlanned(
  * As fresh as the owner's last persist (once per reconcile).
  */
 export async function readPersistedViews(
-  redis: Redis,
+  redis: RedisClient,
   cluster: string,
-  keyPrefix = "ecsmon",
+  keyPrefix = KEY_PREFIX,
 ): Promise<{ targets: TargetView[]; agents: AgentView[] }> {
-  const raw = await redis.hgetall(`${keyPrefix}:machines:${cluster}`);
+  const raw = await redis.hgetall(redisKeys(keyPrefix).machines(cluster));
   const targets: TargetView[] = [];
   const agents: AgentView[] = [];
   for (const [field, json] of Object.entries(raw)) {

@@ -1,7 +1,8 @@
 import { hash } from "node:crypto";
 import { promisify } from "node:util";
 import { createGunzip, gzip } from "node:zlib";
-import type { Redis } from "ioredis";
+import { KEY_PREFIX, type RedisKeys, redisKeys } from "../../crds-like-schemas/index.js";
+import type { RedisClient } from "../../lib/redis.js";
 import { gzipJsonArray, jsonArrayElements } from "./json-array-stream.js";
 import type { SdDocument, TargetGroup } from "./target-groups.js";
 
@@ -23,8 +24,8 @@ export interface SdSnapshot {
 }
 
 /**
- * The published target groups of each cluster, in Redis (`<prefix>:sd:<cluster>` holds the gzipped JSON array and
- * `<prefix>:sd:<cluster>:digest` the document's digest), so that every controller replica serves the complete http_sd /
+ * The published target groups of each cluster, in Redis (`redisKeys().sd` holds the gzipped JSON array and
+ * `redisKeys().sdDigest` the document's digest), so that every controller replica serves the complete http_sd /
  * file_sd for all clusters whichever of them owns each cluster. Only the lease holder writes (fenced), and only
  * complete plans are ever written: a failed observation leaves the previous groups in place ("stale beats
  * partial").
@@ -32,22 +33,28 @@ export interface SdSnapshot {
  * Readers poll the small digest keys and fetch a cluster's body only when its digest changed: on a 10,000-target
  * cluster the JSON is ~17 MB, and reading and parsing it every second was most of the controller's garbage.
  * Bodies stay gzipped in Redis and in memory (~1/15 of the size) and are served gzipped to http_sd clients.
+ *
+ * A cluster's body and digest share the cluster's hash tag (written in one MULTI); different clusters' digests
+ * live in different slots of a Redis Cluster, so they are read one GET each (in parallel), never with one MGET.
  */
 export class SdStore {
   /** Last good groups read per cluster, served while Redis has none (stale beats empty). */
   private readonly lastRead = new Map<string, PublishedGroups>();
+  private readonly keys: RedisKeys;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix = "ecsmon",
-  ) {}
+    private readonly redis: RedisClient,
+    keyPrefix = KEY_PREFIX,
+  ) {
+    this.keys = redisKeys(keyPrefix);
+  }
 
   key(cluster: string): string {
-    return `${this.keyPrefix}:sd:${cluster}`;
+    return this.keys.sd(cluster);
   }
 
   digestKey(cluster: string): string {
-    return `${this.key(cluster)}:digest`;
+    return this.keys.sdDigest(cluster);
   }
 
   /** Stores the cluster's document if it differs from what Redis holds. Returns whether Redis was written. */
@@ -72,7 +79,7 @@ export class SdStore {
    */
   async snapshot(clusters: readonly string[]): Promise<SdSnapshot> {
     const out = new Map<string, PublishedGroups>();
-    const digests = clusters.length > 0 ? await this.redis.mget(...clusters.map((c) => this.digestKey(c))) : [];
+    const digests = await Promise.all(clusters.map((c) => this.redis.get(this.digestKey(c))));
     for (const [i, cluster] of clusters.entries()) {
       const cached = this.lastRead.get(cluster);
       const digest = digests[i];
