@@ -153,22 +153,23 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
     );
     expect(tooMany).toBeInstanceOf(InvalidParameterCombinationException);
 
-    const expr = await cw.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(t0),
-        EndTime: new Date(t0 + 120_000),
-        MetricDataQueries: [
-          { Id: "s", MetricStat: { Metric: metric, Period: 60, Stat: "Sum" }, ReturnData: false },
-          { Id: "n", MetricStat: { Metric: metric, Period: 60, Stat: "SampleCount" }, ReturnData: false },
-          { Id: "avg", Expression: "s / n", Label: "mean" },
-        ],
-      }),
+    // Metric math is not simulated (docs/adr/0072-simulator-scope.md): an Expression is refused, not misread.
+    const expr = await error(
+      cw.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(t0),
+          EndTime: new Date(t0 + 120_000),
+          MetricDataQueries: [
+            { Id: "s", MetricStat: { Metric: metric, Period: 60, Stat: "Sum" }, ReturnData: false },
+            { Id: "avg", Expression: "s / 2" },
+          ],
+        }),
+      ),
     );
-    expect(expr.MetricDataResults).toHaveLength(1);
-    expect(expr.MetricDataResults?.[0]).toMatchObject({ Id: "avg", Label: "mean", Values: [10, 22.5] });
+    expect(expr).toBeInstanceOf(InvalidParameterValueException);
   });
 
-  it("paginates GetMetricData by MaxDatapoints and ListMetrics by NextToken", async () => {
+  it("lists metrics by namespace, name and dimension, and reads several in one GetMetricData", async () => {
     const base = Date.now() - 30 * 60_000;
     const data: MetricDatum[] = Array.from({ length: 25 }, (_, i) => ({
       MetricName: "Series",
@@ -193,25 +194,18 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
         Stat: "Sum",
       },
     }));
-    const values: number[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await cw.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(base - 60_000),
-          EndTime: new Date(base + 60_000),
-          MetricDataQueries: queries,
-          MaxDatapoints: 2,
-          NextToken: token,
-        }),
-      );
-      for (const r of page.MetricDataResults ?? []) values.push(...(r.Values ?? []));
-      token = page.NextToken;
-      pages++;
-    } while (token && pages < 10);
-    expect(values).toEqual([0, 1, 2]);
-    expect(pages).toBe(2);
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(base - 60_000),
+        EndTime: new Date(base + 60_000),
+        MetricDataQueries: queries,
+      }),
+    );
+    expect(out.MetricDataResults?.map((r) => [r.Id, r.Values])).toEqual([
+      ["q0", [0]],
+      ["q1", [1]],
+      ["q2", [2]],
+    ]);
   });
 
   it("enforces the PutMetricData limits with typed exceptions", async () => {

@@ -1,5 +1,19 @@
 import type { StoredDatum } from "./metric-store.js";
 
+const BASIC_STATISTICS = new Set(["SampleCount", "Average", "Sum", "Minimum", "Maximum"]);
+const PERCENTILE = /^p(\d{1,2}(\.\d{1,10})?|100)$/;
+
+/** A period CloudWatch accepts: 1, 5, 10, 20 or 30 seconds (high resolution), or a multiple of 60. */
+export function validPeriod(p: number): boolean {
+  return Number.isInteger(p) && (p === 1 || p === 5 || p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0));
+}
+
+/** Whether `stat` is a basic statistic (`Sum`, …), a percentile (`p99`, `p99.9`), or either (`any`). */
+export function isStatistic(stat: string, kind: "any" | "basic" | "percentile" = "any"): boolean {
+  if (kind !== "percentile" && BASIC_STATISTICS.has(stat)) return true;
+  return kind !== "basic" && PERCENTILE.test(stat);
+}
+
 /**
  * Groups datums into period buckets (aligned to the epoch) within [start, end), optionally of one unit.
  * Standard-resolution datums are stored at one-minute granularity, so they snap to the minute first.

@@ -30,3 +30,13 @@ export function parseTimestamp(raw: unknown, param: string): Date {
   if (!Number.isFinite(ms)) throw invalidValue(`The value ${String(raw)} for parameter ${param} is invalid.`);
   return new Date(ms);
 }
+
+/** StartTime and EndTime of a read (GetMetricData, GetMetricStatistics) as epoch ms; start must precede end. */
+export function parseTimeRange(input: Record<string, unknown>): { start: number; end: number } {
+  if (input.StartTime === undefined || input.StartTime === null) throw missing("StartTime");
+  if (input.EndTime === undefined || input.EndTime === null) throw missing("EndTime");
+  const start = parseTimestamp(input.StartTime, "StartTime").getTime();
+  const end = parseTimestamp(input.EndTime, "EndTime").getTime();
+  if (start >= end) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");
+  return { start, end };
+}

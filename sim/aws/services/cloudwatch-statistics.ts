@@ -1,34 +1,18 @@
 import { XmlMap } from "../codecs/xml.js";
-import { bucketDatums, statistic } from "./cloudwatch-aggregate.js";
-import { combination, invalidValue, missing, parseTimestamp } from "./cloudwatch-errors.js";
+import { bucketDatums, isStatistic, statistic, validPeriod } from "./cloudwatch-aggregate.js";
+import { combination, invalidValue, missing, parseTimeRange } from "./cloudwatch-errors.js";
 import { type MetricStore, sortDims } from "./metric-store.js";
 
-const BASIC = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
-const PERCENTILE = /^p(\d{1,2}(\.\d{1,10})?|100)$/;
 const MAX_DATAPOINTS = 1440;
 
 /** GetMetricStatistics: one metric, period buckets, basic and percentile statistics, the 1,440-datapoint limit. */
 export function getMetricStatistics(store: MetricStore, input: Record<string, unknown>) {
   if (typeof input.Namespace !== "string" || input.Namespace === "") throw missing("Namespace");
   if (typeof input.MetricName !== "string" || input.MetricName === "") throw missing("MetricName");
-  if (input.StartTime === undefined || input.StartTime === null) throw missing("StartTime");
-  if (input.EndTime === undefined || input.EndTime === null) throw missing("EndTime");
+  const { start, end } = parseTimeRange(input);
   if (input.Period === undefined || input.Period === null) throw missing("Period");
-  const start = parseTimestamp(input.StartTime, "StartTime").getTime();
-  const end = parseTimestamp(input.EndTime, "EndTime").getTime();
-  if (start >= end) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");
   const period = Number(input.Period);
-  if (
-    !Number.isInteger(period) ||
-    !(
-      period === 1 ||
-      period === 5 ||
-      period === 10 ||
-      period === 20 ||
-      period === 30 ||
-      (period >= 60 && period % 60 === 0)
-    )
-  ) {
+  if (!validPeriod(period)) {
     throw invalidValue("The parameter Period must be 1, 5, 10, 20, 30, 60, or any multiple of 60.");
   }
   const statistics = Array.isArray(input.Statistics) ? input.Statistics.map(String) : [];
@@ -38,9 +22,10 @@ export function getMetricStatistics(store: MetricStore, input: Record<string, un
   if (extended.length > 10)
     throw invalidValue("The collection ExtendedStatistics must not have a size greater than 10.");
   for (const s of statistics)
-    if (!BASIC.includes(s)) throw invalidValue(`The value ${s} for parameter Statistics is invalid.`);
+    if (!isStatistic(s, "basic")) throw invalidValue(`The value ${s} for parameter Statistics is invalid.`);
   for (const s of extended)
-    if (!PERCENTILE.test(s)) throw invalidValue(`The value ${s} for parameter ExtendedStatistics is invalid.`);
+    if (!isStatistic(s, "percentile"))
+      throw invalidValue(`The value ${s} for parameter ExtendedStatistics is invalid.`);
   const requested = Math.ceil((end - start) / (period * 1000));
   if (requested > MAX_DATAPOINTS) {
     throw combination(

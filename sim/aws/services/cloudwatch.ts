@@ -214,8 +214,10 @@ export interface CloudWatchServiceOptions {
 }
 
 /**
- * Builds the simulated CloudWatch (PutMetricData, GetMetricData, ListMetrics), reachable over JSON 1.0
- * (GraniteServiceVersion20100801, awsQueryCompatible) and the AWS query protocol (2010-08-01).
+ * Builds the simulated CloudWatch, reachable over JSON 1.0 (GraniteServiceVersion20100801, awsQueryCompatible)
+ * and the AWS query protocol (2010-08-01): PutMetricData, which ecsmon's agents and controller call, and the
+ * reads a local user makes to see what arrived (ListMetrics, GetMetricData without metric math,
+ * GetMetricStatistics).
  */
 export function createCloudWatchService(options: CloudWatchServiceOptions = {}): SimService & { store: MetricStore } {
   const store = options.store ?? new MetricStore();
@@ -294,7 +296,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     store,
     operations: {
       PutMetricData: putMetricData,
-      GetMetricData: (input) => getMetricData(store, input, now()),
+      GetMetricData: (input) => getMetricData(store, input),
       GetMetricStatistics: (input) => getMetricStatistics(store, input),
       ListMetrics: listMetrics,
     },
