@@ -7,7 +7,8 @@ import { buildNodeSyncJob, type UnversionedSyncJob } from "../controller/dispatc
 import { ClusterLease } from "../controller/leases/cluster-lease.js";
 import { ClusterSpec } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
-import { startRedisServer } from "../test/helpers/redis-server.js";
+import { mapLimit } from "../lib/map-limit.js";
+import { startRedisServer } from "../lib/redis-server.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -37,15 +38,6 @@ function jobs(spec: ClusterSpec, round: number): UnversionedSyncJob[] {
       awsvpcTasks: 0,
     });
   });
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

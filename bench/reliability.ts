@@ -8,8 +8,9 @@ import { startControllerFromConfig } from "../controller/wiring.js";
 import { nodeQueueName } from "../crds-like-schemas/index.js";
 import { loadConfig } from "../lib/config.js";
 import { fromRoot } from "../lib/paths.js";
+import { startRedisServer } from "../lib/redis-server.js";
+import { until } from "../lib/until.js";
 import { startSim } from "../sim/index.js";
-import { startRedisServer } from "../test/helpers/redis-server.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -33,14 +34,6 @@ spec:
       serviceMetrics:
         enabled: false
 `;
-
-async function until(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 export async function run(): Promise<BenchResult[]> {
   const scenarioPath = fromRoot("sim/scenarios/large.yaml");
@@ -93,14 +86,14 @@ export async function run(): Promise<BenchResult[]> {
     await put(spec("15s", cluster));
     const started = performance.now();
     controller = await startControllerFromConfig({ config, logger, redis: controllerRedis });
-    await until("every node's first job", () => seen.size === nodes.length, 180_000);
+    await until("every node's first job", () => seen.size === nodes.length, 180_000, 20);
     const firstMs = Math.max(...[...seen.values()].map((s) => s.at)) - started;
 
     const before = new Map([...seen].map(([n, s]) => [n, s.generation]));
     const changed = performance.now();
     await put(spec("20s", cluster));
     const converged = () => nodes.every((n) => (seen.get(n)?.generation ?? 0) > (before.get(n) ?? 0));
-    await until("every node's new generation", converged, 120_000);
+    await until("every node's new generation", converged, 120_000, 20);
     const ats = nodes.map((n) => seen.get(n)?.at ?? 0);
     const convergeMs = Math.max(...ats) - changed;
     const spreadMs = Math.max(1, Math.max(...ats) - Math.min(...ats));

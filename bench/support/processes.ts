@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Redis } from "ioredis";
-import { until } from "../../test/helpers/until.js";
+import { settlesWithin } from "../../lib/bounded-stop.js";
+import { redisServerArgs, waitForRedis } from "../../lib/redis-server.js";
+import { until } from "../../lib/until.js";
 
 /**
  * Child processes for benches that measure a component in its own process. Lives in bench/support/ (not
@@ -77,20 +78,10 @@ export async function stopAll(children: readonly (BenchChild | undefined)[]): Pr
   for (const child of children) await child?.stop().catch(() => {});
 }
 
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = await Promise.race([promise.then(() => true), timeout]);
-  clearTimeout(timer);
-  return settled;
-}
-
 const EXITED = Symbol("exited");
 
 /**
- * Polls `probe` with test/helpers/until.ts, but fails at once, with the child's stderr, when the child exits
+ * Polls `probe` with lib/until.ts, but fails at once, with the child's stderr, when the child exits
  * first, instead of waiting out the timeout for a process that is already gone.
  */
 export async function untilWhileAlive<T>(
@@ -169,22 +160,20 @@ export function sampleRss(pid: number, intervalMs: number): { stop(): number[] }
 
 /**
  * A throwaway redis-server on `port`: no persistence, working directory `dir` (so nothing it might write lands
- * in the repository). test/helpers/redis-server.ts has no directory or kill timeout, hence this variant.
+ * in the repository), tracked as a {@link BenchChild} (stderr tail, kill timeout) like the bench's other processes.
  */
 export async function startRedisChild(port: number, dir: string): Promise<{ child: BenchChild; url: string }> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  const args = redisServerArgs(port, { dir });
   const url = `redis://127.0.0.1:${port}`;
   const child = spawnChild("redis-server", "redis-server", args);
-  return { child: await whenReady(child, "redis-server to answer PING", () => ping(url), 10_000, 50), url };
-}
-
-async function ping(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } finally {
-    client.disconnect();
-  }
+  return {
+    child: await whenReady(
+      child,
+      "redis-server to answer PING",
+      () => waitForRedis(url, { timeoutMs: 1_000, intervalMs: 50 }).then(() => true),
+      10_000,
+      50,
+    ),
+    url,
+  };
 }

@@ -5,6 +5,7 @@ import { redactUrl } from "../../lib/logger.js";
 import { MALLOC_TUNING } from "../../lib/malloc-tuning.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
+import { redisServerArgs, waitForRedis as waitForRedisPing } from "../../lib/redis-server.js";
 import { ManagedProcess, waitForHttp } from "./managed-process.js";
 import { prometheusConfig } from "./prometheus-config.js";
 import { StackReaper } from "./stack-reaper.js";
@@ -113,12 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.progress(`starting redis-server on 127.0.0.1:${port}`);
       const dataDir = join(stateDir, "redis");
       mkdirSync(dataDir, { recursive: true });
-      launch(
-        "redis",
-        "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dataDir],
-        process.env,
-      );
+      launch("redis", "redis-server", redisServerArgs(port, { dir: dataDir }), process.env);
       redisUrl = `redis://127.0.0.1:${port}`;
       await waitForRedis(redisUrl, processes.at(-1), STARTUP_TIMEOUT_MS);
     } else {
@@ -280,34 +276,11 @@ async function checkRedisUrl(url: string): Promise<void> {
 
 const REDIS_URL_CHECK_MS = 5_000;
 
-/** Polls PING on `url` until it answers, `child` exits, or `timeoutMs` passes (the last error is reported). */
+/** Polls PING on `url` until it answers, `child` exits, or `timeoutMs` passes (lib/redis-server.ts). */
 async function waitForRedis(url: string, child: ManagedProcess | undefined, timeoutMs: number): Promise<void> {
-  const { Redis } = await import("ioredis");
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "no answer";
-  while (Date.now() < deadline) {
-    if (child?.exited) throw new LocalStackError(`redis-server ${child.exited}`);
-    const client = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1_000,
-      retryStrategy: () => null,
-    });
-    // The connection's own error (ECONNREFUSED, ENOTFOUND, WRONGPASS) says more than the command's.
-    let connectionError: string | undefined;
-    client.on("error", (error: Error) => {
-      connectionError ??= error.message;
-    });
-    try {
-      await client.connect();
-      await client.ping();
-      return;
-    } catch (error) {
-      lastError = connectionError ?? (error as Error).message;
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      client.disconnect();
-    }
+  try {
+    await waitForRedisPing(url, { timeoutMs, exited: () => child?.exited });
+  } catch (error) {
+    throw new LocalStackError((error as Error).message);
   }
-  throw new LocalStackError(`Redis did not answer PING within ${timeoutMs} ms (${lastError})`);
 }
