@@ -9,7 +9,12 @@ import Dockerode from "dockerode";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { createStatsHandler } from "../agents/stats/stats-handler.js";
-import { NODE_SYNC_CONTRACT, type NodeSyncJob, type StatsAssignment } from "../crds-like-schemas/index.js";
+import {
+  NODE_SYNC_CONTRACT,
+  type NodeSyncJob,
+  STATS_METRICS,
+  type StatsAssignment,
+} from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
 import type { BenchResult } from "./types.js";
 
@@ -154,14 +159,7 @@ function job(): NodeSyncJob {
       enabled: true,
       namespace: "Bench/Stats",
       periodMs: 1_000,
-      metrics: [
-        "CPUUtilization",
-        "MemoryUtilization",
-        "NetworkRxBytes",
-        "NetworkTxBytes",
-        "BlockIoReadBytes",
-        "BlockIoWriteBytes",
-      ],
+      metrics: [...STATS_METRICS],
       dimensions: ["ClusterName", "ServiceName", "TaskId", "ContainerName"],
       cpuMode: "reserved",
       containers: [],

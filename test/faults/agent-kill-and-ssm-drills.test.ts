@@ -1,19 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../controller/api/status-view.js";
 import type { AgentView, TargetView } from "../../controller/machines/views.js";
-import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
-import { loadConfig } from "../../lib/config.js";
-import { createLogger } from "../../lib/logger.js";
 import { freePort } from "../../lib/net.js";
-import { createRedisConnection } from "../../lib/redis.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
-import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import type { RunningSim } from "../../sim/index.js";
+import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
+import { demoSpec, type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
+import { deleteSimSpec, putSimSpec } from "../helpers/put-spec.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 import { recordFigure } from "./record-figure.js";
 
@@ -29,31 +23,17 @@ import { recordFigure } from "./record-figure.js";
 const HEARTBEAT_TTL_MS = 3_000;
 const RECONCILE_MS = 1_000;
 const PARAMETER = "/ecsmon/spec";
-const logger = createLogger({ level: "silent", name: "drill" });
-const spec = `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        interval: 1s
-        timeout: 900ms
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
+const spec = demoSpec();
 
+let stack: InProcessStack;
 let sim: RunningSim;
-let redisServer: RedisServer;
-let redis: Redis;
-let controller: WiredController;
-let ssm: SSMClient;
 let env: Record<string, string>;
 const agents = new Map<string, ChildProcess>();
 
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 60_000) => pollUntil(what, probe, timeoutMs);
 
-const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
-const sdKeys = async () =>
-  (await api<TargetGroup[]>("/sd/prometheus")).map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`).sort();
+const api = <T>(path: string) => stack.api<T>(path);
+const sdKeys = () => stack.sdKeys();
 const agentState = async (nodeId: string) =>
   (await api<{ agents: AgentView[] }>("/api/v1/agents?cluster=demo")).agents.find((a) => a.nodeId === nodeId)?.state;
 
@@ -73,31 +53,21 @@ async function startAgentProcess(nodeId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  redisServer = await startRedisServer();
-  ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  stack = await startInProcessStack({
+    spec,
+    sim: { nodeSurfaces: false },
+    env: {
+      ECSMON_SPEC_PARAMETER: PARAMETER,
+      ECSMON_SPEC_POLL_INTERVAL: "500ms",
+      ECSMON_RECONCILE_INTERVAL: `${RECONCILE_MS}ms`,
+      ECSMON_AWS_RPS: "100",
+      ECSMON_AWS_BURST: "100",
+      ECSMON_HEARTBEAT_INTERVAL: "500ms",
+      ECSMON_HEARTBEAT_TTL: `${HEARTBEAT_TTL_MS}ms`,
+      ECSMON_CONTROLLER_ID: "drill",
+    },
   });
-  await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: spec, Type: "String", Overwrite: true }));
-  env = {
-    AWS_ENDPOINT_URL: sim.endpoint,
-    AWS_REGION: sim.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    REDIS_URL: redisServer.url,
-    ECSMON_SPEC_PARAMETER: PARAMETER,
-    ECSMON_SPEC_POLL_INTERVAL: "500ms",
-    ECSMON_RECONCILE_INTERVAL: `${RECONCILE_MS}ms`,
-    ECSMON_AWS_RPS: "100",
-    ECSMON_AWS_BURST: "100",
-    ECSMON_HEARTBEAT_INTERVAL: "500ms",
-    ECSMON_HEARTBEAT_TTL: `${HEARTBEAT_TTL_MS}ms`,
-  };
-  const config = loadConfig({ ...env, ECSMON_CONTROLLER_ID: "drill", ECSMON_API_BIND: "127.0.0.1:0" });
-  redis = createRedisConnection(config.redis, "worker");
-  controller = await startControllerFromConfig({ config, logger, redis });
+  ({ sim, env } = stack);
   for (const instance of sim.store.instances()) await startAgentProcess(instance.id);
   await until(
     "every agent ready",
@@ -111,11 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of agents.values()) if (child.exitCode === null) child.kill("SIGKILL");
-  await controller?.stop();
-  redis?.disconnect();
-  ssm?.destroy();
-  await sim?.stop();
-  await redisServer?.stop();
+  await stack?.stop();
 });
 
 describe("agent killed with kill -9", () => {
@@ -163,7 +129,7 @@ describe("SSM parameter deleted, then replaced by garbage", () => {
 
   it("keeps the last good spec in force, with a condition saying why", async () => {
     const steady = await sdKeys();
-    await ssm.send(new DeleteParameterCommand({ Name: PARAMETER }));
+    await deleteSimSpec(sim, PARAMETER);
     const missing = await until("SpecAvailable=False", async () => {
       const c = await condition("SpecAvailable");
       return c?.status === "False" ? c : undefined;
@@ -173,7 +139,7 @@ describe("SSM parameter deleted, then replaced by garbage", () => {
     expect(await sdKeys()).toEqual(steady);
 
     for (const garbage of ["::: not yaml {", "apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec: 42\n"]) {
-      await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: garbage, Type: "String", Overwrite: true }));
+      await putSimSpec(sim, garbage, PARAMETER);
       const invalid = await until("SpecValid=False", async () => {
         const c = await condition("SpecValid");
         return c?.status === "False" ? c : undefined;
@@ -185,14 +151,7 @@ describe("SSM parameter deleted, then replaced by garbage", () => {
       expect(status.spec.loaded).toBe(true);
     }
 
-    await ssm.send(
-      new PutParameterCommand({
-        Name: PARAMETER,
-        Value: spec.replace("interval: 1s", "interval: 2s"),
-        Type: "String",
-        Overwrite: true,
-      }),
-    );
+    await putSimSpec(sim, spec.replace("interval: 1s", "interval: 2s"), PARAMETER);
     await until("SpecValid=True", async () => (await condition("SpecValid"))?.status === "True");
     await until("SpecAvailable=True", async () => (await condition("SpecAvailable"))?.status === "True");
     expect(await sdKeys()).toEqual(steady);

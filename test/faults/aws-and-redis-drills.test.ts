@@ -1,18 +1,14 @@
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningAgent, startAgent } from "../../agents/agent.js";
+import type { RunningAgent } from "../../agents/agent.js";
 import type { AgentView } from "../../controller/machines/views.js";
-import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { nodeQueueName } from "../../crds-like-schemas/index.js";
-import { loadConfig } from "../../lib/config.js";
-import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection } from "../../lib/redis.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
-import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import type { RedisClient } from "../../lib/redis.js";
+import type { RunningSim } from "../../sim/index.js";
+import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
+import { demoSpec, type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
+import { putSimSpec } from "../helpers/put-spec.js";
+import type { RedisServer } from "../helpers/redis-server.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 import { recordFigure } from "./record-figure.js";
 
@@ -32,30 +28,18 @@ const BURST = 10;
 const THROTTLE_MS = 120_000;
 const ERROR_BURSTS = 6;
 const REDIS_OUTAGE_MS = 30_000;
-const logger = createLogger({ level: "silent", name: "drill" });
-const spec = (interval: string) => `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        interval: ${interval}
-        timeout: 900ms
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
+const spec = (interval: string) => demoSpec(interval);
 
+let stack: InProcessStack;
 let sim: RunningSim;
 let redisServer: RedisServer;
-let redis: Redis;
-let controller: WiredController;
-let ssm: SSMClient;
-const agents: RunningAgent[] = [];
+let redis: RedisClient;
+let agents: RunningAgent[];
 
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 60_000) => pollUntil(what, probe, timeoutMs);
 
-const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
-const sdKeys = async () =>
-  (await api<TargetGroup[]>("/sd/prometheus")).map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`).sort();
+const api = <T>(path: string) => stack.api<T>(path);
+const sdKeys = () => stack.sdKeys();
 const expectedKeys = () =>
   expectedDemoEndpoints(sim)
     .map((e) => `${e.address}${e.path}`)
@@ -117,49 +101,26 @@ async function recoveryMs(): Promise<number> {
 }
 
 beforeAll(async () => {
-  sim = await startSim({ transitionDelayMs: 0 });
-  redisServer = await startRedisServer();
-  ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
+  stack = await startInProcessStack({
+    spec: spec("1s"),
+    env: {
+      ECSMON_SPEC_POLL_INTERVAL: "1s",
+      ECSMON_RECONCILE_INTERVAL: "1s",
+      ECSMON_AWS_RPS: String(RPS),
+      ECSMON_AWS_BURST: String(BURST),
+      ECSMON_LEASE_TTL: "5s",
+      ECSMON_CONTROLLER_ID: "drill",
+      ECSMON_HEARTBEAT_INTERVAL: "1s",
+      ECSMON_HEARTBEAT_TTL: "5s",
+    },
+    agents: "nodes",
+    agentOptions: { reportFlushIntervalMs: 500 },
   });
-  await ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec("1s"), Type: "String", Overwrite: true }));
-  const env = {
-    AWS_ENDPOINT_URL: sim.endpoint,
-    AWS_REGION: sim.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    REDIS_URL: redisServer.url,
-    ECSMON_SPEC_POLL_INTERVAL: "1s",
-    ECSMON_RECONCILE_INTERVAL: "1s",
-    ECSMON_AWS_RPS: String(RPS),
-    ECSMON_AWS_BURST: String(BURST),
-    ECSMON_LEASE_TTL: "5s",
-    ECSMON_CONTROLLER_ID: "drill",
-    ECSMON_API_BIND: "127.0.0.1:0",
-    ECSMON_HEARTBEAT_INTERVAL: "1s",
-    ECSMON_HEARTBEAT_TTL: "5s",
-    ECSMON_AGENT_BIND: "127.0.0.1:0",
-  };
-  const config = loadConfig(env);
-  redis = createRedisConnection(config.redis, "worker");
-  controller = await startControllerFromConfig({ config, logger, redis });
-  for (const instance of sim.store.instances()) {
-    const agentConfig = loadConfig({ ...env, ECSMON_CLUSTER: "demo", ECSMON_NODE_ID: instance.id });
-    agents.push(await startAgent({ config: agentConfig, logger, reportFlushIntervalMs: 500 }));
-  }
+  ({ sim, redisServer, redis, agents } = stack);
   await until("every target published", async () => (await sdKeys()).join() === expectedKeys().join());
 }, 120_000);
 
-afterAll(async () => {
-  for (const agent of agents) await agent.stop().catch(() => {});
-  await controller?.stop();
-  redis?.disconnect();
-  ssm?.destroy();
-  await sim?.stop();
-  await redisServer?.stop();
-});
+afterAll(() => stack?.stop());
 
 describe("AWS fault drills", () => {
   it("50% ECS ThrottlingException for 2 minutes: never a partial list, within the budget, recovers", async () => {
@@ -278,9 +239,7 @@ describe("Redis drill", () => {
     });
     const resumeMs = Math.round(performance.now() - restarted);
     const generations = agents.map((a) => a.generation());
-    await ssm.send(
-      new PutParameterCommand({ Name: "/ecsmon/spec", Value: spec("2s"), Type: "String", Overwrite: true }),
-    );
+    await putSimSpec(sim, spec("2s"));
     await until("every agent to apply the new generation", async () =>
       agents.every((a, i) => a.generation() > (generations[i] ?? 0)),
     );

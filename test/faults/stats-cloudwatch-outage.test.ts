@@ -4,7 +4,12 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatsHandler } from "../../agents/stats/stats-handler.js";
-import { NODE_SYNC_CONTRACT, type NodeSyncJob, type StatsAssignment } from "../../crds-like-schemas/index.js";
+import {
+  NODE_SYNC_CONTRACT,
+  type NodeSyncJob,
+  STATS_METRICS,
+  type StatsAssignment,
+} from "../../crds-like-schemas/index.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 
 /**
@@ -74,14 +79,7 @@ describe("stats under a CloudWatch outage", () => {
         enabled: true,
         namespace: "Drill/Stats",
         periodMs: 1_000,
-        metrics: [
-          "CPUUtilization",
-          "MemoryUtilization",
-          "NetworkRxBytes",
-          "NetworkTxBytes",
-          "BlockIoReadBytes",
-          "BlockIoWriteBytes",
-        ],
+        metrics: [...STATS_METRICS],
         dimensions: ["ClusterName", "TaskId", "ContainerName"],
         cpuMode: "reserved",
         containers: [],

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
-import { createRedisConnection } from "../../lib/redis.js";
+import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, type StartSimOptions, startSim } from "../../sim/index.js";
 import { PORT_PATH_LABEL } from "./demo-expected.js";
 import { putSimSpec } from "./put-spec.js";
@@ -45,7 +44,7 @@ export interface InProcessStackOptions {
 export interface InProcessStack {
   sim: RunningSim;
   redisServer: RedisServer;
-  redis: Redis;
+  redis: RedisClient;
   controller: WiredController;
   /** The environment the controller was configured from (agents started later take it plus their identity). */
   env: Record<string, string>;
@@ -69,7 +68,7 @@ export async function startInProcessStack(options: InProcessStackOptions = {}): 
   const sim = await startSim({ transitionDelayMs: 0, ...options.sim });
   const redisServer = await startRedisServer();
   const agents: RunningAgent[] = [];
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let controller: WiredController | undefined;
   const stop = async () => {
     for (const agent of agents) await agent.stop().catch(() => {});
@@ -79,7 +78,7 @@ export async function startInProcessStack(options: InProcessStackOptions = {}): 
     await redisServer.stop();
   };
   try {
-    await putSimSpec(sim, options.spec ?? demoSpec());
+    await putSimSpec(sim, options.spec ?? demoSpec(), options.env?.ECSMON_SPEC_PARAMETER);
     const env = {
       ...simEnv(sim, redisServer.url),
       ECSMON_SPEC_POLL_INTERVAL: "300ms",

@@ -11,7 +11,7 @@ import { buildNodeSyncJob } from "../../controller/dispatch/sync-job.js";
 import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
 import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
 import { plan } from "../../controller/plan/plan.js";
-import { ClusterSpec, type NodeSyncJob, type StatsAssignment } from "../../crds-like-schemas/index.js";
+import { ClusterSpec, type NodeSyncJob, STATS_METRICS, type StatsAssignment } from "../../crds-like-schemas/index.js";
 import { type RunningSim, type SimNodeInfo, startSim } from "../../sim/index.js";
 
 /**
@@ -68,14 +68,7 @@ const spec = ClusterSpec.parse({
     enabled: true,
     namespace: NAMESPACE,
     period: "1s",
-    metrics: [
-      "CPUUtilization",
-      "MemoryUtilization",
-      "NetworkRxBytes",
-      "NetworkTxBytes",
-      "BlockIoReadBytes",
-      "BlockIoWriteBytes",
-    ],
+    metrics: [...STATS_METRICS],
     dimensions: ["ClusterName", "ServiceName", "TaskId", "ContainerName"],
   },
 });
