@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import { redisKeys } from "../../crds-like-schemas/contracts/redis-keys.js";
 
 /** Thrown by {@link ClusterLease.assertHeld} when this replica no longer owns the cluster: stop writing at once. */
 export class LeaseLostError extends Error {
@@ -43,7 +44,7 @@ end
 return 0`;
 
 export interface ClusterLeaseOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   cluster: string;
   /** Identifies this replica in the lease value. */
   holderId: string;
@@ -55,8 +56,8 @@ export interface ClusterLeaseOptions {
 }
 
 /**
- * A Redis lease on one cluster with a fencing token. The lease key `<prefix>:lease:<cluster>` holds
- * `<holderId>|<token>` with a PX TTL; tokens come from INCR `<prefix>:lease:<cluster>:token`, so every new
+ * A Redis lease on one cluster with a fencing token. The lease key (`redisKeys(prefix).lease(cluster)`) holds
+ * `<holderId>|<token>` with a PX TTL; tokens come from INCR on `leaseToken(cluster)` (same hash slot), so every new
  * holder gets a strictly larger token than any before it. A holder that cannot renew within the TTL (Redis
  * unreachable, process paused) considers itself lost locally, even before Redis agrees.
  */
@@ -64,7 +65,7 @@ export class ClusterLease {
   readonly cluster: string;
   readonly key: string;
   readonly tokenKey: string;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly holderId: string;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -79,9 +80,9 @@ export class ClusterLease {
     this.holderId = options.holderId;
     this.ttlMs = options.ttlMs ?? 15_000;
     this.now = options.now ?? Date.now;
-    const prefix = options.keyPrefix ?? "ecsmon";
-    this.key = `${prefix}:lease:${options.cluster}`;
-    this.tokenKey = `${this.key}:token`;
+    const keys = redisKeys(options.keyPrefix ?? "ecsmon");
+    this.key = keys.lease(options.cluster);
+    this.tokenKey = keys.leaseToken(options.cluster);
   }
 
   /** The fencing token while held. */
