@@ -6,6 +6,7 @@ import type { ClusterLease } from "./leases/cluster-lease.js";
 import { TargetRegistry } from "./machines/target-registry.js";
 import type { ControllerMetrics } from "./outputs/controller-metrics.js";
 import type { SdStore } from "./outputs/sd-store.js";
+import { clusterSpecOf } from "./reconcile/cluster-context.js";
 import { ClusterLoop } from "./reconcile/cluster-loop.js";
 import { ClusterReconciler } from "./reconcile/cluster-reconciler.js";
 import type { CapacityPort, ObserverFactory, ObserverPort, SpecSource } from "./reconcile/ports.js";
@@ -25,13 +26,14 @@ export interface ClusterRuntimeDeps {
   keyPrefix: string;
   reconcileIntervalMs: number;
   drainDelayMs: number;
-  /** Called when the loop stops by itself (terminal error or lease lost). */
+  /** Called once when the loop stops by itself (terminal error or lease lost); the owner releases the lease. */
   onStopped: (cluster: string) => void;
 }
 
 /**
  * Everything this replica runs for one cluster while it holds the cluster's lease: the machines (restored from
- * Redis first), the observer, the reconciler and its loop.
+ * Redis first), the observer, the reconciler and its loop. The reconciler owns its conditions; the loop owns the
+ * outcome (requeue, backoff, stop); this class only wires them and relays a stop to its owner.
  */
 export class ClusterRuntime {
   readonly cluster: string;
@@ -43,8 +45,7 @@ export class ClusterRuntime {
 
   private constructor(deps: ClusterRuntimeDeps) {
     this.cluster = deps.cluster;
-    const spec = deps.specSource.current()?.spec.spec.clusters.find((c) => c.name === deps.cluster);
-    if (!spec) throw new Error(`cluster ${deps.cluster} is not in the spec`);
+    const spec = clusterSpecOf(deps.specSource, deps.cluster);
     this.registry = new TargetRegistry({
       cluster: deps.cluster,
       redis: deps.redis,
@@ -74,8 +75,6 @@ export class ClusterRuntime {
       reconcile: () => this.reconciler.reconcile(),
       metrics: deps.metrics,
       logger: deps.logger,
-      onSuccess: () => this.reconciler.noteSuccess(),
-      onError: (error) => this.reconciler.noteFailure(error),
       onStopped: () => deps.onStopped(deps.cluster),
     });
   }
@@ -92,9 +91,12 @@ export class ClusterRuntime {
     return runtime;
   }
 
-  /** Agent liveness between reconciles; an agent lost or back triggers a reconcile. */
+  /**
+   * Agent liveness between reconciles; an agent lost or back triggers a reconcile. Skipped while a reconcile runs:
+   * it reads the heartbeats itself, once, and a second read in the same round would only race it.
+   */
   async tickAgents(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.loop.busy) return;
     if (await this.reconciler.refreshAgents()) this.loop.trigger();
   }
 

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
+import { nodeQueueName, POOL_QUEUE, QUEUE_DEPTH_LABELS, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
 import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Logger } from "../lib/logger.js";
 import { ControllerStatusView } from "./api/controller-status-view.js";
@@ -83,7 +83,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
   registerConditionMetrics(registry, {
     specConditions: () => ctx.specSource.conditions(),
     specClusters: () => specClusters(),
-    clusterConditions: () => [...runtimes].map(([cluster, r]) => [cluster, r.reconciler.summary(ctx.id).conditions]),
+    clusterConditions: () => [...runtimes].map(([cluster, r]) => [cluster, r.reconciler.status.conditions()]),
   });
   const dispatcher = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
   const reports = new ReportStore(redis, keyPrefix);
@@ -202,13 +202,13 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     }
   };
   const queueDepths = async () => {
-    metrics.queueDepth.labels("ecsmon-reports").set(await dispatcher.waiting(REPORTS_QUEUE));
-    metrics.queueDepth.labels("ecsmon-pool").set(await dispatcher.waiting(POOL_QUEUE));
+    metrics.queueDepth.labels(QUEUE_DEPTH_LABELS.reports).set(await dispatcher.waiting(REPORTS_QUEUE));
+    metrics.queueDepth.labels(QUEUE_DEPTH_LABELS.pool).set(await dispatcher.waiting(POOL_QUEUE));
     let nodes = 0;
     for (const runtime of runtimes.values()) {
-      for (const nodeId of runtime.reconciler.nodeIds()) nodes += await dispatcher.waiting(`ecsmon-node-${nodeId}`);
+      for (const nodeId of runtime.reconciler.nodeIds()) nodes += await dispatcher.waiting(nodeQueueName(nodeId));
     }
-    metrics.queueDepth.labels("ecsmon-node").set(nodes);
+    metrics.queueDepth.labels(QUEUE_DEPTH_LABELS.node).set(nodes);
   };
   let tickRunning: Promise<void> | undefined;
   const tickTimer = setInterval(() => {

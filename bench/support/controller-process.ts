@@ -196,7 +196,7 @@ async function firstReconcile(controller: BenchChild, api: string): Promise<{ ta
 }
 
 interface ReconcileTotals {
-  /** Successful reconciles and their summed wall time (ecsmon_reconcile_duration_seconds). */
+  /** Completed periodic reconciles (`requeue_after`) and their summed wall time (ecsmon_reconcile_duration_seconds). */
   count: number;
   seconds: number;
   failed: number;
@@ -205,8 +205,8 @@ interface ReconcileTotals {
 async function reconcileTotals(api: string): Promise<ReconcileTotals> {
   const text = await getText(`${api}/metrics`);
   return {
-    count: sample(text, 'ecsmon_reconcile_duration_seconds_count{result="success"}'),
-    seconds: sample(text, 'ecsmon_reconcile_duration_seconds_sum{result="success"}'),
+    count: sample(text, 'ecsmon_reconcile_duration_seconds_count{result="requeue_after"}'),
+    seconds: sample(text, 'ecsmon_reconcile_duration_seconds_sum{result="requeue_after"}'),
     failed: sample(text, 'ecsmon_reconcile_total{controller="cluster",result="error"}'),
   };
 }

@@ -1,10 +1,17 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { QUEUE_DEPTH_LABELS } from "../../crds-like-schemas/index.js";
 import { AGENT_STATES } from "../machines/agent-machine.js";
 import { TARGET_STATES } from "../machines/target-machine.js";
 import type { ServiceFigures } from "../model.js";
 
-/** Outcomes of one reconcile, as the `result` label. */
-export const RECONCILE_RESULTS = ["success", "requeue", "error", "terminal", "lease_lost"] as const;
+/**
+ * Outcomes of one reconcile, as the `result` label, with controller-runtime's meanings: `success` (no requeue:
+ * wait for a change), `requeue_after` (a timed requeue, every healthy periodic round), `requeue` (requeue without a
+ * delay, rate-limited), `error` (thrown; retried with backoff, or stopped when terminal, which
+ * `ecsmon_reconcile_terminal_errors_total` also counts). `lease_lost` is ecsmon's own: the cluster's lease moved
+ * to another replica mid-reconcile, and the loop stopped.
+ */
+export const RECONCILE_RESULTS = ["success", "requeue_after", "requeue", "error", "lease_lost"] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 /** Reconcilers, as the `controller` label. */
@@ -19,6 +26,7 @@ export const REPORT_KINDS = ["heartbeat", "health", "capacity", "invalid"] as co
 export class ControllerMetrics {
   readonly reconcileTotal: Counter<"controller" | "result">;
   readonly reconcileDuration: Histogram<"result">;
+  readonly terminalErrors: Counter<"controller">;
   readonly queueDepth: Gauge<"queue">;
   readonly targets: Gauge<"cluster" | "state">;
   readonly agents: Gauge<"cluster" | "state">;
@@ -46,6 +54,12 @@ export class ControllerMetrics {
       help: "Wall time of one reconcile by result.",
       labelNames: ["result"],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.terminalErrors = new Counter({
+      name: "ecsmon_reconcile_terminal_errors_total",
+      help: "Reconciles that failed with a terminal error (also counted as result=error): not retried, the loop stopped.",
+      labelNames: ["controller"],
       registers,
     });
     this.queueDepth = new Gauge({
@@ -109,9 +123,10 @@ export class ControllerMetrics {
 
     for (const controller of RECONCILERS) {
       for (const result of RECONCILE_RESULTS) this.reconcileTotal.labels(controller, result).inc(0);
+      this.terminalErrors.labels(controller).inc(0);
     }
     for (const result of RECONCILE_RESULTS) this.reconcileDuration.zero({ result });
-    for (const queue of ["ecsmon-node", "ecsmon-pool", "ecsmon-reports"]) this.queueDepth.labels(queue).set(0);
+    for (const queue of Object.values(QUEUE_DEPTH_LABELS)) this.queueDepth.labels(queue).set(0);
     for (const kind of REPORT_KINDS) this.reports.labels(kind).inc(0);
     for (const output of ["file_sd", "http_sd"]) this.sdWrites.labels(output).inc(0);
     for (const event of ["acquired", "lost"]) this.leaseEvents.labels(event).inc(0);
@@ -122,6 +137,11 @@ export class ControllerMetrics {
   observeReconcile(controller: (typeof RECONCILERS)[number], result: ReconcileResult, seconds: number): void {
     this.reconcileTotal.labels(controller, result).inc();
     this.reconcileDuration.labels(result).observe(seconds);
+  }
+
+  /** Counts a terminal reconcile error (its `result="error"` is counted by {@link observeReconcile}). */
+  countTerminalError(controller: (typeof RECONCILERS)[number]): void {
+    this.terminalErrors.labels(controller).inc();
   }
 
   /** Publishes a cluster's counts by state, zero for every state not present. */

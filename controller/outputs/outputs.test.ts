@@ -226,10 +226,11 @@ describe("ControllerMetrics", () => {
     const registry = new Registry();
     const metrics = new ControllerMetrics(registry);
     const text = await registry.metrics();
-    for (const result of ["success", "requeue", "error", "terminal", "lease_lost"]) {
+    for (const result of ["success", "requeue_after", "requeue", "error", "lease_lost"]) {
       expect(text).toContain(`ecsmon_reconcile_total{controller="cluster",result="${result}"} 0`);
       expect(text).toContain(`ecsmon_reconcile_duration_seconds_count{result="${result}"} 0`);
     }
+    expect(text).toContain('ecsmon_reconcile_terminal_errors_total{controller="cluster"} 0');
     metrics.setServices("demo", [
       { cluster: "demo", service: "web", desired: 3, running: 2, pending: 1 },
       { cluster: "demo", service: "api", desired: 1, running: 1, pending: 0 },
