@@ -4,7 +4,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentView } from "../../controller/machines/views.js";
 import { freePort } from "../../lib/net.js";
@@ -294,20 +293,7 @@ describe("status API access control on the real controller", () => {
 describe("logs", () => {
   it("never contain the API token, the Redis password or the AWS secret key", async () => {
     // Drive some logging on both sides first: a spec change and a few authorized requests.
-    const ssm = new SSMClient({
-      region: sim.region,
-      endpoint: sim.endpoint,
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    });
-    await ssm.send(
-      new PutParameterCommand({
-        Name: "/ecsmon/spec",
-        Value: `${spec}      interval: 7s\n`,
-        Type: "String",
-        Overwrite: true,
-      }),
-    );
-    ssm.destroy();
+    await putSimSpec(sim, `${spec}      interval: 7s\n`);
     await sleep(1_500);
     for (const c of children) c.child.kill("SIGTERM");
     await Promise.all(
