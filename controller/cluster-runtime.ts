@@ -53,7 +53,7 @@ export class ClusterRuntime {
       keyPrefix: deps.keyPrefix,
       drainDelayMs: deps.drainDelayMs,
     });
-    this.observer = deps.observerFactory(spec);
+    this.observer = deps.observerFactory(spec, deps.lease);
     this.reconciler = new ClusterReconciler({
       cluster: deps.cluster,
       specSource: deps.specSource,

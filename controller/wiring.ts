@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
 import { registerBudgetMetrics } from "../lib/aws/budget-metrics.js";
@@ -7,6 +6,7 @@ import { createUnlistedTrunkTypeWarning } from "../lib/aws/eni-trunking-limits.j
 import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
+import type { RedisClient } from "../lib/redis.js";
 import { createCapacityGauges, publishCapacity } from "./capacity/capacity-publisher.js";
 import { computeClusterCapacity } from "./capacity/compute-capacity.js";
 import { type RunningController, startController } from "./controller.js";
@@ -14,6 +14,7 @@ import { EventDrivenObserver } from "./events/event-driven-observer.js";
 import { sqsApiFromClient } from "./events/sqs-event-consumer.js";
 import { ClusterObserver } from "./observe/cluster-observer.js";
 import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
+import { sharedObserveCache } from "./observe/shared-cache.js";
 import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
 import { SpecWatcher } from "./spec/spec-watcher.js";
 
@@ -38,7 +39,7 @@ const CONTROLLER_AWS_OPERATIONS = {
 export interface ControllerFromConfigOptions {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   /** Overrides config `controller.apiBind`; `false` disables the API. */
   apiBind?: string | false | undefined;
   fileSdPath?: string | undefined;
@@ -87,7 +88,7 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
     logger: logger.child({ part: "spec" }),
   });
 
-  const observerFactory: ObserverFactory = (spec) => {
+  const observerFactory: ObserverFactory = (spec, lease) => {
     const region = spec.region ?? config.aws.region;
     const c = clients(region);
     const observer = new ClusterObserver({
@@ -96,6 +97,15 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
       ecs: ecsApiFromClient(c.ecs),
       ec2: ec2ApiFromClient(c.ec2),
       cloudMap: cloudMapApiFromClient(c.serviceDiscovery),
+      // ADR 0068: what any replica learned (task definitions, EC2 facts) is shared in Redis, fenced by the lease.
+      sharedCache: sharedObserveCache(
+        options.redis,
+        options.keyPrefix,
+        spec.name,
+        config.controller.id,
+        lease,
+        logger.child({ part: "cache" }),
+      ),
       logger: logger.child({ part: "observe" }),
     });
     // Issue 10: ECS events from the cluster's SQS queue (spec.events), with a periodic full resync.

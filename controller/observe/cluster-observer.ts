@@ -1,6 +1,4 @@
-import { LRUCache } from "lru-cache";
 import type { ClusterSpec } from "../../crds-like-schemas/index.js";
-import { awsErrorCode, classifyAwsError } from "../../lib/aws/instrument.js";
 import { parseDuration } from "../../lib/duration.js";
 import type { Logger } from "../../lib/logger.js";
 import { ObservationError } from "../errors/observation-error.js";
@@ -10,17 +8,18 @@ import type {
   ObservedService,
   ObservedServiceLabels,
   ObservedTask,
-  ObservedTaskDefinition,
   ResourceTags,
 } from "../model.js";
 import type { CloudMapApi, Ec2Api, EcsApi } from "./aws-apis.js";
 import { CallRecorder, type CycleStats, chunk, mapLimit, toObservationError } from "./call-stats.js";
 import { observeCloudMap } from "./cloud-map-observer.js";
-import { type ContainerInstanceLike, type TaskLike, toObservedTask, toObservedTaskDefinition } from "./ecs-mappers.js";
+import { type ContainerInstanceLike, type TaskLike, toObservedTask } from "./ecs-mappers.js";
 import { InstanceCache } from "./instance-cache.js";
 import { toResourceTags } from "./resource-tags.js";
 import { countFromCache, readServices } from "./service-figures.js";
+import type { ObserveCachePort } from "./shared-cache.js";
 import { TaskCache, type TaskEventResult } from "./task-cache.js";
+import { TaskDefinitionCache } from "./task-definitions.js";
 
 export interface ClusterObserverOptions {
   spec: ClusterSpec;
@@ -38,6 +37,11 @@ export interface ClusterObserverOptions {
   concurrency?: number;
   /** How often Cloud Map is re-listed when the spec's `cloudMap.period` cannot be read. @defaultValue 30000 */
   cloudMapPeriodMs?: number;
+  /**
+   * The replicas' shared cache in Redis (ADR 0068): task definitions, EC2 facts and instance types are looked up
+   * there before AWS is asked, and stored there after, so a takeover or a restart starts warm.
+   */
+  sharedCache?: ObserveCachePort | undefined;
   logger?: Logger | undefined;
 }
 
@@ -72,9 +76,7 @@ export class ClusterObserver {
   private readonly now: () => number;
   private readonly concurrency: number;
   private readonly cloudMapPeriodMs: number;
-  private readonly taskDefinitions: LRUCache<string, ObservedTaskDefinition>;
-  private readonly missingDefinitions = new Set<string>();
-  private inUseDefinitions = new Map<string, ObservedTaskDefinition>();
+  private readonly definitions: TaskDefinitionCache;
   private readonly tasks = new TaskCache();
   private readonly instances: InstanceCache;
   private clusterArn: string | undefined;
@@ -97,8 +99,12 @@ export class ClusterObserver {
     this.now = options.now ?? Date.now;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.cloudMapPeriodMs = options.cloudMapPeriodMs ?? 30_000;
-    this.taskDefinitions = new LRUCache({ max: Math.max(1, options.taskDefinitionCacheSize ?? 2000) });
-    this.instances = new InstanceCache(options.ecs, options.ec2);
+    this.definitions = new TaskDefinitionCache(options.ecs, {
+      size: options.taskDefinitionCacheSize,
+      concurrency: this.concurrency,
+      shared: options.sharedCache,
+    });
+    this.instances = new InstanceCache(options.ecs, options.ec2, { shared: options.sharedCache });
   }
 
   /** The cluster name or ARN from the spec. */
@@ -171,7 +177,7 @@ export class ClusterObserver {
     try {
       const { clusterArn, clusterName } = await this.resolveCluster(recorder);
       const next = resync ? await this.listAndDescribe(clusterArn, recorder) : this.tasks.snapshot();
-      const definitions = await this.loadDefinitions(next, recorder);
+      const definitions = await this.definitions.load(next, recorder);
       const referenced = new Set<string>();
       for (const task of next.values()) if (task.containerInstanceArn) referenced.add(task.containerInstanceArn);
       // Between resyncs (events flowing) container-instance events keep instances current; the periodic full
@@ -191,20 +197,21 @@ export class ClusterObserver {
       // Everything succeeded: commit.
       this.tasks.commit(token, next);
       this.instances.commit(instances, startedAt);
-      this.inUseDefinitions = definitions;
+      this.definitions.commit(definitions);
       if (services) this.servicesAt = startedAt;
       if (services) this.servicesDue = false;
       if (cloudMap) {
         this.cloudMapInstances = cloudMap;
         this.cloudMapAt = startedAt;
       }
+      if (instances.full) await this.pruneSharedCache();
       const view: ObservedCluster = {
         cluster: clusterName,
         clusterArn,
         region: this.options.region,
         observedAt: new Date(startedAt).toISOString(),
         tasks: [...this.tasks.values()].sort((a, b) => (a.taskArn < b.taskArn ? -1 : 1)),
-        taskDefinitions: this.inUseDefinitions,
+        taskDefinitions: this.definitions.current(),
         instances: [...this.instances.current().values()],
         instanceTypes: new Map(this.instances.instanceTypes()),
         services,
@@ -293,46 +300,12 @@ export class ClusterObserver {
     return next;
   }
 
-  /**
-   * Definitions for every task: those in use last cycle, then the LRU, then DescribeTaskDefinition. A definition
-   * the API refuses with a client error (deleted) is remembered as missing; its tasks yield no targets.
-   */
-  private async loadDefinitions(
-    tasks: ReadonlyMap<string, ObservedTask>,
-    recorder: CallRecorder,
-  ): Promise<Map<string, ObservedTaskDefinition>> {
-    const result = new Map<string, ObservedTaskDefinition>();
-    const missing: string[] = [];
-    for (const task of tasks.values()) {
-      const arn = task.taskDefinitionArn;
-      if (result.has(arn) || this.missingDefinitions.has(arn)) continue;
-      const known = this.inUseDefinitions.get(arn) ?? this.taskDefinitions.get(arn);
-      if (known) result.set(arn, known);
-      else if (!missing.includes(arn)) missing.push(arn);
-    }
-    await mapLimit(missing, this.concurrency, async (arn) => {
-      try {
-        const out = await recorder.call("ecs:DescribeTaskDefinition", () =>
-          this.options.ecs.describeTaskDefinition({ taskDefinition: arn }),
-        );
-        const definition = out.taskDefinition ? toObservedTaskDefinition(out.taskDefinition) : undefined;
-        if (definition) {
-          result.set(arn, definition);
-          this.taskDefinitions.set(arn, definition);
-        }
-      } catch (error) {
-        const cause = (error as { cause?: unknown }).cause;
-        if (
-          classifyAwsError(cause) === "client_error" &&
-          /ClientException|InvalidParameter/.test(awsErrorCode(cause))
-        ) {
-          this.missingDefinitions.add(arn);
-          return;
-        }
-        throw error;
-      }
-    });
-    return result;
+  /** Keeps the shared cache bounded: what this cycle uses stays, the rest may go once a hash is over its cap. */
+  private async pruneSharedCache(): Promise<void> {
+    const cache = this.options.sharedCache;
+    if (!cache) return;
+    const instanceIds = [...this.instances.current().values()].map((i) => i.ec2InstanceId);
+    await cache.prune({ taskDefinitionArns: this.definitions.current().keys(), instanceIds });
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   toEc2InstanceFacts,
   toObservedInstance,
 } from "./ecs-mappers.js";
+import type { ObserveCachePort } from "./shared-cache.js";
 
 /** How long an instance id EC2 did not return stays unknown before it is asked for again. */
 const UNKNOWN_INSTANCE_TTL_MS = 5 * 60_000;
@@ -29,7 +30,8 @@ export interface InstanceRefresh {
  * Call budget: ListContainerInstances + DescribeContainerInstances (≤100 per call) once per capacity period
  * or when marked dirty; in between, only instances that a task references but the cache does not know are
  * described. EC2 DescribeInstances (≤100 ids per call) runs only for instance ids never seen;
- * DescribeInstanceTypes (≤100) only for types never seen.
+ * DescribeInstanceTypes (≤100) only for types never seen. With a shared cache (ADR 0068), EC2 facts and types
+ * are looked up in Redis before EC2 is asked, and what EC2 answered is stored there for the other replicas.
  */
 export class InstanceCache {
   private instances = new Map<string, ObservedInstance>();
@@ -43,7 +45,7 @@ export class InstanceCache {
   constructor(
     private readonly ecs: EcsApi,
     private readonly ec2: Ec2Api,
-    options: { ec2CacheSize?: number | undefined } = {},
+    private readonly options: { ec2CacheSize?: number | undefined; shared?: ObserveCachePort | undefined } = {},
   ) {
     this.ec2Facts = new LRUCache({ max: options.ec2CacheSize ?? 20_000 });
   }
@@ -148,7 +150,12 @@ export class InstanceCache {
   }
 
   private async loadEc2Facts(ids: string[], recorder: CallRecorder): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.ec2Facts.has(id));
+    let missing = [...new Set(ids)].filter((id) => !this.ec2Facts.has(id));
+    if (missing.length === 0) return;
+    const shared = (await this.options.shared?.instanceFacts(missing)) ?? new Map<string, Ec2InstanceFacts>();
+    for (const [id, facts] of shared) this.ec2Facts.set(id, facts, { ttl: 0 });
+    missing = missing.filter((id) => !shared.has(id));
+    const fetched = new Map<string, Ec2InstanceFacts>();
     for (const batch of chunk(missing, 100)) {
       let out: Awaited<ReturnType<Ec2Api["describeInstances"]>>;
       try {
@@ -165,10 +172,13 @@ export class InstanceCache {
       for (const reservation of out.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) {
           if (!instance.InstanceId) continue;
-          this.ec2Facts.set(instance.InstanceId, toEc2InstanceFacts(instance), { ttl: 0 });
+          const facts = toEc2InstanceFacts(instance);
+          this.ec2Facts.set(instance.InstanceId, facts, { ttl: 0 });
+          fetched.set(instance.InstanceId, facts);
         }
       }
     }
+    await this.options.shared?.storeInstanceFacts(fetched);
   }
 
   /**
@@ -176,7 +186,12 @@ export class InstanceCache {
    * as unknown instead of failing every cycle; throttling and server errors still fail the cycle.
    */
   private async loadInstanceTypes(names: string[], recorder: CallRecorder): Promise<void> {
-    const missing = [...new Set(names)].filter((t) => !this.types.has(t) && !this.unknownTypes.has(t));
+    let missing = [...new Set(names)].filter((t) => !this.types.has(t) && !this.unknownTypes.has(t));
+    if (missing.length === 0) return;
+    const shared = (await this.options.shared?.instanceTypes(missing)) ?? new Map<string, ObservedInstanceType>();
+    for (const [name, type] of shared) this.types.set(name, type);
+    missing = missing.filter((t) => !shared.has(t));
+    const fetched: ObservedInstanceType[] = [];
     for (const batch of chunk(missing, 100)) {
       let out: Awaited<ReturnType<Ec2Api["describeInstanceTypes"]>>;
       try {
@@ -196,16 +211,19 @@ export class InstanceCache {
       }
       for (const info of out.InstanceTypes ?? []) {
         if (!info.InstanceType) continue;
-        this.types.set(info.InstanceType, {
+        const type: ObservedInstanceType = {
           instanceType: info.InstanceType,
           maxEnis: info.NetworkInfo?.MaximumNetworkInterfaces ?? 0,
           trunkBranchEnis: trunkBranchEnis(info.InstanceType),
           vcpus: info.VCpuInfo?.DefaultVCpus ?? 0,
           memoryMiB: info.MemoryInfo?.SizeInMiB ?? 0,
-        });
+        };
+        this.types.set(info.InstanceType, type);
+        fetched.push(type);
       }
       for (const t of batch) if (!this.types.has(t)) this.unknownTypes.add(t);
     }
+    await this.options.shared?.storeInstanceTypes(fetched);
   }
 }
 

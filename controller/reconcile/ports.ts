@@ -1,5 +1,6 @@
 import type { CapacityReport, ClusterSpec, MonitoringSpec } from "../../crds-like-schemas/index.js";
 import type { ClusterCapacity } from "../capacity/compute-capacity.js";
+import type { ClusterLease } from "../leases/cluster-lease.js";
 import type { Condition, ObservedCluster } from "../model.js";
 
 /**
@@ -29,8 +30,11 @@ export interface ObserverPort {
   conditions?(): Condition[];
 }
 
-/** Builds the observer of a cluster when this replica takes its lease. */
-export type ObserverFactory = (spec: ClusterSpec) => ObserverPort;
+/**
+ * Builds the observer of a cluster when this replica takes its lease. `lease` (the cluster's, as this replica
+ * holds it) fences the observer's writes to the shared cache (ADR 0068).
+ */
+export type ObserverFactory = (spec: ClusterSpec, lease?: Pick<ClusterLease, "key" | "token">) => ObserverPort;
 
 /** Capacity arithmetic and publishing (controller/capacity). */
 export interface CapacityPort {

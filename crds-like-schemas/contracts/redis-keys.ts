@@ -57,6 +57,13 @@ export function redisKeys(prefix: string) {
     reports: (name: string, kind: "health" | "heartbeats" | "capacity") => `${cluster(name)}:reports:${kind}`,
     /** When capacity was last published for a cluster (ms since the epoch). */
     capacityPublishedAt: (name: string) => `${cluster(name)}:capacity:publishedAt`,
+    /**
+     * Shared observer cache (ADR 0068), schema v1 (the version is in the key): hash of task definitions by ARN.
+     * Written by a Lua script that checks the cluster's lease in the same slot.
+     */
+    taskDefinitions: (name: string) => `${cluster(name)}:cache:v1:taskdefs`,
+    /** Shared observer cache (ADR 0068), schema v1: hash of EC2 facts (`ec2:<id>`) and instance types (`type:<name>`). */
+    instanceFacts: (name: string) => `${cluster(name)}:cache:v1:instances`,
     /** One node's dispatch state (ADR 0008), all in the node's slot. */
     node: (nodeId: string) => {
       const base = `${prefix}:{n:${nodeId}}`;
