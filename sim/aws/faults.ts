@@ -41,19 +41,8 @@ const INTERNAL: Record<string, [string, number]> = {
   monitoring: ["InternalServiceFault", 500],
 };
 
-/** Cloud Map's data plane throttles with its own modelled error. */
-const DATA_PLANE_THROTTLE = new Set(["DiscoverInstances", "DiscoverInstancesRevision"]);
-
-/** The throttling error `service` returns for `operation`. */
-export function throttleError(service: string, operation = ""): AwsError {
-  if (service === "servicediscovery" && DATA_PLANE_THROTTLE.has(operation)) {
-    return new AwsError(
-      "RequestLimitExceeded",
-      "The operation can't be completed because you've reached the quota for the number of requests.",
-      400,
-      true,
-    );
-  }
+/** The throttling error `service` returns. */
+export function throttleError(service: string): AwsError {
   const [code, status, message] = THROTTLE[service] ?? ["ThrottlingException", 400, "Rate exceeded"];
   return new AwsError(code, message, status, true);
 }
@@ -137,8 +126,7 @@ export class FaultInjector {
     const rule = this.match(service, operation);
     if (!rule) return undefined;
     const latencyMs = rule.latencyMs ?? 0;
-    if (rule.throttlePct && this.random() * 100 < rule.throttlePct)
-      return { latencyMs, error: throttleError(service, operation) };
+    if (rule.throttlePct && this.random() * 100 < rule.throttlePct) return { latencyMs, error: throttleError(service) };
     if (rule.errorPct && this.random() * 100 < rule.errorPct) {
       return { latencyMs, error: internalError(service, rule.errorStatus ?? 500) };
     }

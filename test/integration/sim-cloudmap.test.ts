@@ -1,24 +1,9 @@
 import {
-  CreateHttpNamespaceCommand,
-  CreatePrivateDnsNamespaceCommand,
-  CreateServiceCommand,
-  DeregisterInstanceCommand,
-  DiscoverInstancesCommand,
-  DiscoverInstancesRevisionCommand,
-  GetOperationCommand,
-  InstanceNotFound,
   InvalidInput,
   ListInstancesCommand,
   ListNamespacesCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
-  NamespaceAlreadyExists,
-  NamespaceNotFound,
-  OperationNotFound,
-  RegisterInstanceCommand,
-  RequestLimitExceeded,
-  ServiceAlreadyExists,
-  ServiceDiscoveryClient,
   ServiceNotFound,
 } from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,76 +35,48 @@ async function error(p: Promise<unknown>): Promise<unknown> {
   throw new Error("expected the call to fail");
 }
 
-async function namespaceId(operationId: string | undefined): Promise<string> {
-  const op = await aws.serviceDiscovery.send(new GetOperationCommand({ OperationId: operationId }));
-  expect(op.Operation?.Status).toBe("SUCCESS");
-  expect(op.Operation?.Type).toBe("CREATE_NAMESPACE");
-  return op.Operation?.Targets?.NAMESPACE as string;
-}
-
-describe("simulated Cloud Map through @aws-sdk/client-servicediscovery", () => {
-  it("creates namespaces (HTTP and private DNS) reported by GetOperation and ListNamespaces", async () => {
+describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the reads ecsmon makes)", () => {
+  it("lists namespaces with their ARNs and tags, and services by the NAMESPACE_ID filter", async () => {
     const sd = aws.serviceDiscovery;
-    const http = await sd.send(
-      new CreateHttpNamespaceCommand({ Name: "ecsmon-http", Tags: [{ Key: "team", Value: "obs" }] }),
-    );
-    const dns = await sd.send(new CreatePrivateDnsNamespaceCommand({ Name: "svc.local", Vpc: "vpc-1" }));
-    const httpId = await namespaceId(http.OperationId);
-    await namespaceId(dns.OperationId);
-    const all = await sd.send(new ListNamespacesCommand({}));
-    expect(all.Namespaces?.map((n) => [n.Name, n.Type])).toEqual([
-      ["ecsmon-http", "HTTP"],
-      ["svc.local", "DNS_PRIVATE"],
+    const http = registry.createNamespace({ name: "ecsmon-http", type: "HTTP", tags: { team: "obs" } });
+    const dns = registry.createNamespace({ name: "svc.local", type: "DNS_PRIVATE" });
+    registry.createService({ namespaceId: http.id, name: "api" });
+    registry.createService({ namespaceId: http.id, name: "web" });
+    registry.createService({ namespaceId: dns.id, name: "db" });
+    const all = await sd.send(new ListNamespacesCommand({ MaxResults: 100 }));
+    expect(all.Namespaces?.map((n) => [n.Name, n.Type, n.ServiceCount])).toEqual([
+      ["ecsmon-http", "HTTP", 2],
+      ["svc.local", "DNS_PRIVATE", 1],
     ]);
-    const onlyDns = await sd.send(
-      new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["DNS_PRIVATE"], Condition: "EQ" }] }),
-    );
-    expect(onlyDns.Namespaces?.map((n) => n.Name)).toEqual(["svc.local"]);
     const arn = all.Namespaces?.[0]?.Arn;
-    expect(arn).toBe(`arn:aws:servicediscovery:us-east-1:000000000000:namespace/${httpId}`);
+    expect(arn).toBe(`arn:aws:servicediscovery:us-east-1:000000000000:namespace/${http.id}`);
     expect((await sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual([
       { Key: "team", Value: "obs" },
     ]);
-    const dup = await error(sd.send(new CreateHttpNamespaceCommand({ Name: "ecsmon-http" })));
-    expect(dup).toBeInstanceOf(NamespaceAlreadyExists);
-    expect((dup as NamespaceAlreadyExists).NamespaceId).toBe(httpId);
-  });
-
-  it("creates services, lists them by namespace, and maps errors", async () => {
-    const sd = aws.serviceDiscovery;
-    const ns = registry.createNamespace({ name: "svc-test", type: "HTTP" }).namespace;
-    const a = await sd.send(new CreateServiceCommand({ Name: "api", NamespaceId: ns.id }));
-    await sd.send(new CreateServiceCommand({ Name: "web", NamespaceId: ns.id }));
-    expect(a.Service).toMatchObject({ Name: "api", NamespaceId: ns.id, Type: "HTTP" });
-    expect(await error(sd.send(new CreateServiceCommand({ Name: "api", NamespaceId: ns.id })))).toBeInstanceOf(
-      ServiceAlreadyExists,
-    );
-    expect(await error(sd.send(new CreateServiceCommand({ Name: "x", NamespaceId: "ns-missing" })))).toBeInstanceOf(
-      NamespaceNotFound,
-    );
     const listed = await sd.send(
-      new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [ns.id], Condition: "EQ" }] }),
+      new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [http.id], Condition: "EQ" }] }),
     );
     expect(listed.Services?.map((s) => s.Name)).toEqual(["api", "web"]);
+    expect(
+      await error(sd.send(new ListServicesCommand({ Filters: [{ Name: "RESOURCE_OWNER", Values: ["SELF"] }] }))),
+    ).toBeInstanceOf(InvalidInput);
     expect(await error(sd.send(new ListInstancesCommand({ ServiceId: "srv-missing" })))).toBeInstanceOf(
       ServiceNotFound,
     );
-    expect(await error(sd.send(new GetOperationCommand({ OperationId: "nope" })))).toBeInstanceOf(OperationNotFound);
   });
 
-  it("registers, paginates (MaxResults ≤ 100), discovers and deregisters instances", async () => {
+  it("paginates ListInstances (MaxResults ≤ 100) over every registered instance", async () => {
     const sd = aws.serviceDiscovery;
-    const ns = registry.createNamespace({ name: "disc", type: "HTTP" }).namespace;
+    const ns = registry.createNamespace({ name: "disc", type: "HTTP" });
     const svc = registry.createService({ namespaceId: ns.id, name: "node-exporter" });
     for (let i = 0; i < 150; i++) {
-      await sd.send(
-        new RegisterInstanceCommand({
-          ServiceId: svc.id,
-          InstanceId: `i-${String(i).padStart(3, "0")}`,
-          Attributes: { AWS_INSTANCE_IPV4: `127.0.9.${i}`, AWS_INSTANCE_PORT: "9100", zone: i % 2 === 0 ? "a" : "b" },
-        }),
-      );
+      registry.registerInstance({
+        serviceId: svc.id,
+        instanceId: `i-${String(i).padStart(3, "0")}`,
+        attributes: { AWS_INSTANCE_IPV4: `127.0.9.${i}`, AWS_INSTANCE_PORT: "9100" },
+      });
     }
+    registry.deregisterInstance(svc.id, "i-000");
     const ids: string[] = [];
     let token: string | undefined;
     let pages = 0;
@@ -130,72 +87,11 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery", () => {
       pages++;
     } while (token);
     expect(pages).toBe(2);
-    expect(new Set(ids).size).toBe(150);
+    expect(new Set(ids).size).toBe(149);
+    expect(ids).not.toContain("i-000");
     expect(await error(sd.send(new ListInstancesCommand({ ServiceId: svc.id, MaxResults: 101 })))).toBeInstanceOf(
       InvalidInput,
     );
-
-    const rev1 = await sd.send(
-      new DiscoverInstancesRevisionCommand({ NamespaceName: "disc", ServiceName: "node-exporter" }),
-    );
-    const found = await sd.send(
-      new DiscoverInstancesCommand({
-        NamespaceName: "disc",
-        ServiceName: "node-exporter",
-        QueryParameters: { zone: "a" },
-        MaxResults: 1000,
-      }),
-    );
-    expect(found.Instances).toHaveLength(75);
-    expect(found.Instances?.[0]?.Attributes?.AWS_INSTANCE_PORT).toBe("9100");
-    expect(found.InstancesRevision).toBe(rev1.InstancesRevision);
-
-    await sd.send(new DeregisterInstanceCommand({ ServiceId: svc.id, InstanceId: "i-000" }));
-    expect(
-      await error(sd.send(new DeregisterInstanceCommand({ ServiceId: svc.id, InstanceId: "i-000" }))),
-    ).toBeInstanceOf(InstanceNotFound);
-    const rev2 = await sd.send(
-      new DiscoverInstancesRevisionCommand({ NamespaceName: "disc", ServiceName: "node-exporter" }),
-    );
-    expect(rev2.InstancesRevision).toBeGreaterThan(rev1.InstancesRevision ?? 0);
-    expect(
-      await error(sd.send(new DiscoverInstancesCommand({ NamespaceName: "nowhere", ServiceName: "node-exporter" }))),
-    ).toBeInstanceOf(NamespaceNotFound);
-  });
-
-  it("reaches the data plane only with disableHostPrefix (the SDK otherwise targets data-<host>)", async () => {
-    registry.createService({
-      namespaceId: registry.createNamespace({ name: "hp", type: "HTTP" }).namespace.id,
-      name: "s",
-    });
-    const prefixed = new ServiceDiscoveryClient({
-      region: "us-east-1",
-      endpoint: server.url,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-    });
-    // Capture the host each request would go to, without depending on how the resolver treats data-127.0.0.1.
-    const hosts: string[] = [];
-    prefixed.middlewareStack.add(
-      (next) => async (args) => {
-        const host = (args.request as { hostname?: string }).hostname ?? "";
-        hosts.push(host);
-        if (host.startsWith("data-")) throw new Error(`would resolve ${host}`);
-        return next(args);
-      },
-      { step: "finalizeRequest", name: "captureHost" },
-    );
-    try {
-      await error(prefixed.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" })));
-      expect(hosts[0]).toBe("data-127.0.0.1");
-      // The control plane is not prefixed, so the same client reaches it.
-      expect((await prefixed.send(new ListNamespacesCommand({}))).Namespaces?.length).toBeGreaterThan(0);
-      expect(hosts[1]).toBe("127.0.0.1");
-    } finally {
-      prefixed.destroy();
-    }
-    const ok = await aws.serviceDiscovery.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" }));
-    expect(ok.Instances).toEqual([]);
   });
 
   it("serves as the scenario loader's CloudMapSink (record tags, ids as the API returns them)", async () => {
@@ -220,12 +116,11 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery", () => {
     ]);
   });
 
-  it("throttles the data plane with RequestLimitExceeded", async () => {
-    server.faults.set({ service: "servicediscovery", operation: "DiscoverInstances", throttlePct: 100 });
+  it("throttles with ThrottlingException, as the control plane does", async () => {
+    server.faults.set({ service: "servicediscovery", operation: "ListNamespaces", throttlePct: 100 });
     try {
-      expect(
-        await error(aws.serviceDiscovery.send(new DiscoverInstancesCommand({ NamespaceName: "hp", ServiceName: "s" }))),
-      ).toBeInstanceOf(RequestLimitExceeded);
+      const throttled = (await error(aws.serviceDiscovery.send(new ListNamespacesCommand({})))) as Error;
+      expect(throttled.name).toBe("ThrottlingException");
     } finally {
       server.faults.clear();
     }
