@@ -6,6 +6,7 @@ import { mergeSnapshots } from "../../agents/exposition/merge.js";
 import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
 import type { TargetHealth } from "../../crds-like-schemas/index.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
+import { scrapeOnce as scrapeRound } from "../helpers/scrape-once.js";
 import { syncJob, target } from "../helpers/sync-job.js";
 
 const logger = pino({ level: "silent" });
@@ -42,23 +43,8 @@ describe("scrape handler against real HTTP targets", () => {
     await other.close();
   });
 
-  async function scrapeOnce(targets: ReturnType<typeof target>[], scrape = {}) {
-    const results: TargetHealth[] = [];
-    const handler = createScrapeHandler({
-      logger,
-      concurrency: 8,
-      onResult: (r) => results.push(r),
-      firstScrapeDelayMs: () => 60_000,
-    });
-    await handler.apply(
-      syncJob("n1", 1, targets, { maxBodyBytes: 256 * 1024, intervalMs: 10_000, timeoutMs: 5_000, ...scrape }),
-    );
-    await handler.scrapeAll();
-    const byId = new Map(results.map((r) => [r.targetId, r]));
-    const merged = mergeSnapshots(handler.snapshots()).text;
-    await handler.stop();
-    return { byId, merged };
-  }
+  const scrapeOnce = (targets: ReturnType<typeof target>[], scrape = {}) =>
+    scrapeRound(targets, { maxBodyBytes: 256 * 1024, intervalMs: 10_000, timeoutMs: 5_000, ...scrape });
 
   it("scrapes text, OpenMetrics and gzip bodies, negotiating the format", async () => {
     const { byId, merged } = await scrapeOnce([

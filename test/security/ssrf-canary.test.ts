@@ -1,13 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
 import { current, instance, observed, spec, task, taskDef } from "../../controller/plan/fixtures.test-helpers.js";
 import { plan } from "../../controller/plan/plan.js";
 import type { ScrapeTarget, TargetHealth } from "../../crds-like-schemas/index.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
-import { syncJob } from "../helpers/sync-job.js";
+import { scrapeOnce } from "../helpers/scrape-once.js";
 
 /**
  * Issue 9, "SSRF": hostile docker labels and hostile assigned targets never make an agent connect anywhere the
@@ -15,7 +13,6 @@ import { syncJob } from "../helpers/sync-job.js";
  * it must count zero. The one legitimate target (another loopback address) must see only the assigned path.
  */
 
-const logger = pino({ level: "silent" });
 const LEGIT_HOST = "127.0.93.1";
 const CANARY_HOST = "127.0.93.2";
 
@@ -50,17 +47,7 @@ afterAll(async () => {
 });
 
 async function scrape(targets: ScrapeTarget[]): Promise<Map<string, TargetHealth>> {
-  const results: TargetHealth[] = [];
-  const handler = createScrapeHandler({
-    logger,
-    concurrency: 8,
-    onResult: (r) => results.push(r),
-    firstScrapeDelayMs: () => 60_000,
-  });
-  await handler.apply(syncJob("ssrf", 1, targets, { timeoutMs: 2_000, intervalMs: 60_000 }));
-  await handler.scrapeAll();
-  await handler.stop();
-  return new Map(results.map((r) => [r.targetId, r]));
+  return (await scrapeOnce(targets, { timeoutMs: 2_000 })).byId;
 }
 
 const t = (id: string, address: string, metricsPath = "/metrics", scheme = "http"): ScrapeTarget =>
