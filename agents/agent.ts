@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { BULL_PREFIX, type NodeSyncJob, nodeQueueName, POOL_QUEUE, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
+import type { LazyAwsClients } from "../lib/aws/lazy-clients.js";
 import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
 import { parseHostPort } from "../lib/net.js";
 import { createRedisConnection } from "../lib/redis.js";
+import { createAgentAwsClients } from "./agent-aws.js";
 import { type NodeIdentity, resolveIdentity } from "./identity/resolve-identity.js";
 import type { NodeHandler } from "./node-handler.js";
 import { HeartbeatLoop } from "./runtime/heartbeat.js";
@@ -23,6 +25,8 @@ export interface HandlerFactoryDeps {
   identity: NodeIdentity;
   /** Sends a report (e.g. a CapacityReport) on {@link REPORTS_QUEUE}; rejects while Redis is away. */
   sendReport: (name: string, report: unknown) => Promise<void>;
+  /** The agent's AWS clients, built on first use, budgeted and counted; the agent destroys them on stop. */
+  aws: LazyAwsClients;
 }
 
 export interface AgentContext {
@@ -102,7 +106,8 @@ export async function startAgent(ctx: AgentContext): Promise<RunningAgent> {
     registry,
     firstScrapeDelayMs: ctx.firstScrapeDelayMs,
   });
-  const extra = ctx.handlers?.({ config, logger: log, registry, identity, sendReport }) ?? [];
+  const aws = createAgentAwsClients(config.aws, registry);
+  const extra = ctx.handlers?.({ config, logger: log, registry, identity, sendReport, aws }) ?? [];
   const handlers: NodeHandler[] = [scrape, ...extra];
 
   let chain: Promise<unknown> = Promise.resolve();
@@ -194,6 +199,7 @@ export async function startAgent(ctx: AgentContext): Promise<RunningAgent> {
         if (!drained) log.warn({ budgetMs }, "Redis or AWS did not let the stop finish in time; moving on");
         await settlesWithin(batcher.stop(), 500); // waits for a flush in flight, which a stalled Redis never ends
         await server.app.close();
+        aws.destroy();
         workerConnection.disconnect();
         producerConnection.disconnect();
         log.info("agent stopped");

@@ -10,7 +10,8 @@ import { createImdsClient, type ImdsClient } from "./imds-client.js";
 export interface CapacityHandlerDeps {
   /** IMDS base URL, e.g. http://169.254.169.254 (config `ECSMON_IMDS_ENDPOINT`). */
   imdsEndpoint: string;
-  ec2: EC2Client;
+  /** The client, or a function that builds it on first DescribeInstanceTypes (the agent's lazy clients). */
+  ec2: EC2Client | (() => EC2Client);
   /** Sends the report to the controller (the agent runtime puts it on the reports queue). */
   report: (report: CapacityReport) => Promise<void>;
   logger: Logger;

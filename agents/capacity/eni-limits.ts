@@ -6,12 +6,13 @@ import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../../lib/a
  * DescribeInstanceTypes for a type newer than the table, cached by type (the figure never changes). Concurrent
  * lookups of one type share one call; a failed lookup is not cached.
  */
-export function createEniLimitCache(ec2: EC2Client) {
+export function createEniLimitCache(ec2: EC2Client | (() => EC2Client)) {
   const known = new Map<string, number>();
   const pending = new Map<string, Promise<number | undefined>>();
 
   async function describe(instanceType: string): Promise<number | undefined> {
-    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
+    const client = typeof ec2 === "function" ? ec2() : ec2;
+    const out = await client.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
     const info = out.InstanceTypes?.find((t) => t.InstanceType === instanceType) ?? out.InstanceTypes?.[0];
     const max = maxNetworkInterfaces(instanceType, info?.NetworkInfo?.MaximumNetworkInterfaces);
     if (max !== undefined) known.set(instanceType, max);

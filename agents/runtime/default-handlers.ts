@@ -1,5 +1,4 @@
 import Dockerode from "dockerode";
-import { awsClientOptions, createAwsClients } from "../../lib/aws/clients.js";
 import type { HandlerFactoryDeps } from "../agent.js";
 import { createCapacityHandler } from "../capacity/capacity-handler.js";
 import type { NodeHandler } from "../node-handler.js";
@@ -20,11 +19,11 @@ export function dockerOptions(dockerHost: string): Dockerode.DockerOptions {
 export function defaultHandlers(deps: HandlerFactoryDeps): NodeHandler[] {
   const { config, identity, logger, registry } = deps;
   if (identity.mode === "pool") return [];
-  const aws = createAwsClients(awsClientOptions(config.aws));
+  const { aws } = deps;
   const daemon = identity.mode === "daemon";
   const handlers: NodeHandler[] = [
     createStatsHandler({
-      cloudwatch: aws.cloudwatch,
+      cloudwatch: () => aws.cloudwatch,
       docker: daemon ? new Dockerode(dockerOptions(config.agent.dockerHost)) : undefined,
       metadataUri: daemon ? undefined : config.agent.metadataUriV4,
       logger,
@@ -35,7 +34,7 @@ export function defaultHandlers(deps: HandlerFactoryDeps): NodeHandler[] {
     handlers.push(
       createCapacityHandler({
         imdsEndpoint: config.agent.imdsEndpoint,
-        ec2: aws.ec2,
+        ec2: () => aws.ec2,
         report: (report) => deps.sendReport("capacity", report),
         logger,
         registry,

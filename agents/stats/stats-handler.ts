@@ -16,7 +16,8 @@ import { createStatsGauges } from "./stats-gauges.js";
 import { parseStatsPayload } from "./stats-payload.js";
 
 export interface StatsHandlerDeps {
-  cloudwatch: CloudWatchClient;
+  /** The client, or a function that builds it on first publish (the agent's lazy clients). */
+  cloudwatch: CloudWatchClient | (() => CloudWatchClient);
   /** Daemon mode (EC2): the node's Docker API. */
   docker?: Dockerode | undefined;
   /** Sidecar mode (Fargate): `ECS_CONTAINER_METADATA_URI_V4`. Used when `docker` is absent. */
@@ -157,7 +158,13 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   let running: Promise<void> | undefined;
   let stopped = false;
   const ensurePublisher = () => {
-    publisher ??= createStatsPublisher({ ...deps.publisher, cloudwatch: deps.cloudwatch, logger: log, registry, now });
+    publisher ??= createStatsPublisher({
+      ...deps.publisher,
+      cloudwatch: typeof deps.cloudwatch === "function" ? deps.cloudwatch() : deps.cloudwatch,
+      logger: log,
+      registry,
+      now,
+    });
     return publisher;
   };
 

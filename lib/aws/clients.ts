@@ -62,6 +62,27 @@ export function awsClientOptions(aws: Config["aws"], region: string = aws.region
  * DiscoverInstances is disabled so that the call reaches the same endpoint.
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const clients = {
+    ecs: createAwsClient("ecs", options),
+    ec2: createAwsClient("ec2", options),
+    ssm: createAwsClient("ssm", options),
+    cloudwatch: createAwsClient("cloudwatch", options),
+    serviceDiscovery: createAwsClient("serviceDiscovery", options),
+    sqs: createAwsClient("sqs", options),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}
+
+/** The services of {@link AwsClients}, by client key. */
+export type AwsService = Exclude<keyof AwsClients, "destroy">;
+
+/** One client of `service`, configured as {@link createAwsClients} configures them all. */
+export function createAwsClient<K extends AwsService>(service: K, options: AwsClientOptions): AwsClients[K] {
   const base = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? 3,
@@ -74,18 +95,13 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     },
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
-  const clients = {
-    ecs: new ECSClient(base),
-    ec2: new EC2Client(base),
-    ssm: new SSMClient(base),
-    cloudwatch: new CloudWatchClient(base),
-    serviceDiscovery: new ServiceDiscoveryClient({ ...base, disableHostPrefix: Boolean(options.endpointUrl) }),
-    sqs: new SQSClient(base),
+  const constructors: { [S in AwsService]: () => AwsClients[S] } = {
+    ecs: () => new ECSClient(base),
+    ec2: () => new EC2Client(base),
+    ssm: () => new SSMClient(base),
+    cloudwatch: () => new CloudWatchClient(base),
+    serviceDiscovery: () => new ServiceDiscoveryClient({ ...base, disableHostPrefix: Boolean(options.endpointUrl) }),
+    sqs: () => new SQSClient(base),
   };
-  return {
-    ...clients,
-    destroy() {
-      for (const client of Object.values(clients)) client.destroy();
-    },
-  };
+  return constructors[service]();
 }

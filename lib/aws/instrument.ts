@@ -100,7 +100,7 @@ export interface InstrumentOptions {
 const MIDDLEWARE_NAME = "ecsmonBudgetAndCount";
 
 /** Client keys of {@link AwsClients} and the `service` label each gets. */
-const SERVICE_LABELS = {
+export const SERVICE_LABELS = {
   ecs: "ecs",
   ec2: "ec2",
   ssm: "ssm",
