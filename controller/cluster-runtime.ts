@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "../lib/logger.js";
+import type { RedisClient } from "../lib/redis.js";
 import type { NodeDispatcher } from "./dispatch/node-dispatcher.js";
 import type { ReportStore } from "./dispatch/report-store.js";
 import type { ClusterLease } from "./leases/cluster-lease.js";
@@ -17,7 +17,7 @@ export interface ClusterRuntimeDeps {
   specSource: SpecSource;
   observerFactory: ObserverFactory;
   capacity?: CapacityPort | undefined;
-  redis: Redis;
+  redis: RedisClient;
   dispatcher: NodeDispatcher;
   reports: ReportStore;
   sd: SdStore;

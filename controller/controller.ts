@@ -1,9 +1,9 @@
 import { gzipSync } from "node:zlib";
-import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { nodeQueueName, POOL_QUEUE, QUEUE_DEPTH_LABELS, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
 import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Logger } from "../lib/logger.js";
+import type { RedisClient } from "../lib/redis.js";
 import { ControllerStatusView } from "./api/controller-status-view.js";
 import { type ApiServer, startApiServer } from "./api/server.js";
 import { ClusterRuntime } from "./cluster-runtime.js";
@@ -23,7 +23,7 @@ export interface ControllerContext {
   id: string;
   logger: Logger;
   /** Redis for leases, state and BullMQ (`maxRetriesPerRequest: null`). The caller owns it. */
-  redis: Redis;
+  redis: RedisClient;
   /** The spec in force; started/stopped by the caller. */
   specSource: SpecSource;
   observerFactory: ObserverFactory;

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { ClusterSpec, RedisKeys } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
+import type { RedisClient } from "../../lib/redis.js";
 import type { NodeDispatcher } from "../dispatch/node-dispatcher.js";
 import type { ReportStore } from "../dispatch/report-store.js";
 import type { ClusterLease } from "../leases/cluster-lease.js";
@@ -29,7 +29,7 @@ export interface ClusterContext {
   readonly sd: SdStore;
   readonly metrics: ControllerMetrics;
   readonly capacity: CapacityPort | undefined;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** The configured prefix's Redis keys (crds-like-schemas/contracts/redis-keys.ts). */
   readonly keys: RedisKeys;
   readonly logger: Logger;

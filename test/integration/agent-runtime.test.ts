@@ -4,7 +4,14 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
-import { AgentReport, nodeQueueName, nodeSyncJobId, REPORTS_QUEUE } from "../../crds-like-schemas/index.js";
+import {
+  AgentReport,
+  KEY_PREFIX,
+  nodeQueueName,
+  nodeSyncJobId,
+  REPORTS_QUEUE,
+  redisKeys,
+} from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
@@ -58,7 +65,7 @@ describe("agent runtime with a real redis-server", () => {
     client.on("error", () => {});
     // The controller's latest-job key (ADR 0008): the agent must converge to it on start.
     await client.set(
-      `ecsmon:node:${nodeId}:job`,
+      redisKeys(KEY_PREFIX).node(nodeId).job,
       JSON.stringify(syncJob(nodeId, 5, [target("t1", targets.address)], { intervalMs: 250, timeoutMs: 250 })),
     );
     const url = new URL(redis.url);

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { buildProgram } from "../../cli/program.js";
@@ -13,10 +12,16 @@ import { ReportStore } from "../../controller/dispatch/report-store.js";
 import type { AgentView, TargetView } from "../../controller/machines/views.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
-import { NodeSyncJob, REPORTS_QUEUE, type TargetHealth } from "../../crds-like-schemas/index.js";
+import {
+  NodeSyncJob,
+  nodeQueueName,
+  REPORTS_QUEUE,
+  redisKeys,
+  type TargetHealth,
+} from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection } from "../../lib/redis.js";
+import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
@@ -40,12 +45,13 @@ spec:
 
 let sim: RunningSim;
 let redisServer: RedisServer;
-let redis: Redis;
+let redis: RedisClient;
 let ssm: SSMClient;
 let controller: WiredController;
 let dir: string;
 const keyPrefix = `it-${randomUUID()}`;
 const bullPrefix = `bull-${randomUUID()}`;
+const keys = redisKeys(keyPrefix);
 
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 15_000) => pollUntil(what, probe, timeoutMs);
 
@@ -157,9 +163,9 @@ describe("controller against the simulator", () => {
 
     // Every node's queue holds a sync job with exactly the node's targets; the latest-key contract holds.
     for (const nodeId of new Set(want.map((e) => e.nodeId).filter((n): n is string => n !== undefined))) {
-      const latestId = await redis.get(`${keyPrefix}:node:${nodeId}:latest`);
+      const latestId = await redis.get(keys.node(nodeId).latest);
       expect(latestId).toMatch(new RegExp(`^sync-${nodeId}-g\\d+$`));
-      const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis, prefix: bullPrefix });
+      const queue = new Queue(nodeQueueName(nodeId), { connection: redis, prefix: bullPrefix });
       const job = await queue.getJob(latestId ?? "");
       await queue.close();
       const data = NodeSyncJob.parse(job?.data);
@@ -370,7 +376,7 @@ describe("Redis outage", () => {
       return keys.join() === expectedKeys().join() ? keys : undefined;
     });
     const node = expectedDemoEndpoints(sim).find((e) => e.nodeId)?.nodeId as string;
-    const before = Number((await redis.get(`${keyPrefix}:node:${node}:latest`))?.split("-g")[1]);
+    const before = Number((await redis.get(keys.node(node).latest))?.split("-g")[1]);
     await redisServer.stop(true);
     const deadline = Date.now() + 2_000;
     while (Date.now() < deadline) {
@@ -381,13 +387,13 @@ describe("Redis outage", () => {
     await until(
       "the controller to republish its state into the empty Redis",
       async () => {
-        const latest = await redis.get(`${keyPrefix}:node:${node}:latest`);
-        const published = await redis.get(`${keyPrefix}:sd:demo`);
+        const latest = await redis.get(keys.node(node).latest);
+        const published = await redis.get(keys.sd("demo"));
         return latest && published ? latest : undefined;
       },
       20_000,
     );
-    const after = Number((await redis.get(`${keyPrefix}:node:${node}:latest`))?.split("-g")[1]);
+    const after = Number((await redis.get(keys.node(node).latest))?.split("-g")[1]);
     expect(after).toBeGreaterThan(before);
     expect((await sd()).map(key).sort()).toEqual(expectedKeys());
   });

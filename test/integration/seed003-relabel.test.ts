@@ -10,12 +10,11 @@ import {
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection } from "../../lib/redis.js";
+import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { controllerEnv } from "../helpers/controller-env.js";
 import { type PrometheusServer, type PrometheusTarget, startPrometheus } from "../helpers/prometheus-server.js";
@@ -123,7 +122,7 @@ interface Expected {
 
 let sim: RunningSim;
 let redisServer: RedisServer;
-let redis: Redis;
+let redis: RedisClient;
 let controller: WiredController;
 let prometheus: PrometheusServer | undefined;
 let dir: string;

@@ -188,8 +188,8 @@ describe("Redis with a password over TLS", () => {
         lazyConnect: true,
       },
     );
-    expect(secure.options.tls).toMatchObject({ rejectUnauthorized: true });
-    expect(plain.options.tls).toBeUndefined();
+    expect((secure.options as { tls?: unknown }).tls).toMatchObject({ rejectUnauthorized: true });
+    expect((plain.options as { tls?: unknown }).tls).toBeUndefined();
     secure.disconnect();
     plain.disconnect();
   });

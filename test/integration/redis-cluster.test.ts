@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningAgent, startAgent } from "../../agents/agent.js";
+import { ReportStore } from "../../controller/dispatch/report-store.js";
+import type { TargetGroup } from "../../controller/outputs/target-groups.js";
+import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
+import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/index.js";
+import { loadConfig } from "../../lib/config.js";
+import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
+import { type RunningSim, startSim } from "../../sim/index.js";
+import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
+import { demoSpec } from "../helpers/in-process-stack.js";
+import { putSimSpec } from "../helpers/put-spec.js";
+import { type RedisCluster, startRedisCluster } from "../helpers/redis-cluster.js";
+import { simEnv } from "../helpers/sim-clients.js";
+import { until } from "../helpers/until.js";
+
+/**
+ * The controller and a node agent on a real 3-primary Redis Cluster (REDIS_CLUSTER=true): targets dispatched, the
+ * sync job reaching the agent, reports flowing back and http_sd served; then the primary that holds the cluster's
+ * keys (lease, machines, http_sd) is killed and started again empty on the same port and nodes.conf, and the system
+ * must recover: http_sd keeps its last good state throughout, and new sync jobs reach the agent afterwards.
+ */
+
+/** Every log line of the controller and the agent, to check that Redis never refused a command as cross-slot. */
+const logLines: string[] = [];
+const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+const keys = redisKeys(KEY_PREFIX);
+
+let redisCluster: RedisCluster;
+let sim: RunningSim;
+let redis: RedisClient;
+let controller: WiredController;
+let agent: RunningAgent;
+let nodeId: string;
+
+const sdKeys = async () =>
+  ((await (await fetch(`${controller.apiUrl}/sd/prometheus`)).json()) as TargetGroup[])
+    .map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`)
+    .sort();
+const expectedKeys = () =>
+  expectedDemoEndpoints(sim)
+    .map((e) => `${e.address}${e.path}`)
+    .sort();
+/** The addresses the agent scrapes now, against the simulator's truth for its node. */
+const agentAddresses = () =>
+  agent.scrape
+    .views()
+    .map((v) => v.target.address)
+    .sort();
+const nodeAddresses = () =>
+  expectedDemoEndpoints(sim)
+    .filter((e) => e.nodeId === nodeId)
+    .map((e) => e.address)
+    .sort();
+
+beforeAll(async () => {
+  redisCluster = await startRedisCluster({ primaries: 3, nodeTimeoutMs: 2_000 });
+  sim = await startSim({ transitionDelayMs: 0 });
+  await putSimSpec(sim, demoSpec());
+  const env = {
+    ...simEnv(sim, redisCluster.url),
+    REDIS_CLUSTER: "true",
+    ECSMON_SPEC_POLL_INTERVAL: "300ms",
+    ECSMON_RECONCILE_INTERVAL: "500ms",
+    ECSMON_LEASE_TTL: "3s",
+    ECSMON_AWS_RPS: "500",
+    ECSMON_AWS_BURST: "500",
+    ECSMON_CONTROLLER_ID: "cluster-a",
+    ECSMON_API_BIND: "127.0.0.1:0",
+    ECSMON_HEARTBEAT_INTERVAL: "500ms",
+    ECSMON_HEARTBEAT_TTL: "3s",
+    ECSMON_AGENT_BIND: "127.0.0.1:0",
+  };
+  const config = loadConfig(env);
+  redis = createRedisConnection(config.redis, "worker");
+  controller = await startControllerFromConfig({ config, logger, redis });
+  // The agent of the node with the most targets.
+  const perNode = new Map<string, number>();
+  for (const e of expectedDemoEndpoints(sim)) if (e.nodeId) perNode.set(e.nodeId, (perNode.get(e.nodeId) ?? 0) + 1);
+  nodeId = [...perNode].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+  agent = await startAgent({
+    config: loadConfig({ ...env, ECSMON_CLUSTER: "demo", ECSMON_NODE_ID: nodeId }),
+    logger,
+    reportFlushIntervalMs: 300,
+    resyncIntervalMs: 1_000,
+    firstScrapeDelayMs: () => 0,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await controller?.stop();
+  redis?.disconnect();
+  await sim?.stop();
+  await redisCluster?.stop();
+});
+
+describe("ecsmon on a 3-primary Redis Cluster", () => {
+  it("is a real cluster: a Cluster client, and ecsmon's keys spread over more than one primary", async () => {
+    expect(redis.isCluster).toBe(true);
+    await until("http_sd to list every demo target", async () => (await sdKeys()).join() === expectedKeys().join());
+    // Each hash tag (cluster, node, queue) hashes to its own slot: the keys spread over the primaries.
+    const sizes = await Promise.all(redisCluster.nodes.map(async (n) => Number(await n.command("DBSIZE"))));
+    expect(sizes.filter((size) => size > 0).length).toBeGreaterThanOrEqual(2);
+    expect(await redis.exists(keys.sd("demo"), keys.sdDigest("demo"))).toBe(2);
+  });
+
+  it("dispatches the node's targets to its agent and takes its reports back", async () => {
+    const want = nodeAddresses();
+    expect(want.length).toBeGreaterThan(0);
+    await until("the agent to apply its node's targets", () => agentAddresses().join() === want.join(), 30_000);
+    expect(agent.generation()).toBeGreaterThan(0);
+    const reports = new ReportStore(redis);
+    const heartbeat = await until(
+      "the agent's heartbeat in the controller's report store",
+      async () => (await reports.heartbeats("demo")).get(nodeId),
+      20_000,
+    );
+    expect(heartbeat.agentId).toBe(agent.agentId);
+    const health: string[] = [];
+    await until(
+      "health results for the agent's targets",
+      async () => {
+        health.length = 0;
+        await reports.forEachHealth("demo", (batch) => {
+          for (const [targetId, h] of batch) if (h?.nodeId === nodeId) health.push(targetId);
+        });
+        return health.length >= want.length;
+      },
+      20_000,
+    );
+  });
+
+  it("recovers from a primary restarted empty mid-run: http_sd stays served, new sync jobs reach the agent", async () => {
+    const full = expectedKeys();
+    await until("http_sd to list every demo target", async () => (await sdKeys()).join() === full.join());
+    const victim = await redisCluster.nodeOf(keys.sd("demo"));
+    const generationBefore = agent.generation();
+
+    await victim.stop(true);
+    // Down for longer than cluster-node-timeout: the others mark it failed and the whole cluster refuses commands.
+    const survivor = redisCluster.nodes.find((n) => n !== victim);
+    let clusterDown = false;
+    const downUntil = Date.now() + 5_000;
+    while (Date.now() < downUntil) {
+      expect(await sdKeys()).toEqual(full);
+      clusterDown ||= /cluster_state:fail/.test(String(await survivor?.command("CLUSTER", "INFO")));
+      await sleep(250);
+    }
+    expect(clusterDown).toBe(true);
+    await victim.start();
+    await redisCluster.waitOk(30_000);
+
+    // A change on the agent's node after the restart: one of its tasks stops.
+    const gone = expectedDemoEndpoints(sim).find((e) => e.nodeId === nodeId);
+    expect(gone).toBeDefined();
+    sim.store.stopTask(gone?.taskArn ?? "", "redis cluster drill", "UserInitiated");
+    await until(
+      "a new sync job with the node's new targets to reach the agent",
+      () => agent.generation() > generationBefore && agentAddresses().join() === nodeAddresses().join(),
+      60_000,
+    );
+    expect(agent.scrape.views().some((v) => v.target.id.includes(gone?.taskId ?? "-"))).toBe(false);
+    await until("http_sd to follow the change", async () => (await sdKeys()).join() === expectedKeys().join(), 30_000);
+    // The restarted primary holds the cluster's keys again, re-created by the controller.
+    await until(
+      "the http_sd document to be re-created in Redis",
+      async () => (await redis.exists(keys.sd("demo"))) === 1,
+    );
+  }, 150_000);
+});
