@@ -19,27 +19,40 @@ export interface ExpectedEndpoint {
   nodeId: string | undefined;
 }
 
-interface YamlContainer {
+export interface YamlContainer {
   name: string;
   dockerLabels?: Record<string, string>;
 }
-interface YamlTaskDef {
+export interface YamlTaskDef {
   family: string;
   networkMode?: string;
+  requiresCompatibilities?: string[];
   containers: YamlContainer[];
+}
+interface YamlCloudMapService {
+  name: string;
+  fromService?: { service: string; attributes?: Record<string, string> };
+}
+/** demo.yaml as the tests read it: only the fields they check against. */
+export interface YamlScenario {
+  cloudMap?: { namespaces: { name: string; services: YamlCloudMapService[] }[] };
+  cluster: string;
+  instances: { type: string; count?: number }[];
+  taskDefinitions: YamlTaskDef[];
+  services: { name: string; taskDefinition: string; desiredCount?: number; schedulingStrategy?: string }[];
+  tasks: { taskDefinition: string; count?: number }[];
 }
 
 export const PORT_PATH_LABEL = "container-exposes-metrics";
 
-export function demoScenario(): { cluster: string; defs: Map<string, YamlTaskDef> } {
-  const scenario = parseYaml(readFileSync(fromRoot("sim/scenarios/demo.yaml"), "utf8")) as {
-    cluster: string;
-    taskDefinitions: YamlTaskDef[];
-  };
-  return { cluster: scenario.cluster, defs: new Map(scenario.taskDefinitions.map((d) => [d.family, d])) };
+/** demo.yaml parsed, with its task definitions by family. */
+export function demoScenario(): { cluster: string; scenario: YamlScenario; defs: Map<string, YamlTaskDef> } {
+  const scenario = parseYaml(readFileSync(fromRoot("sim/scenarios/demo.yaml"), "utf8")) as YamlScenario;
+  return { cluster: scenario.cluster, scenario, defs: new Map(scenario.taskDefinitions.map((d) => [d.family, d])) };
 }
 
-function endpointsOf(container: YamlContainer): { port: number; path: string; scheme: string }[] {
+/** A container's `port[/path]` entries and scheme, read the simple way the scenario writes its labels. */
+export function endpointsOf(container: YamlContainer): { port: number; path: string; scheme: string }[] {
   const labels = container.dockerLabels ?? {};
   const raw = labels.PROMETHEUS_SCRAPES ?? labels[PORT_PATH_LABEL];
   if (!raw) return [];

@@ -1,14 +1,12 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import type { ObservedCluster } from "../../controller/model.js";
 import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
 import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { demoScenario, endpointsOf, PORT_PATH_LABEL, type YamlContainer } from "../helpers/demo-expected.js";
 
 /**
  * Discovery on demo.yaml against the simulator over HTTP with real SDK clients. The expected target set is
@@ -16,51 +14,7 @@ import { type RunningSim, startSim } from "../../sim/index.js";
  * placement truth (which host port / ENI IP each task got), never from ecsmon's parsers or plan().
  */
 
-interface YamlContainer {
-  name: string;
-  dockerLabels?: Record<string, string>;
-}
-interface YamlTaskDef {
-  family: string;
-  networkMode?: string;
-  requiresCompatibilities?: string[];
-  containers: YamlContainer[];
-}
-interface YamlCloudMapService {
-  name: string;
-  fromService?: { service: string; attributes?: Record<string, string> };
-}
-interface YamlScenario {
-  cloudMap?: { namespaces: { name: string; services: YamlCloudMapService[] }[] };
-  cluster: string;
-  instances: { type: string; count?: number }[];
-  taskDefinitions: YamlTaskDef[];
-  services: { name: string; taskDefinition: string; desiredCount?: number; schedulingStrategy?: string }[];
-  tasks: { taskDefinition: string; count?: number }[];
-}
-
-const PORT_PATH_LABEL = "container-exposes-metrics";
-const scenario = parseYaml(readFileSync(fromRoot("sim/scenarios/demo.yaml"), "utf8")) as YamlScenario;
-const defs = new Map(scenario.taskDefinitions.map((d) => [d.family, d]));
-
-/** `port[/path]` entries and user labels, read the simple way the scenario writes them. */
-function endpointsOf(container: YamlContainer): { port: number; path: string; scheme: string }[] {
-  const labels = container.dockerLabels ?? {};
-  const raw = labels.PROMETHEUS_SCRAPES ?? labels[PORT_PATH_LABEL];
-  if (!raw) return [];
-  const user = Object.fromEntries(
-    (labels.PROMETHEUS_LABELS ?? "")
-      .split(",")
-      .filter(Boolean)
-      .map((kv) => kv.split("=")),
-  );
-  return raw.split(",").map((entry) => {
-    const slash = entry.indexOf("/");
-    const port = Number(slash < 0 ? entry : entry.slice(0, slash));
-    const path = slash < 0 ? (user.__metrics_path__ ?? "/metrics") : entry.slice(slash);
-    return { port, path, scheme: user.__scheme__ ?? "http" };
-  });
-}
+const { scenario, defs } = demoScenario();
 
 function userLabelsOf(container: YamlContainer): Record<string, string> {
   const pairs = (container.dockerLabels?.PROMETHEUS_LABELS ?? "").split(",").filter(Boolean);
