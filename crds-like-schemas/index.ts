@@ -3,6 +3,7 @@ export * from "./contracts/node-sync.js";
 export * from "./contracts/redis-keys.js";
 export * from "./contracts/reports.js";
 export * from "./contracts/scrape-target.js";
+export * from "./contracts/status-api.js";
 export * from "./json-schemas.js";
 export * from "./monitoring-spec.js";
 export * from "./parse-spec.js";

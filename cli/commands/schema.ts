@@ -6,11 +6,14 @@ import {
   type SchemaContractName,
 } from "../../crds-like-schemas/index.js";
 
-/** `ecsmon schema`: prints the JSON Schema (draft 2020-12) of the MonitoringSpec or of a Redis contract. */
+/**
+ * `ecsmon schema`: prints the JSON Schema (draft 2020-12) of the MonitoringSpec, of a Redis contract or of a
+ * status API answer.
+ */
 export function registerSchemaCommand(program: Command): void {
   program
     .command("schema")
-    .description("Print the JSON Schema of the MonitoringSpec, or of a job/report contract")
+    .description("Print the JSON Schema of the MonitoringSpec, of a job/report contract or of a status API answer")
     .addOption(
       new Option("--contract <name>", "which schema to print")
         .choices(SCHEMA_CONTRACT_NAMES)
@@ -22,7 +25,8 @@ export function registerSchemaCommand(program: Command): void {
       `
 The schemas are generated from the zod schemas in crds-like-schemas/ (the same files are committed under
 crds-like-schemas/generated/). The MonitoringSpec schema describes what you write (fields with defaults are
-optional); the contracts describe what crosses Redis. Use it for editor completion, e.g. in VS Code YAML:
+optional); the contracts describe what crosses Redis, and the api-* ones what the status API answers. Use it for
+editor completion, e.g. in VS Code YAML:
   # yaml-language-server: $schema=./monitoring-spec.schema.json`,
     )
     .action((options: { contract: SchemaContractName; list?: boolean }) => {

@@ -293,11 +293,16 @@ describe("ecsmon spec apply/get/diff", () => {
 });
 
 describe("ecsmon schema", () => {
-  it.each(["monitoring-spec", "node-sync", "target-health", "capacity", "heartbeat"])("--contract %s", async (name) => {
-    const result = await run("schema", "--contract", name);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe(readFileSync(fromRoot("crds-like-schemas", "generated", `${name}.schema.json`), "utf8"));
-  });
+  it.each(["monitoring-spec", "node-sync", "target-health", "capacity", "heartbeat", "cluster-summary", "api-status"])(
+    "--contract %s",
+    async (name) => {
+      const result = await run("schema", "--contract", name);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(
+        readFileSync(fromRoot("crds-like-schemas", "generated", `${name}.schema.json`), "utf8"),
+      );
+    },
+  );
 
   it("rejects an unknown contract with exit 2", async () => {
     expect((await run("schema", "--contract", "nope")).code).toBe(2);

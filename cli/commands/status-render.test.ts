@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StatusDocument } from "../../controller/api/status-view.js";
-import type { TargetView } from "../../controller/machines/views.js";
-import type { ClusterSummary } from "../../controller/reconcile/cluster-reconciler.js";
+import type { ClusterSummary, StatusDocument, TargetView } from "../../crds-like-schemas/contracts/status-api.js";
 import { renderClusterProblems, renderStatus, renderTargets } from "./status-render.js";
 
 const condition = (type: string, status: "True" | "False", reason: string, message: string) => ({
@@ -31,15 +29,14 @@ const summary = (cluster: string, conditions: ClusterSummary["conditions"]): Clu
   capacity: undefined,
 });
 
-const doc = (clusters: ClusterSummary[]): StatusDocument =>
-  ({
-    replica: "replica-a",
-    ready: true,
-    stale: [],
-    leases: [],
-    spec: { loaded: true, name: "local", version: 1, generation: 1, conditions: [] },
-    clusters,
-  }) as StatusDocument;
+const doc = (clusters: ClusterSummary[]): StatusDocument => ({
+  replica: "replica-a",
+  ready: true,
+  stale: [],
+  leases: [],
+  spec: { loaded: true, name: "local", version: 1, generation: 1, conditions: [] },
+  clusters,
+});
 
 const noAgent = condition(
   "NodesWithoutAgent",
@@ -89,7 +86,7 @@ describe("status rendering", () => {
       failures: 0,
       since: "2026-01-01T00:00:00.000Z",
       lastHealthAt: undefined,
-    } as TargetView;
+    };
     const text = renderTargets({ count: 1, targets: [target] });
     expect(text).toMatch(
       /^demo\s+node-exporter\s+node-exporter\s+orphaned\s+http:\/\/10\.0\.0\.3:9100\/metrics\s+node-c\s+node node-c has no live agent$/m,

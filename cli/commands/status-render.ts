@@ -1,7 +1,11 @@
-import type { StaleNote, StatusDocument } from "../../controller/api/status-view.js";
-import type { AgentView, TargetView } from "../../controller/machines/views.js";
-import type { TaskExplanation } from "../../controller/plan/index.js";
 import { conditionIsAbnormal } from "../../controller/reconcile/conditions.js";
+import type {
+  AgentView,
+  StaleNote,
+  StatusDocument,
+  TargetList,
+  TaskExplanation,
+} from "../../crds-like-schemas/contracts/status-api.js";
 
 /** Renders rows as an aligned plain-text table (no colours, safe to pipe). */
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
@@ -85,7 +89,7 @@ export function renderClusterProblems(doc: StatusDocument, cluster?: string): st
   return out;
 }
 
-export function renderTargets(body: { count: number; targets: TargetView[] }): string {
+export function renderTargets(body: Pick<TargetList, "count" | "targets">): string {
   if (body.targets.length === 0) return "no targets";
   const rows = body.targets.map((t) => [
     t.cluster,

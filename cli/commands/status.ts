@@ -1,5 +1,13 @@
 import type { Command } from "commander";
+import {
+  AgentList,
+  ExplainNotFound,
+  StatusDocument,
+  TargetList,
+  TaskExplanation,
+} from "../../crds-like-schemas/contracts/status-api.js";
 import { createCliContext, UsageError } from "../context.js";
+import { type ApiAnswer, errorMessage, expectSuccess, getApi, readAnswer } from "../status-api-client.js";
 import {
   renderAgents,
   renderClusterProblems,
@@ -21,14 +29,6 @@ interface TargetsOptions extends ClientOptions {
   state?: string;
 }
 
-/** A failed call to the status API: exit 1 with the API's message. */
-class ApiCallError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ApiCallError";
-  }
-}
-
 function withClientOptions(command: Command): Command {
   return command
     .option("--url <url>", "controller status API (default: http://$ECSMON_API_BIND, i.e. http://127.0.0.1:9470)")
@@ -36,46 +36,20 @@ function withClientOptions(command: Command): Command {
     .option("--json", "print the API's JSON instead of a table");
 }
 
-async function callApi(
+function callApi(
   program: Command,
   options: ClientOptions,
   path: string,
   query: Record<string, string | undefined> = {},
-) {
+): Promise<ApiAnswer> {
   const { config } = createCliContext(program, "cli");
   const base = options.url ?? `http://${config.controller.apiBind}`;
-  let url: URL;
-  try {
-    url = new URL(path, base.endsWith("/") ? base : `${base}/`);
-  } catch {
-    throw new UsageError(`--url: expected an http(s) URL, got ${JSON.stringify(base)}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--url: expected an http(s) URL");
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-  const token = options.token ?? config.controller.apiToken;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    throw new ApiCallError(`cannot reach the controller at ${url.origin}: ${(error as Error).message}`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body, text };
+  return getApi({ base, path, query, token: options.token ?? config.controller.apiToken });
 }
 
-function failIfError(result: { status: number; body: unknown; text: string }, allow: number[] = []): void {
-  if (result.status < 400 || allow.includes(result.status)) return;
-  const message = (result.body as { message?: string } | undefined)?.message ?? result.text.slice(0, 200);
-  throw new ApiCallError(`controller answered ${result.status}: ${message}`);
+/** A rejected query (400) is a usage error (exit 2), with the API's message naming the parameter. */
+function failIfBadQuery(answer: ApiAnswer): void {
+  if (answer.status === 400) throw new UsageError(errorMessage(answer));
 }
 
 function print(text: string): void {
@@ -87,18 +61,20 @@ export function registerStatusCommands(program: Command): void {
   withClientOptions(
     program.command("status").description("Show leases, the spec in force and a summary of every cluster"),
   ).action(async (options: ClientOptions) => {
-    const result = await callApi(program, options, "api/v1/status");
-    failIfError(result);
+    const answer = await callApi(program, options, "api/v1/status");
+    expectSuccess(answer);
+    const status = readAnswer(answer, StatusDocument);
     if (options.json) {
-      print(JSON.stringify(result.body, null, 2));
+      print(JSON.stringify(answer.body, null, 2));
       return;
     }
-    print(renderStatus(result.body as never));
-    const agents = await callApi(program, options, "api/v1/agents");
-    const body = agents.body as { agents?: unknown[]; stale?: never[] } | undefined;
-    const list = body?.agents;
-    if (agents.status === 200 && Array.isArray(list) && list.length > 0) print(`\n${renderAgents(list as never)}`);
-    for (const line of renderStale(body?.stale)) print(line);
+    print(renderStatus(status));
+    // The agents table is extra: an older controller without the route (404) still gets its status shown.
+    const agentsAnswer = await callApi(program, options, "api/v1/agents");
+    if (agentsAnswer.status !== 200) return;
+    const agents = readAnswer(agentsAnswer, AgentList);
+    if (agents.agents.length > 0) print(`\n${renderAgents(agents.agents)}`);
+    for (const line of renderStale(agents.stale)) print(line);
   });
 
   withClientOptions(
@@ -112,22 +88,24 @@ export function registerStatusCommands(program: Command): void {
         "only this state: discovered|assigning|active|active.unconfirmed|active.healthy|active.failing|draining|invalid|orphaned",
       ),
   ).action(async (options: TargetsOptions) => {
-    const result = await callApi(program, options, "api/v1/targets", {
+    const answer = await callApi(program, options, "api/v1/targets", {
       cluster: options.cluster,
       service: options.service,
       state: options.state,
     });
-    if (result.status === 400) throw new UsageError((result.body as { message?: string })?.message ?? "bad query");
-    failIfError(result);
-    if (options.json) print(JSON.stringify(result.body, null, 2));
-    else {
-      print(renderTargets(result.body as never));
-      for (const line of renderStale((result.body as { stale?: never[] }).stale)) print(line);
-      // Why targets are not healthy often lies with the cluster (NodesWithoutAgent): show its problems too.
-      const status = await callApi(program, options, "api/v1/status");
-      const problems = status.status === 200 ? renderClusterProblems(status.body as never, options.cluster) : [];
-      for (const line of problems) print(line);
+    failIfBadQuery(answer);
+    expectSuccess(answer);
+    const targets = readAnswer(answer, TargetList);
+    if (options.json) {
+      print(JSON.stringify(answer.body, null, 2));
+      return;
     }
+    print(renderTargets(targets));
+    for (const line of renderStale(targets.stale)) print(line);
+    // Why targets are not healthy often lies with the cluster (NodesWithoutAgent): show its problems too.
+    const statusAnswer = await callApi(program, options, "api/v1/status");
+    if (statusAnswer.status !== 200) return;
+    for (const line of renderClusterProblems(readAnswer(statusAnswer, StatusDocument), options.cluster)) print(line);
   });
 
   withClientOptions(
@@ -136,12 +114,16 @@ export function registerStatusCommands(program: Command): void {
       .description("Explain why each container of a task is, or is not, a scrape target")
       .argument("<task>", "task ARN or task id"),
   ).action(async (task: string, options: ClientOptions) => {
-    const result = await callApi(program, options, "api/v1/explain", { task });
-    if (result.status === 400) throw new UsageError((result.body as { message?: string })?.message ?? "bad query");
-    failIfError(result, [404]);
-    if (options.json) print(JSON.stringify(result.body, null, 2));
-    else if (result.status === 404) print((result.body as { message?: string })?.message ?? "task not found");
-    else print(renderExplain(result.body as never));
-    if (result.status === 404) process.exitCode = 1;
+    const answer = await callApi(program, options, "api/v1/explain", { task });
+    failIfBadQuery(answer);
+    expectSuccess(answer, [404]);
+    if (answer.status === 404) {
+      const notFound = readAnswer(answer, ExplainNotFound);
+      print(options.json ? JSON.stringify(answer.body, null, 2) : notFound.message);
+      process.exitCode = 1;
+      return;
+    }
+    const explanation = readAnswer(answer, TaskExplanation);
+    print(options.json ? JSON.stringify(answer.body, null, 2) : renderExplain(explanation));
   });
 }

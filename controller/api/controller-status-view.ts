@@ -1,11 +1,16 @@
 import type { Registry } from "prom-client";
+import type { z } from "zod";
+import {
+  type AgentView,
+  type CapacityEntry,
+  ClusterSummary,
+  type TargetView,
+} from "../../crds-like-schemas/contracts/status-api.js";
 import { redisKeys } from "../../crds-like-schemas/index.js";
 import type { RedisClient } from "../../lib/redis.js";
 import type { ClusterRuntime } from "../cluster-runtime.js";
 import type { LeaseManager, LeaseStatus } from "../leases/lease-manager.js";
 import { readPersistedViews } from "../machines/target-registry.js";
-import type { AgentView, TargetView } from "../machines/views.js";
-import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
 import type { SpecSource } from "../reconcile/ports.js";
 import { BoundedRead, BoundedReads, type Reading } from "./bounded-read.js";
 import type { ExplainAnswer, Listing, StaleNote, StatusDocument, StatusView, TargetFilter } from "./status-view.js";
@@ -47,7 +52,7 @@ export class ControllerStatusView implements StatusView {
     const options = { maxAgeMs: deps.readMaxAgeMs ?? 1_000, waitMs: deps.readBudgetMs ?? 500, now: this.now };
     this.leaseTable = new BoundedRead(() => deps.leases.status(), options);
     this.storedSummaries = new BoundedReads(
-      async (cluster) => parseJson<ClusterSummary>(await deps.redis.get(redisKeys(deps.keyPrefix).status(cluster))),
+      async (cluster) => parseJson(ClusterSummary, await deps.redis.get(redisKeys(deps.keyPrefix).status(cluster))),
       options,
     );
     this.storedMachines = new BoundedReads(
@@ -122,13 +127,13 @@ export class ControllerStatusView implements StatusView {
     return { items: items.sort((a, b) => (a.cluster + a.nodeId < b.cluster + b.nodeId ? -1 : 1)), stale };
   }
 
-  async capacity(): Promise<Listing<unknown>> {
+  async capacity(): Promise<Listing<CapacityEntry>> {
     const names = this.clusterNames();
     const readings = await Promise.all(
       names.map((c) => (this.deps.runtimes.has(c) ? undefined : this.storedSummaries.read(c))),
     );
     const stale: StaleNote[] = [];
-    const items = names.map((cluster, i) => {
+    const items = names.map((cluster, i): CapacityEntry => {
       const runtime = this.deps.runtimes.get(cluster);
       if (runtime) {
         this.noteReconcile(stale, runtime.reconciler.summary(this.deps.id));
@@ -240,10 +245,15 @@ function sameCluster(specCluster: string, arnCluster: string): boolean {
   return specCluster === arnCluster || specCluster.endsWith(`:cluster/${arnCluster}`);
 }
 
-function parseJson<T>(value: string | null | undefined): T | undefined {
+/**
+ * A value another replica stored, parsed with its contract; undefined when absent, not JSON or not of the
+ * contract (a replica of another version): the answer then shows the cluster as pending.
+ */
+function parseJson<T>(schema: z.ZodType<T>, value: string | null | undefined): T | undefined {
   if (!value) return undefined;
   try {
-    return JSON.parse(value) as T;
+    const parsed = schema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

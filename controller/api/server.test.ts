@@ -1,8 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiErrorBody, TargetList, TargetView } from "../../crds-like-schemas/contracts/status-api.js";
 import { createLogger } from "../../lib/logger.js";
 import { seededRandom } from "../../lib/rng.js";
-import type { TargetView } from "../machines/views.js";
 import { type ApiServer, startApiServer } from "./server.js";
 import type { StatusView, TargetFilter } from "./status-view.js";
 
@@ -92,24 +92,24 @@ describe("status API", () => {
   it.each(badRequests)("GET %s → 400 with a message", async (path, message) => {
     const res = await get(open, path);
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { message: string };
+    const body = ApiErrorBody.parse(await res.json());
     expect(body.message).toMatch(message);
   });
 
   it("serves targets with filters, a target by URL-encoded id, and 404 for unknown ids and paths", async () => {
     const list = await get(open, "/api/v1/targets?cluster=demo&state=active.healthy&service=web");
     expect(list.status).toBe(200);
-    expect(((await list.json()) as { count: number }).count).toBe(1);
+    expect(TargetList.parse(await list.json()).count).toBe(1);
     expect(filters.at(-1)).toEqual({ cluster: "demo", state: "active.healthy", service: "web" });
     const one = await get(open, `/api/v1/targets/${encodeURIComponent(target.id)}`);
     expect(one.status).toBe(200);
-    expect(((await one.json()) as TargetView).address).toBe("10.0.0.1:8080");
+    expect(TargetView.parse(await one.json()).address).toBe("10.0.0.1:8080");
     const missing = await get(open, `/api/v1/targets/${encodeURIComponent("nope/x")}`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { message: string }).message).toContain("nope/x");
+    expect(ApiErrorBody.parse(await missing.json()).message).toContain("nope/x");
     const unknown = await get(open, "/api/v2/whatever");
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: string }).error).toBe("NotFound");
+    expect(ApiErrorBody.parse(await unknown.json()).error).toBe("NotFound");
   });
 
   it.each([
@@ -196,7 +196,7 @@ describe("status API", () => {
     failNext = true;
     const failed = await get(open, "/api/v1/status");
     expect(failed.status).toBe(503);
-    expect(((await failed.json()) as { message: string }).message).toMatch(/retry/);
+    expect(ApiErrorBody.parse(await failed.json()).message).toMatch(/retry/);
     const badEncoding = await get(open, "/api/v1/targets/%E0%A4%A");
     expect(badEncoding.status).toBeGreaterThanOrEqual(400);
     expect(badEncoding.status).toBeLessThan(500);

@@ -1,40 +1,18 @@
-import type { LeaseStatus } from "../leases/lease-manager.js";
-import type { AgentView, TargetView } from "../machines/views.js";
-import type { Condition } from "../model.js";
-import type { TaskExplanation } from "../plan/index.js";
-import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
+import type {
+  AgentView,
+  CapacityEntry,
+  ExplainNotFound,
+  StaleNote,
+  StatusDocument,
+  TargetView,
+  TaskExplanation,
+} from "../../crds-like-schemas/contracts/status-api.js";
 
 /**
- * Data in an answer that is older than it should be: a Redis read that did not complete within the read budget
- * (Redis stalled or gone), or a held cluster whose reconcile has not completed for several intervals.
+ * The answers' types are the status API contract's (crds-like-schemas/contracts/status-api.ts), inferred from
+ * the zod schemas the CLI parses them with; re-exported for the server's callers.
  */
-export interface StaleNote {
-  /** What is stale: `leases`, `cluster <name>` (its summary) or `cluster <name> machines` (targets, agents). */
-  what: string;
-  /** How old the data served is; null when nothing was ever read (the answer then lacks it). */
-  ageMs: number | null;
-  /** ISO-8601 time the data served was current; null when nothing was ever read. */
-  asOf: string | null;
-  reason: string;
-}
-
-/** `GET /api/v1/status`. */
-export interface StatusDocument {
-  replica: string;
-  ready: boolean;
-  /** Everything in this answer that is older than it should be; empty when all of it is current. */
-  stale: StaleNote[];
-  leases: LeaseStatus[];
-  spec: {
-    loaded: boolean;
-    name: string | undefined;
-    version: number | undefined;
-    generation: number | undefined;
-    conditions: Condition[];
-  };
-  /** One summary per cluster of the spec: live for clusters this replica holds, the owner's last write otherwise. */
-  clusters: (ClusterSummary | { cluster: string; holder: string | undefined; pending: true })[];
-}
+export type { StaleNote, StatusDocument } from "../../crds-like-schemas/contracts/status-api.js";
 
 export interface TargetFilter {
   cluster?: string | undefined;
@@ -42,12 +20,7 @@ export interface TargetFilter {
   state?: string | undefined;
 }
 
-export type ExplainAnswer =
-  | { status: 200; body: TaskExplanation }
-  | {
-      status: 404;
-      body: { error: string; message: string; heldElsewhere?: { cluster: string; holder: string | undefined }[] };
-    };
+export type ExplainAnswer = { status: 200; body: TaskExplanation } | { status: 404; body: ExplainNotFound };
 
 /** A list answer and what in it is stale. */
 export interface Listing<T> {
@@ -65,7 +38,7 @@ export interface StatusView {
   targets(filter: TargetFilter): Promise<Listing<TargetView>>;
   target(id: string): Promise<TargetView | undefined>;
   agents(cluster?: string): Promise<Listing<AgentView>>;
-  capacity(): Promise<Listing<unknown>>;
+  capacity(): Promise<Listing<CapacityEntry>>;
   explain(task: string): Promise<ExplainAnswer>;
   /** The http_sd document (all clusters): a JSON array of target groups, serialised and gzipped. */
   sd(): Buffer;
