@@ -37,8 +37,6 @@ export interface AwsServer {
   port: number;
   faults: FaultInjector;
   counters: RequestCounters;
-  /** Serves one more service (or replaces the one with the same signing name) from the next request on. */
-  addService(service: SimService): void;
   close(): Promise<void>;
 }
 
@@ -162,8 +160,7 @@ function decodeCall(req: IncomingMessage, body: Buffer, routes: Routes, defaultR
 export async function startAwsServer(options: AwsServerOptions): Promise<AwsServer> {
   const host = options.host ?? "127.0.0.1";
   const defaultRegion = options.defaultRegion ?? "us-east-1";
-  const services = [...options.services];
-  let routes = buildRoutes(services);
+  const routes = buildRoutes(options.services);
   const faults = options.faults ?? new FaultInjector();
   const counters = options.counters ?? new RequestCounters();
   const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
@@ -332,12 +329,6 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
     port,
     faults,
     counters,
-    addService(service) {
-      const index = services.findIndex((s) => s.signingName === service.signingName);
-      if (index >= 0) services[index] = service;
-      else services.push(service);
-      routes = buildRoutes(services);
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -7,18 +7,10 @@ export const sqsError = (code: string, message: string, status = 400) =>
 export const queueDoesNotExist = () =>
   sqsError("QueueDoesNotExist", "The specified queue does not exist for this wsdl version.");
 
-export interface SqsMessageAttribute {
-  DataType: string;
-  StringValue?: string | undefined;
-  BinaryValue?: string | undefined;
-}
-
 export interface SqsMessage {
   messageId: string;
   body: string;
   md5OfBody: string;
-  attributes: Record<string, SqsMessageAttribute>;
-  md5OfAttributes?: string | undefined;
   sentAt: number;
   /** Not receivable before this time (delay, then visibility timeouts). */
   visibleAt: number;
@@ -26,9 +18,6 @@ export interface SqsMessage {
   firstReceivedAt?: number | undefined;
   /** Current receipt handle; undefined while never received. */
   receipt?: string | undefined;
-  groupId?: string | undefined;
-  /** Queue the message was redriven from (DLQ only). */
-  deadLetterSource?: string | undefined;
 }
 
 export interface SqsQueue {
@@ -37,10 +26,7 @@ export interface SqsQueue {
   region: string;
   attributes: Record<string, string>;
   createdAt: number;
-  modifiedAt: number;
   messages: SqsMessage[];
-  lastPurge?: number | undefined;
-  tags: Record<string, string>;
 }
 
 export const QUEUE_DEFAULTS: Record<string, string> = {
@@ -49,63 +35,24 @@ export const QUEUE_DEFAULTS: Record<string, string> = {
   MessageRetentionPeriod: "345600",
   ReceiveMessageWaitTimeSeconds: "0",
   VisibilityTimeout: "30",
-  SqsManagedSseEnabled: "true",
 };
 
-/** Settable attributes and their numeric ranges (inclusive). */
-export const ATTRIBUTE_RANGES: Record<string, [number, number] | undefined> = {
+/** The queue attributes CreateQueue accepts here, with their ranges (inclusive). */
+export const ATTRIBUTE_RANGES: Record<string, [number, number]> = {
   DelaySeconds: [0, 900],
   MaximumMessageSize: [1024, 1_048_576],
   MessageRetentionPeriod: [60, 1_209_600],
   ReceiveMessageWaitTimeSeconds: [0, 20],
   VisibilityTimeout: [0, 43_200],
-  KmsDataKeyReusePeriodSeconds: [60, 86_400],
 };
-export const SETTABLE = new Set([
-  ...Object.keys(ATTRIBUTE_RANGES),
-  "Policy",
-  "RedrivePolicy",
-  "RedriveAllowPolicy",
-  "FifoQueue",
-  "ContentBasedDeduplication",
-  "KmsMasterKeyId",
-  "SqsManagedSseEnabled",
-  "DeduplicationScope",
-  "FifoThroughputLimit",
-]);
 
 export function md5(s: string | Buffer): string {
   return createHash("md5").update(s).digest("hex");
 }
 
-/** MD5 of message attributes as SQS computes it (sorted names, length-prefixed fields, transport type byte). */
-export function md5OfAttributes(attrs: Record<string, SqsMessageAttribute>): string | undefined {
-  const names = Object.keys(attrs).sort();
-  if (names.length === 0) return undefined;
-  const parts: Buffer[] = [];
-  const lp = (b: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    parts.push(len, b);
-  };
-  for (const name of names) {
-    const a = attrs[name] as SqsMessageAttribute;
-    lp(Buffer.from(name, "utf8"));
-    lp(Buffer.from(a.DataType, "utf8"));
-    if (a.BinaryValue !== undefined) {
-      parts.push(Buffer.from([2]));
-      lp(Buffer.from(a.BinaryValue, "base64"));
-    } else {
-      parts.push(Buffer.from([1]));
-      lp(Buffer.from(a.StringValue ?? "", "utf8"));
-    }
-  }
-  return md5(Buffer.concat(parts));
-}
-
 /**
- * The simulated SQS state: queues, messages, visibility and redrive, plus long-poll waiters. Exposed so
- * event delivery (sim/events) can send messages without HTTP.
+ * The simulated SQS state: standard queues, messages with delay, visibility timeout and retention, and
+ * long-poll waiters. Exposed so event delivery (sim/events) can send messages without HTTP.
  */
 export class SqsStore {
   readonly queues = new Map<string, SqsQueue>();
@@ -130,21 +77,12 @@ export class SqsStore {
     return q;
   }
 
-  byArn(arn: string): SqsQueue | undefined {
-    for (const q of this.queues.values()) if (q.arn === arn) return q;
-    return undefined;
-  }
-
-  create(
-    name: string,
-    region: string,
-    attributes: Record<string, string> = {},
-    tags: Record<string, string> = {},
-  ): SqsQueue {
+  /** Creates a queue, or returns the existing one when every given attribute matches (QueueNameExists otherwise). */
+  create(name: string, region: string, attributes: Record<string, string> = {}): SqsQueue {
     const existing = this.queues.get(name);
     if (existing) {
       for (const [k, v] of Object.entries(attributes)) {
-        if ((existing.attributes[k] ?? QUEUE_DEFAULTS[k]) !== v) {
+        if (existing.attributes[k] !== v) {
           throw sqsError(
             "QueueNameExists",
             `A queue already exists with the same name and a different value for attribute ${k}`,
@@ -153,91 +91,56 @@ export class SqsStore {
       }
       return existing;
     }
-    const now = Date.now();
     const q: SqsQueue = {
       name,
       arn: `arn:aws:sqs:${region}:${this.accountId}:${name}`,
       region,
       attributes: { ...QUEUE_DEFAULTS, ...attributes },
-      createdAt: now,
-      modifiedAt: now,
+      createdAt: Date.now(),
       messages: [],
-      tags: { ...tags },
     };
     this.queues.set(name, q);
     return q;
   }
 
-  delete(urlOrName: string): void {
-    const q = this.get(urlOrName);
-    this.queues.delete(q.name);
-    this.notify(q.name);
-  }
-
   /** Enqueues a message (validation is the caller's job). */
-  send(
-    urlOrName: string,
-    body: string,
-    options: {
-      delaySeconds?: number | undefined;
-      attributes?: Record<string, SqsMessageAttribute> | undefined;
-      groupId?: string | undefined;
-    } = {},
-  ): SqsMessage {
+  send(urlOrName: string, body: string, options: { delaySeconds?: number | undefined } = {}): SqsMessage {
     const q = this.get(urlOrName);
     const now = Date.now();
     const delay = options.delaySeconds ?? Number(q.attributes.DelaySeconds ?? 0);
-    const attributes = options.attributes ?? {};
     const m: SqsMessage = {
       messageId: randomUUID(),
       body,
       md5OfBody: md5(body),
-      attributes,
-      md5OfAttributes: md5OfAttributes(attributes),
       sentAt: now,
       visibleAt: now + delay * 1000,
       receiveCount: 0,
-      groupId: options.groupId,
     };
     q.messages.push(m);
     this.notify(q.name);
     return m;
   }
 
-  /** Takes up to `max` visible messages, applying retention, redrive and the visibility timeout. */
+  /** Takes up to `max` visible messages, dropping expired ones and hiding the taken ones for the visibility timeout. */
   take(q: SqsQueue, max: number, visibilitySeconds: number): SqsMessage[] {
     const now = Date.now();
     const retentionMs = Number(q.attributes.MessageRetentionPeriod ?? 345_600) * 1000;
-    const redrive = parseRedrive(q.attributes.RedrivePolicy);
     const out: SqsMessage[] = [];
-    const keep: SqsMessage[] = [];
+    q.messages = q.messages.filter((m) => now - m.sentAt <= retentionMs);
     for (const m of q.messages) {
-      if (now - m.sentAt > retentionMs) continue;
-      if (out.length >= max || m.visibleAt > now) {
-        keep.push(m);
-        continue;
-      }
-      if (redrive && m.receiveCount >= redrive.maxReceiveCount) {
-        const dlq = this.byArn(redrive.deadLetterTargetArn);
-        if (dlq) {
-          dlq.messages.push({ ...m, visibleAt: now, receipt: undefined, deadLetterSource: q.arn });
-          this.notify(dlq.name);
-          continue;
-        }
-      }
+      if (out.length >= max) break;
+      if (m.visibleAt > now) continue;
       m.receiveCount++;
       m.firstReceivedAt ??= now;
       m.visibleAt = now + visibilitySeconds * 1000;
       m.receipt = Buffer.from(`${q.name}\u0000${m.messageId}\u0000${randomUUID()}`).toString("base64");
       out.push(m);
-      keep.push(m);
     }
-    q.messages = keep;
     return out;
   }
 
-  /** Finds the message a receipt handle refers to; throws ReceiptHandleIsInvalid for malformed handles. */
-  byReceipt(q: SqsQueue, receipt: string): SqsMessage | undefined {
+  /** Deletes the message a receipt handle refers to; throws ReceiptHandleIsInvalid for malformed handles. */
+  deleteMessage(q: SqsQueue, receipt: string): void {
     const decoded = Buffer.from(receipt, "base64").toString("utf8").split("\u0000");
     if (decoded.length !== 3 || decoded[0] !== q.name) {
       throw sqsError(
@@ -246,12 +149,8 @@ export class SqsStore {
         404,
       );
     }
-    return q.messages.find((m) => m.messageId === decoded[1]);
-  }
-
-  deleteMessage(q: SqsQueue, receipt: string): void {
-    const m = this.byReceipt(q, receipt);
-    if (m) q.messages.splice(q.messages.indexOf(m), 1);
+    const index = q.messages.findIndex((m) => m.messageId === decoded[1]);
+    if (index >= 0) q.messages.splice(index, 1);
   }
 
   /** Time of the next message becoming visible, for long-poll wake-ups. */
@@ -302,20 +201,4 @@ export class SqsStore {
     for (const name of this.queues.keys()) this.notify(name);
     this.queues.clear();
   }
-}
-
-export function parseRedrive(
-  raw: string | undefined,
-): { deadLetterTargetArn: string; maxReceiveCount: number } | undefined {
-  if (!raw) return undefined;
-  try {
-    const p = JSON.parse(raw) as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
-    const max = Number(p.maxReceiveCount);
-    if (typeof p.deadLetterTargetArn === "string" && Number.isInteger(max) && max >= 1 && max <= 1000) {
-      return { deadLetterTargetArn: p.deadLetterTargetArn, maxReceiveCount: max };
-    }
-  } catch {
-    // invalid policies are rejected when set
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 /** Input validation shared by the SQS operations (limits and messages from the SQS API reference). */
 import { InputReader } from "../input.js";
-import { ATTRIBUTE_RANGES, parseRedrive, SETTABLE, type SqsMessageAttribute, sqsError } from "./sqs-store.js";
+import { ATTRIBUTE_RANGES, sqsError } from "./sqs-store.js";
 
 /** SDK error shape → SQS query error code (the model's awsQueryError traits). */
 export const SQS_QUERY_ERRORS: Record<string, string> = {
@@ -8,13 +8,9 @@ export const SQS_QUERY_ERRORS: Record<string, string> = {
   BatchRequestTooLong: "AWS.SimpleQueueService.BatchRequestTooLong",
   EmptyBatchRequest: "AWS.SimpleQueueService.EmptyBatchRequest",
   InvalidBatchEntryId: "AWS.SimpleQueueService.InvalidBatchEntryId",
-  MessageNotInflight: "AWS.SimpleQueueService.MessageNotInflight",
-  PurgeQueueInProgress: "AWS.SimpleQueueService.PurgeQueueInProgress",
-  QueueDeletedRecently: "AWS.SimpleQueueService.QueueDeletedRecently",
   QueueDoesNotExist: "AWS.SimpleQueueService.NonExistentQueue",
   QueueNameExists: "QueueAlreadyExists",
   TooManyEntriesInBatchRequest: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-  UnsupportedOperation: "AWS.SimpleQueueService.UnsupportedOperation",
 };
 
 export const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
@@ -37,25 +33,18 @@ export function intParam(input: Record<string, unknown>, field: string, min: num
   return v;
 }
 
+/** Queue attributes: the numeric ones of ATTRIBUTE_RANGES only (no FIFO, redrive, KMS or policies). */
 export function validateAttributes(attrs: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, raw] of Object.entries(attrs)) {
-    if (!SETTABLE.has(k)) throw sqsError("InvalidAttributeName", `Unknown Attribute ${k}.`);
-    const v = String(raw);
     const range = ATTRIBUTE_RANGES[k];
-    if (range) {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
-        throw sqsError(
-          "InvalidAttributeValue",
-          `Invalid value for the parameter ${k}. Reason: Must be between ${range[0]} and ${range[1]}.`,
-        );
-      }
-    }
-    if (k === "RedrivePolicy" && v !== "" && !parseRedrive(v)) {
+    if (!range) throw sqsError("InvalidAttributeName", `Unknown Attribute ${k}.`);
+    const v = String(raw);
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
       throw sqsError(
         "InvalidAttributeValue",
-        "Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount (1-1000).",
+        `Invalid value for the parameter ${k}. Reason: Must be between ${range[0]} and ${range[1]}.`,
       );
     }
     out[k] = v;
@@ -72,38 +61,4 @@ export function validBody(body: string): boolean {
     return false;
   }
   return true;
-}
-
-export function parseMessageAttributes(raw: unknown): Record<string, SqsMessageAttribute> {
-  if (!raw || typeof raw !== "object") return {};
-  const out: Record<string, SqsMessageAttribute> = {};
-  const entries = Object.entries(raw as Record<string, Record<string, unknown>>);
-  if (entries.length > 10)
-    throw invalidParam("Number of message attributes [" + entries.length + "] exceeds the allowed maximum [10].");
-  for (const [name, a] of entries) {
-    if (!a || typeof a !== "object") throw invalidParam(`The message attribute '${name}' must be a structure.`);
-    const dataType = typeof a?.DataType === "string" ? a.DataType : "";
-    if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) {
-      throw invalidParam(
-        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
-      );
-    }
-    out[name] = {
-      DataType: dataType,
-      StringValue: typeof a.StringValue === "string" ? a.StringValue : undefined,
-      BinaryValue: a.BinaryValue === undefined || a.BinaryValue === null ? undefined : String(a.BinaryValue),
-    };
-    if (out[name]?.StringValue === undefined && out[name]?.BinaryValue === undefined) {
-      throw invalidParam(`The message attribute '${name}' must contain non-empty message attribute value.`);
-    }
-  }
-  return out;
-}
-
-export function messageSize(body: string, attrs: Record<string, SqsMessageAttribute>): number {
-  let n = Buffer.byteLength(body);
-  for (const [k, a] of Object.entries(attrs)) {
-    n += Buffer.byteLength(k) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? a.BinaryValue ?? "");
-  }
-  return n;
 }
