@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { NodeDispatcher } from "../controller/dispatch/node-dispatcher.js";
 import { buildNodeSyncJob, type UnversionedSyncJob } from "../controller/dispatch/sync-job.js";
 import { ClusterLease } from "../controller/leases/cluster-lease.js";
-import { ClusterSpec } from "../crds-like-schemas/index.js";
+import { ClusterSpec, nodeQueueName } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
 import { mapLimit } from "../lib/map-limit.js";
 import { startRedisServer } from "../lib/redis-server.js";
@@ -76,7 +76,7 @@ export async function run(): Promise<BenchResult[]> {
       await mapLimit(raw, 16, async (job) => {
         let q = queues.get(job.nodeId);
         if (!q) {
-          q = new Queue(`ecsmon-node-${job.nodeId}`, { connection: redis, prefix: `${bullPrefix}-raw` });
+          q = new Queue(nodeQueueName(job.nodeId), { connection: redis, prefix: `${bullPrefix}-raw` });
           queues.set(job.nodeId, q);
         }
         await q.add("sync", { ...job, generation: 1, fencingToken: 1, issuedAt: new Date().toISOString() });

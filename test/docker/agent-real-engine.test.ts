@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeSyncJob, type StatsAssignment } from "../../crds-like-schemas/index.js";
+import { KEY_PREFIX, NodeSyncJob, redisKeys, type StatsAssignment } from "../../crds-like-schemas/index.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -285,7 +285,7 @@ beforeAll(async () => {
   });
   [sim, redis] = await Promise.all([startSim({ nodeSurfaces: false, transitionDelayMs: 0 }), startRedisServer()]);
   const client = new Redis(redis.url);
-  await client.set(`ecsmon:node:${NODE}:job`, JSON.stringify(job(addresses)));
+  await client.set(redisKeys(KEY_PREFIX).node(NODE).job, JSON.stringify(job(addresses)));
   client.disconnect();
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;

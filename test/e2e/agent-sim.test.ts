@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
-import type { ScrapeTarget } from "../../crds-like-schemas/index.js";
+import { KEY_PREFIX, redisKeys, type ScrapeTarget } from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { type RunningSim, type SimNodeInfo, startSim } from "../../sim/index.js";
 import { startWorkloads, type WorkloadManager } from "../../sim/workloads/workload-manager.js";
@@ -71,7 +71,7 @@ beforeAll(async () => {
     { intervalMs: 2_500, timeoutMs: 2_000, maxBodyBytes: 4 * 1024 * 1024 },
     "demo",
   );
-  await client.set(`ecsmon:node:${nodeId}:job`, JSON.stringify(job));
+  await client.set(redisKeys(KEY_PREFIX).node(nodeId).job, JSON.stringify(job));
   client.disconnect();
   const config = loadConfig({
     REDIS_URL: redis.url,

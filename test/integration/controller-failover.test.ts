@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../controller/api/status-view.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { NodeSyncJob } from "../../crds-like-schemas/index.js";
+import { NodeSyncJob, nodeQueueName } from "../../crds-like-schemas/index.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -128,7 +128,7 @@ describe("failover between two controller processes", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     for (const nodeId of sim.store.instances().map((i) => i.id)) {
-      const queue = new Queue(`ecsmon-node-${nodeId}`, { connection: redis });
+      const queue = new Queue(nodeQueueName(nodeId), { connection: redis });
       const jobs = (await queue.getJobs(["wait", "active", "completed", "failed", "delayed"]))
         .map((j) => NodeSyncJob.parse(j.data))
         .sort((a, b) => a.generation - b.generation);
