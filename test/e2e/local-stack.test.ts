@@ -163,32 +163,26 @@ describe("local stack with a real Prometheus", () => {
     );
   });
 
-  it("stats datums and capacity metrics reach the simulator's CloudWatch", async () => {
-    const stats = await until(
-      "container stats datums",
+  /** Waits until the simulator's CloudWatch holds datums in `namespace`, and returns them. */
+  const datumsOf = (namespace: string) =>
+    until(
+      `${namespace} datums`,
       async () => {
         const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
-          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/ContainerStats")}`,
+          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent(namespace)}`,
         );
         return body.datums.length > 0 ? body.datums : undefined;
       },
       90_000,
       500,
     );
+
+  it("stats datums and capacity metrics reach the simulator's CloudWatch", async () => {
+    const stats = await datumsOf("ECS/ContainerStats");
     const statNames = new Set(stats.map((d) => d.metricName ?? d.MetricName));
     expect(statNames).toContain("CPUUtilization");
     expect(statNames).toContain("MemoryUtilization");
-    const capacity = await until(
-      "capacity datums",
-      async () => {
-        const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
-          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent("ECS/Capacity")}`,
-        );
-        return body.datums.length > 0 ? body.datums : undefined;
-      },
-      90_000,
-      500,
-    );
+    const capacity = await datumsOf("ECS/Capacity");
     const capacityNames = new Set(capacity.map((d) => d.metricName ?? d.MetricName));
     for (const name of ["RemainingENIs", "RemainingCPU", "RemainingMemory", "SchedulableTasks"])
       expect(capacityNames).toContain(name);
