@@ -122,88 +122,71 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
+/**
+ * Runs an AWS fault while watching http_sd, then asserts the drills' rules: never a partial list, never fewer
+ * targets, the AWS calls within the budget (overall and in any one second), and recovery afterwards. Records the
+ * figures under `name`.
+ */
+async function awsFaultDrill(name: string, fault: () => Promise<void>, rpsGoal: string): Promise<void> {
+  const steady = await sdKeys();
+  const callsBefore = awsCalls();
+  const started = performance.now();
+  const { min, partial, maxPerSecond } = await watchSd(steady, fault);
+  const seconds = (performance.now() - started) / 1000;
+  const calls = awsCalls() - callsBefore;
+  expect(partial).toEqual([]);
+  expect(min).toBe(steady.length);
+  expect(calls).toBeLessThanOrEqual(BURST + RPS * seconds);
+  expect(maxPerSecond).toBeLessThanOrEqual(BURST + RPS);
+  const recovery = await recoveryMs();
+  recordFigure({ name: `${name}: min targets / steady`, value: min / steady.length, unit: "ratio", goal: "1" });
+  recordFigure({
+    name: `${name}: AWS calls per second`,
+    value: Math.round((calls / seconds) * 10) / 10,
+    unit: "calls/s",
+    goal: rpsGoal,
+  });
+  recordFigure({
+    name: `${name}: most AWS calls in any 1 s`,
+    value: maxPerSecond,
+    unit: "calls",
+    goal: `<= burst + RPS = ${BURST + RPS}`,
+  });
+  recordFigure({ name: `${name}: recovery (new task listed)`, value: recovery, unit: "ms" });
+}
+
 describe("AWS fault drills", () => {
   it("50% ECS ThrottlingException for 2 minutes: never a partial list, within the budget, recovers", async () => {
-    const steady = await sdKeys();
-    const callsBefore = awsCalls();
-    const started = performance.now();
-    sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
-    const { min, partial, maxPerSecond } = await watchSd(steady, async () => {
-      await new Promise((resolve) => setTimeout(resolve, THROTTLE_MS));
-    });
-    sim.server.faults.remove("ecs", "*");
-    const seconds = (performance.now() - started) / 1000;
-    const calls = awsCalls() - callsBefore;
-    expect(partial).toEqual([]);
-    expect(min).toBe(steady.length);
-    expect(calls).toBeLessThanOrEqual(BURST + RPS * seconds);
-    expect(maxPerSecond).toBeLessThanOrEqual(BURST + RPS);
-    const recovery = await recoveryMs();
-    recordFigure({
-      name: "throttle 50% ECS 2 min: min targets / steady",
-      value: min / steady.length,
-      unit: "ratio",
-      goal: "1",
-    });
-    recordFigure({
-      name: "throttle 50% ECS 2 min: AWS calls per second",
-      value: Math.round((calls / seconds) * 10) / 10,
-      unit: "calls/s",
-      goal: `<= ${RPS} (ECSMON_AWS_RPS)`,
-    });
-    recordFigure({
-      name: "throttle 50% ECS 2 min: most AWS calls in any 1 s",
-      value: maxPerSecond,
-      unit: "calls",
-      goal: `<= burst + RPS = ${BURST + RPS}`,
-    });
-    recordFigure({ name: "throttle 50% ECS 2 min: recovery (new task listed)", value: recovery, unit: "ms" });
+    await awsFaultDrill(
+      "throttle 50% ECS 2 min",
+      async () => {
+        sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
+        await new Promise((resolve) => setTimeout(resolve, THROTTLE_MS));
+        sim.server.faults.remove("ecs", "*");
+      },
+      `<= ${RPS} (ECSMON_AWS_RPS)`,
+    );
   });
 
   it("bursts of 5xx and latency on every AWS service: same rules", async () => {
-    const steady = await sdKeys();
-    const callsBefore = awsCalls();
-    const started = performance.now();
-    const { min, partial, maxPerSecond } = await watchSd(steady, async () => {
-      for (let i = 0; i < ERROR_BURSTS; i++) {
-        sim.server.faults.set({
-          service: "*",
-          operation: "*",
-          errorPct: 60,
-          errorStatus: i % 2 ? 503 : 500,
-          latencyMs: 400,
-        });
-        await new Promise((resolve) => setTimeout(resolve, 5_000));
-        sim.server.faults.remove("*", "*");
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const calls = awsCalls() - callsBefore;
-    expect(partial).toEqual([]);
-    expect(min).toBe(steady.length);
-    expect(calls).toBeLessThanOrEqual(BURST + RPS * seconds);
-    expect(maxPerSecond).toBeLessThanOrEqual(BURST + RPS);
-    const recovery = await recoveryMs();
-    recordFigure({
-      name: "5xx+latency bursts: min targets / steady",
-      value: min / steady.length,
-      unit: "ratio",
-      goal: "1",
-    });
-    recordFigure({
-      name: "5xx+latency bursts: AWS calls per second",
-      value: Math.round((calls / seconds) * 10) / 10,
-      unit: "calls/s",
-      goal: `<= ${RPS}`,
-    });
-    recordFigure({
-      name: "5xx+latency bursts: most AWS calls in any 1 s",
-      value: maxPerSecond,
-      unit: "calls",
-      goal: `<= burst + RPS = ${BURST + RPS}`,
-    });
-    recordFigure({ name: "5xx+latency bursts: recovery (new task listed)", value: recovery, unit: "ms" });
+    await awsFaultDrill(
+      "5xx+latency bursts",
+      async () => {
+        for (let i = 0; i < ERROR_BURSTS; i++) {
+          sim.server.faults.set({
+            service: "*",
+            operation: "*",
+            errorPct: 60,
+            errorStatus: i % 2 ? 503 : 500,
+            latencyMs: 400,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+          sim.server.faults.remove("*", "*");
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
+      },
+      `<= ${RPS}`,
+    );
   });
 });
 
