@@ -1,10 +1,11 @@
 import {
+  type AnyActorScope,
   type AnyStateMachine,
+  createActor,
   type EventFromLogic,
   type InputFrom,
   initialTransition,
   type SnapshotFrom,
-  transition,
 } from "xstate";
 
 /** What the store keeps of a snapshot: its state value and context (all a pure machine's state is). */
@@ -22,6 +23,10 @@ export class MachineStore<M extends AnyStateMachine> {
   private readonly snapshots = new Map<string, MachineState<M>>();
   /** Keys whose snapshot changed since the last {@link markPersisted}. */
   private readonly dirty = new Set<string>();
+  /** Per state value (as a string): the event types some active state node has a transition for. */
+  private readonly accepted = new Map<string, ReadonlySet<string> | "any">();
+  /** One inert actor scope for every transition (see {@link scopeFor}). */
+  private scope: AnyActorScope | undefined;
 
   constructor(private readonly machine: M) {}
 
@@ -62,13 +67,18 @@ export class MachineStore<M extends AnyStateMachine> {
   /**
    * Sends an event to one instance. Returns the state before and after; they are the same object when no
    * transition was enabled (xstate returns the input snapshot unchanged), and then nothing is marked dirty.
+   * An event that no active state node has a transition for is not given to xstate at all: the registry sends
+   * most events to every target on every tick, and resolving a snapshot to learn that nothing happens cost the
+   * controller most of its idle CPU. A transition that only re-assigned the same context values (xstate builds a
+   * new context object for every `assign`) counts as no change either, so it is not persisted again.
    */
   send(key: string, event: EventFromLogic<M>): { before: MachineState<M>; after: MachineState<M> } | undefined {
     const before = this.snapshots.get(key);
     if (!before) return undefined;
+    if (!this.accepts(before, event.type)) return { before, after: before };
     const snapshot = this.resolve(before);
-    const [next] = transition(this.machine, snapshot, event);
-    if (next === snapshot) return { before, after: before };
+    const next = this.machine.transition(snapshot, event, this.scopeFor(snapshot)) as SnapshotFrom<M>;
+    if (next === snapshot || sameState(before, next)) return { before, after: before };
     const after = keep<M>(next);
     this.snapshots.set(key, after);
     this.dirty.add(key);
@@ -118,6 +128,50 @@ export class MachineStore<M extends AnyStateMachine> {
     for (const key of this.snapshots.keys()) this.dirty.add(key);
   }
 
+  /**
+   * Whether some active state node of `state` has a transition (guarded or not) for events of `type`, or an
+   * eventless one (which xstate evaluates after any event). Wildcard descriptors accept everything.
+   */
+  private accepts(state: MachineState<M>, type: string): boolean {
+    const value = state.value as unknown;
+    const valueKey = typeof value === "string" ? value : JSON.stringify(value);
+    let accepted = this.accepted.get(valueKey);
+    if (accepted === undefined) {
+      accepted = acceptedEvents(this.resolve(state));
+      this.accepted.set(valueKey, accepted);
+    }
+    return accepted === "any" || accepted.has(type);
+  }
+
+  /**
+   * xstate's `transition()` builds a throwaway actor for every call, and that actor computes the machine's
+   * initial state without input (the context factories throw, and xstate catches it): most of a transition's
+   * cost. The scope is only where actions would be executed, and these machines are pure (assign only, which
+   * xstate applies to the snapshot itself), so one inert scope serves every transition of the store.
+   */
+  private scopeFor(snapshot: SnapshotFrom<M>): AnyActorScope {
+    if (this.scope !== undefined) return this.scope;
+    const self = createActor(
+      this.machine as AnyStateMachine,
+      {
+        snapshot: this.machine.getPersistedSnapshot(snapshot),
+      } as never,
+    );
+    const noop = () => {};
+    this.scope = {
+      self,
+      id: "",
+      sessionId: "",
+      system: self.system,
+      logger: noop,
+      defer: noop,
+      emit: noop,
+      stopChild: noop,
+      actionExecutor: noop,
+    } as unknown as AnyActorScope;
+    return this.scope;
+  }
+
   /** A full snapshot of a kept state; throws when the state value does not exist in the machine. */
   private resolve(state: MachineState<M>): SnapshotFrom<M> {
     return this.machine.resolveState({
@@ -125,6 +179,46 @@ export class MachineStore<M extends AnyStateMachine> {
       context: state.context as never,
     }) as SnapshotFrom<M>;
   }
+}
+
+/** The event types a resolved snapshot's active state nodes have transitions for; "any" with a wildcard or `always`. */
+function acceptedEvents(snapshot: unknown): ReadonlySet<string> | "any" {
+  const nodes = (snapshot as { _nodes: Array<{ transitions: Map<string, unknown>; always?: unknown[] }> })._nodes;
+  const types = new Set<string>();
+  for (const node of nodes) {
+    if (node.always !== undefined && node.always.length > 0) return "any";
+    for (const descriptor of node.transitions.keys()) {
+      if (descriptor.includes("*")) return "any";
+      types.add(descriptor);
+    }
+  }
+  return types;
+}
+
+/** Same state value and the same context field by field (values compared with `===`). */
+function sameState(before: { value: unknown; context: unknown }, next: unknown): boolean {
+  const { value, context } = next as { value: unknown; context: unknown };
+  if (!sameValue(before.value, value)) return false;
+  const a = before.context as Record<string, unknown>;
+  const b = context as Record<string, unknown>;
+  if (a === b) return true;
+  let fields = 0;
+  for (const key in a) {
+    if (a[key] !== b[key] || !(key in b)) return false;
+    fields++;
+  }
+  for (const _ in b) fields--;
+  return fields === 0;
+}
+
+/** State values are strings or objects of state values (`{ active: "healthy" }`). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => k in y && sameValue(x[k], y[k]));
 }
 
 function keep<M extends AnyStateMachine>(snapshot: unknown): MachineState<M> {

@@ -189,6 +189,27 @@ describe("TargetRegistry", () => {
     expect(Object.values(states(r))).toEqual(["active.healthy"]);
   });
 
+  it("leaves orphaned targets untouched, and unwritten, while their unchanged plan and the clock repeat", async () => {
+    const clock = { now: 1_000 };
+    const r = make(clock);
+    r.applyPlan(plan([desired(1, "n3"), desired(2, "n3")]));
+    r.tick();
+    expect(Object.values(states(r))).toEqual(["orphaned", "orphaned"]);
+    expect(await r.persist(fence)).toBe(2);
+    for (let cycle = 0; cycle < 3; cycle++) {
+      clock.now += 10_000;
+      r.applyPlan(plan([desired(1, "n3"), desired(2, "n3")]));
+      r.tick();
+      expect(await r.persist(fence)).toBe(0);
+    }
+    expect(Object.values(states(r))).toEqual(["orphaned", "orphaned"]);
+    // A new placement is a change: the target goes back to assigning on the node that has an agent.
+    r.applyHeartbeats([hb("n1", clock.now, 1, 60_000)]);
+    r.applyPlan(plan([desired(1, "n1"), desired(2, "n3")]));
+    expect(states(r)).toEqual({ "task/t1/app/8080/metrics": "assigning", "task/t2/app/8080/metrics": "orphaned" });
+    expect(await r.persist(fence)).toBe(2); // t1 and the new agent
+  });
+
   it("orphans targets on a node no agent ever reported from, and ignores results from other nodes", () => {
     const clock = { now: 1_000 };
     const r = make(clock);

@@ -357,8 +357,10 @@ function isSteadilyHealthy(state: MachineState<typeof targetMachine>): boolean {
 }
 
 /**
- * Whether PLANNED would change nothing: the target is already placed on this node with this address. Skipping
- * it keeps a steady cycle free of transitions (10,000 targets would otherwise each build a new snapshot).
+ * Whether PLANNED would change nothing: the target is already placed on this node with this address (assigning,
+ * active, or orphaned there: an orphaned target stays orphaned until its node has a live agent). Skipping it
+ * keeps a steady cycle free of transitions (10,000 targets would otherwise each build a new snapshot, and be
+ * persisted again).
  */
 function alreadyPlanned(
   snapshot: MachineState<typeof targetMachine>,
@@ -368,7 +370,7 @@ function alreadyPlanned(
   metricsPath: string,
 ): boolean {
   const state = targetStateName(snapshot.value);
-  if (state !== "assigning" && !state.startsWith("active.")) return false;
+  if (state !== "assigning" && state !== "orphaned" && !state.startsWith("active.")) return false;
   const c = snapshot.context;
   return c.nodeId === nodeId && c.address === address && c.scheme === scheme && c.metricsPath === metricsPath;
 }
