@@ -11,7 +11,7 @@ import { TARGET_STATES } from "../machines/target-machine.js";
 import type { AgentView, TargetView } from "../machines/views.js";
 import type { Condition } from "../model.js";
 import type { ExplainReason, TaskExplanation } from "../plan/index.js";
-import type { ClusterSummary } from "../reconcile/cluster-reconciler.js";
+import type { ClusterSummary } from "../reconcile/cluster-status.js";
 import type { NodeWithoutAgent } from "../reconcile/node-coverage.js";
 
 /**
