@@ -183,5 +183,50 @@ describe("EcsMonitoring construct", () => {
       TransitEncryptionEnabled: true,
     });
     expect(JSON.stringify(template.toJSON())).toContain("rediss://");
+    template.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", {
+      NumCacheClusters: 1,
+      NumNodeGroups: Match.absent(),
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain("REDIS_CLUSTER");
+  });
+
+  it("offers ElastiCache with cluster mode enabled and tells every container it is a Redis Cluster", () => {
+    const stack = new Stack(new App({ analyticsReporting: false }), "Sharded");
+    const cluster = new ecs.Cluster(stack, "Cluster", {
+      vpc: new ec2.Vpc(stack, "Vpc", { maxAzs: 2, natGateways: 0 }),
+    });
+    const monitoring = new EcsMonitoring(stack, "Monitoring", {
+      cluster,
+      image: ecs.ContainerImage.fromRegistry("ghcr.io/ecsmon/ecsmon:0.1.0"),
+      spec: "apiVersion: ecsmon.dev/v1alpha1\n",
+      redis: { elastiCache: { clusterMode: { shards: 3, replicasPerShard: 1 } } },
+      events: false,
+    });
+    const sidecarTask = new ecs.FargateTaskDefinition(stack, "AppTask");
+    monitoring.addAgentSidecar(sidecarTask);
+    const sharded = Template.fromStack(stack);
+    sharded.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", {
+      Engine: "redis",
+      CacheParameterGroupName: "default.redis7.cluster.on",
+      NumNodeGroups: 3,
+      ReplicasPerNodeGroup: 1,
+      AutomaticFailoverEnabled: true,
+      TransitEncryptionEnabled: true,
+      NumCacheClusters: Match.absent(),
+    });
+    // Controller, agent daemon and Fargate sidecar: the configuration endpoint, and REDIS_CLUSTER=true.
+    const definitions = Object.values(sharded.findResources("AWS::ECS::TaskDefinition")).flatMap(
+      (t) =>
+        (t as { Properties: { ContainerDefinitions: { Name: string; Environment: unknown }[] } }).Properties
+          .ContainerDefinitions,
+    );
+    const ecsmon = definitions.filter((d) => ["controller", "agent", "ecsmon-agent"].includes(d.Name));
+    expect(ecsmon.map((d) => d.Name).sort()).toEqual(["agent", "controller", "ecsmon-agent"]);
+    for (const d of ecsmon) {
+      const env = JSON.stringify(d.Environment);
+      expect(env, d.Name).toContain('{"Name":"REDIS_CLUSTER","Value":"true"}');
+      expect(env, d.Name).toContain("ConfigurationEndPoint.Address");
+      expect(env, d.Name).toContain("rediss://");
+    }
   });
 });

@@ -25,8 +25,22 @@ import {
   specReadStatement,
 } from "./iam-policies.js";
 
-/** Redis for BullMQ: an existing URL (rediss:// for TLS), or a new single-node ElastiCache replication group. */
-export type RedisOption = { url: string } | { elastiCache: { nodeType?: string } };
+/**
+ * Redis for BullMQ: an existing URL (rediss:// for TLS; `cluster: true` when it is a Redis Cluster's configuration
+ * endpoint), or a new ElastiCache replication group: a single node, or with `clusterMode` a Redis Cluster of
+ * `shards` primaries (cluster mode enabled), each with `replicasPerShard` replicas. ecsmon's keys are hash-tagged
+ * per ECS cluster, node and queue (ADR 0062), so they spread over the shards.
+ */
+export type RedisOption =
+  | { url: string; cluster?: boolean }
+  | { elastiCache: { nodeType?: string; clusterMode?: ElastiCacheClusterMode } };
+
+export interface ElastiCacheClusterMode {
+  /** Primaries (node groups); the 16,384 slots are split between them. @defaultValue 2 */
+  shards?: number;
+  /** Replicas of each primary, promoted automatically when it fails. @defaultValue 1 */
+  replicasPerShard?: number;
+}
 
 export interface EcsMonitoringProps {
   /** The monitored cluster; agents run on its container instances as a DAEMON service, the controller as a Fargate service. */
@@ -70,6 +84,8 @@ export class EcsMonitoring extends Construct {
   readonly agentService: ecs.Ec2Service;
   readonly eventsQueue: sqs.Queue | undefined;
   readonly redisUrl: string;
+  /** Whether {@link redisUrl} is a Redis Cluster's configuration endpoint (the containers get REDIS_CLUSTER=true). */
+  readonly redisCluster: boolean;
   /** The CloudWatch dashboard, when `cloudWatch.dashboard` is set. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
   /** The seed-004 alarm, when `cloudWatch.capacityAlarm` is set. */
@@ -98,10 +114,14 @@ export class EcsMonitoring extends Construct {
       tier: Buffer.byteLength(props.spec) > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
     });
 
-    this.redisUrl =
-      "url" in props.redis
-        ? props.redis.url
-        : this.createElastiCache(props.cluster.vpc, props.redis.elastiCache.nodeType);
+    if ("url" in props.redis) {
+      this.redisUrl = props.redis.url;
+      this.redisCluster = props.redis.cluster ?? false;
+    } else {
+      const { nodeType, clusterMode } = props.redis.elastiCache;
+      this.redisUrl = this.createElastiCache(props.cluster.vpc, nodeType, clusterMode);
+      this.redisCluster = clusterMode !== undefined;
+    }
     this.controllerService = this.createController(stack, parameterName, props.controllerReplicas ?? 2);
     this.agentService = this.createAgentDaemon();
 
@@ -125,10 +145,15 @@ export class EcsMonitoring extends Construct {
       essential: false,
       cpu: 64,
       memoryReservationMiB: 64,
-      environment: { REDIS_URL: this.redisUrl, ECSMON_AGENT_BIND: `0.0.0.0:${AGENT_PORT}` },
+      environment: { ...this.redisEnvironment(), ECSMON_AGENT_BIND: `0.0.0.0:${AGENT_PORT}` },
       portMappings: [{ containerPort: AGENT_PORT }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "ecsmon-agent", logRetention: logs.RetentionDays.ONE_WEEK }),
     });
+  }
+
+  /** REDIS_URL, and REDIS_CLUSTER=true for a Redis Cluster (lib/config.ts). */
+  private redisEnvironment(): Record<string, string> {
+    return { REDIS_URL: this.redisUrl, ...(this.redisCluster ? { REDIS_CLUSTER: "true" } : {}) };
   }
 
   private createController(stack: Stack, parameterName: string, replicas: number): ecs.FargateService {
@@ -143,7 +168,7 @@ export class EcsMonitoring extends Construct {
       image: this.props.image,
       command: ["controller"],
       environment: {
-        REDIS_URL: this.redisUrl,
+        ...this.redisEnvironment(),
         ECSMON_SPEC_PARAMETER: parameterName,
         ECSMON_API_BIND: `0.0.0.0:${CONTROLLER_PORT}`,
       },
@@ -183,7 +208,7 @@ export class EcsMonitoring extends Construct {
       cpu: 128,
       memoryReservationMiB: 128,
       environment: {
-        REDIS_URL: this.redisUrl,
+        ...this.redisEnvironment(),
         ECSMON_AGENT_BIND: `0.0.0.0:${AGENT_PORT}`,
         ECS_AGENT_URI: "http://127.0.0.1:51678",
         DOCKER_HOST: "unix:///var/run/docker.sock",
@@ -215,24 +240,43 @@ export class EcsMonitoring extends Construct {
     return queue;
   }
 
-  private createElastiCache(vpc: ec2.IVpc, nodeType = "cache.t4g.micro"): string {
+  /**
+   * A TLS, encrypted replication group in the private subnets. Without `clusterMode`: one node, reached through its
+   * primary endpoint. With it: cluster mode enabled (the `default.redis7.cluster.on` parameter group), `shards` node
+   * groups with automatic failover, reached through the configuration endpoint, from which ioredis's Cluster client
+   * learns every shard.
+   */
+  private createElastiCache(vpc: ec2.IVpc, nodeType = "cache.t4g.micro", clusterMode?: ElastiCacheClusterMode): string {
     const securityGroup = new ec2.SecurityGroup(this, "RedisSecurityGroup", { vpc, description: "ecsmon Redis" });
     securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(6379), "ecsmon controller and agents");
     const subnets = new elasticache.CfnSubnetGroup(this, "RedisSubnets", {
       description: "ecsmon Redis",
       subnetIds: vpc.privateSubnets.map((subnet) => subnet.subnetId),
     });
+    const replicas = clusterMode?.replicasPerShard ?? 1;
+    const topology = clusterMode
+      ? {
+          engineVersion: "7.1",
+          cacheParameterGroupName: "default.redis7.cluster.on",
+          numNodeGroups: clusterMode.shards ?? 2,
+          replicasPerNodeGroup: replicas,
+          automaticFailoverEnabled: replicas > 0,
+          multiAzEnabled: replicas > 0,
+        }
+      : { numCacheClusters: 1 };
     const group = new elasticache.CfnReplicationGroup(this, "Redis", {
       replicationGroupDescription: "ecsmon BullMQ queues and leases",
       engine: "redis",
       cacheNodeType: nodeType,
-      numCacheClusters: 1,
+      ...topology,
       transitEncryptionEnabled: true,
       atRestEncryptionEnabled: true,
       cacheSubnetGroupName: subnets.ref,
       securityGroupIds: [securityGroup.securityGroupId],
     });
     group.applyRemovalPolicy(RemovalPolicy.DESTROY);
-    return `rediss://${group.attrPrimaryEndPointAddress}:${group.attrPrimaryEndPointPort}`;
+    return clusterMode
+      ? `rediss://${group.attrConfigurationEndPointAddress}:${group.attrConfigurationEndPointPort}`
+      : `rediss://${group.attrPrimaryEndPointAddress}:${group.attrPrimaryEndPointPort}`;
   }
 }
