@@ -37,7 +37,7 @@ export function registerAgentCommand(program: Command): void {
     )
     .option(
       "--redis-url <url>",
-      "redis:// or rediss:// URL (default: $REDIS_URL; the password may come from $REDIS_PASSWORD)",
+      "redis:// or rediss:// URL (default: $REDIS_URL; the password may come from $REDIS_PASSWORD; with $REDIS_CLUSTER=true, one node of a Redis Cluster)",
     )
     .addHelpText(
       "after",

@@ -27,7 +27,7 @@ export function registerControllerCommand(program: Command): void {
     )
     .option(
       "--redis-url <url>",
-      "redis:// or rediss:// URL (default: $REDIS_URL; password may come from $REDIS_PASSWORD)",
+      "redis:// or rediss:// URL (default: $REDIS_URL; password may come from $REDIS_PASSWORD; with $REDIS_CLUSTER=true, one node of a Redis Cluster)",
     )
     .option("--file-sd <path>", "write Prometheus file_sd YAML here (overrides the spec's outputs.fileSd.path)")
     .option("--no-api", "do not serve the status API")
