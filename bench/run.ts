@@ -82,8 +82,15 @@ async function main(): Promise<void> {
     );
   }
   printTable(results);
+  // A run of named areas replaces only those areas' figures in results.json; the other areas' figures are kept.
+  const resultsFile = fromRoot("bench/results.json");
+  if (requested.length > 0 && existsSync(resultsFile)) {
+    const previous = JSON.parse(readFileSync(resultsFile, "utf8")) as { results: BenchResult[] };
+    const kept = previous.results.filter((figure) => !areas.includes(figure.area));
+    results.unshift(...kept);
+  }
   const output = { generatedAt: new Date().toISOString(), node: process.version, results, failures };
-  writeFileSync(fromRoot("bench/results.json"), `${JSON.stringify(output, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(output, null, 2)}\n`);
   process.stdout.write(
     `\nwrote bench/results.json (${results.length} figures${failures.length ? `, ${failures.length} area(s) failed` : ""})\n`,
   );
