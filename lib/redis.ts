@@ -20,7 +20,7 @@ const RECONNECT = { initialMs: 100, maxMs: 5_000 };
  * configuration endpoint), which discovers the other nodes itself. `rediss://` turns TLS on (certificates are
  * verified unless `tlsInsecure`); `password` overrides a password in the URL and is never logged.
  * Reconnects forever with capped exponential backoff plus jitter (100 ms doubling to 5 s); a cluster also reconnects
- * each node that drops (a primary restarted in place keeps its slots).
+ * each node that drops, and refreshes its slot map every 5 s.
  * - `worker` (default): `maxRetriesPerRequest: null`, as BullMQ requires for blocking workers; commands wait
  *   through an outage.
  * - `producer`: `enableOfflineQueue: false`, so that adds fail fast while Redis is away and callers can
@@ -58,8 +58,8 @@ function clusterOptions(url: URL, options: RedisOptions): ClusterOptions {
   const { retryStrategy, enableOfflineQueue, lazyConnect, port: _p, host: _h, ...perNode } = options;
   return {
     clusterRetryStrategy: retryStrategy,
-    // A node that drops (restart, failover) is reconnected with the same backoff; without it ioredis waits for a
-    // MOVED reply, which a primary restarted in place with its slots never sends.
+    // A node that drops (restart, failover) is reconnected with the same backoff, instead of only being found again
+    // by the next slots refresh (ioredis's default drops the node's connection for good).
     clusterNodeRetryStrategy: retryStrategy,
     enableOfflineQueue,
     enableReadyCheck: options.enableReadyCheck,
