@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ClusterSpec, redisKeys } from "../crds-like-schemas/index.js";
 import { until } from "../lib/until.js";
 import { ClusterRuntime } from "./cluster-runtime.js";
@@ -18,8 +18,7 @@ import {
   FakeSpecSource,
   heartbeat,
   logger,
-  type RedisFixture,
-  startRedisFixture,
+  withRedis,
 } from "./reconcile/pipeline.test-helpers.js";
 
 /**
@@ -28,13 +27,7 @@ import {
  * is counted, and the runtime and its lease are released.
  */
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
 /** An observer whose observe() waits until the test releases it. */
 class GatedObserver extends FakeObserver {

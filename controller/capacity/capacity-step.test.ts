@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClusterSpec } from "../../crds-like-schemas/index.js";
 import type { ObservedCluster } from "../model.js";
 import {
@@ -6,20 +6,13 @@ import {
   demoObserved,
   FakeSpecSource,
   pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
+  withRedis,
 } from "../reconcile/pipeline.test-helpers.js";
 import type { CapacityPort } from "../reconcile/ports.js";
 import { capacityStep } from "./capacity-step.js";
 import type { ClusterCapacity } from "./compute-capacity.js";
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
 /** A capacity port that computes a fixed figure from the observation's time and records what it was asked. */
 class RecordingCapacity implements CapacityPort {

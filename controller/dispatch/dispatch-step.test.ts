@@ -1,43 +1,13 @@
 import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NodeSyncJob, nodeQueueName } from "../../crds-like-schemas/index.js";
 import { LeaseLostError } from "../leases/cluster-lease.js";
-import { applyPlanStep } from "../machines/apply-plan-step.js";
-import { planStep } from "../plan/plan-step.js";
-import {
-  CLUSTER,
-  demoObserved,
-  FakeSpecSource,
-  heartbeat,
-  metricValue,
-  pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
-} from "../reconcile/pipeline.test-helpers.js";
+import { CLUSTER, metricValue, plannedRound, withRedis } from "../reconcile/pipeline.test-helpers.js";
 import { dispatchStep } from "./dispatch-step.js";
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
-function round() {
-  const ctx = pipelineContext(fx.redis);
-  const spec = new FakeSpecSource().clusterSpec();
-  const beats = ["node-1", "node-2"].map((node) => heartbeat(node, ctx.clock.now).report);
-  ctx.registry.applyHeartbeats(beats.map((b) => ({ ...b, receivedAt: ctx.clock.now })));
-  const { planned } = planStep(
-    spec,
-    demoObserved(),
-    ctx.registry.liveAgents(),
-    new Map(beats.map((b) => [b.nodeId, b])),
-  );
-  applyPlanStep(ctx, planned, false);
-  return { ctx, spec, planned };
-}
+const round = () => plannedRound(fx.redis, ["node-1", "node-2"]);
 
 describe("dispatchStep", () => {
   it("sends one job per node and the pool's, marks their targets assigned, and counts what it sent", async () => {

@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  heartbeat,
-  metricValue,
-  pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
-} from "../reconcile/pipeline.test-helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { heartbeat, metricValue, pipelineContext, withRedis } from "../reconcile/pipeline.test-helpers.js";
 import { AgentLiveness } from "./agent-liveness.js";
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
 describe("AgentLiveness", () => {
   it("feeds the heartbeats to the agent machines, reports lost and returning agents, and publishes the counts", async () => {

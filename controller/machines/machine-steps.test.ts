@@ -1,47 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TargetHealth } from "../../crds-like-schemas/index.js";
-import { planStep } from "../plan/plan-step.js";
-import {
-  CLUSTER,
-  demoObserved,
-  FakeSpecSource,
-  heartbeat,
-  metricValue,
-  pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
-} from "../reconcile/pipeline.test-helpers.js";
+import { CLUSTER, heartbeat, metricValue, plannedRound, withRedis } from "../reconcile/pipeline.test-helpers.js";
 import { applyPlanStep } from "./apply-plan-step.js";
 import { AGENT_RETENTION_MS, settleMachinesStep } from "./settle-step.js";
 
 /** The two machine steps of a round (apply the plan; settle after dispatch) against real Redis. */
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
-/** A context whose node-1 has a live agent, and the round's plan. */
-function planned(live: string[] = ["node-1"]) {
-  const ctx = pipelineContext(fx.redis);
-  const beats = live.map((node) => heartbeat(node, ctx.clock.now).report);
-  ctx.registry.applyHeartbeats(beats.map((report) => ({ ...report, receivedAt: ctx.clock.now })));
-  const observed = demoObserved();
-  const heartbeats = new Map(beats.map((b) => [b.nodeId, b]));
-  const { planned } = planStep(new FakeSpecSource().clusterSpec(), observed, ctx.registry.liveAgents(), heartbeats);
-  return { ctx, planned, observed };
-}
+const planned = (live: string[] = ["node-1"]) => plannedRound(fx.redis, live);
 
 const stateOf = (ctx: ReturnType<typeof planned>["ctx"]) =>
   Object.fromEntries(ctx.registry.targetViews().map((t) => [t.nodeId ?? "pool", t.state]));
 
 describe("applyPlanStep", () => {
   it("feeds the plan to the target machines", () => {
-    const { ctx, planned: plan } = planned();
-    applyPlanStep(ctx, plan, false);
+    const { ctx } = planned();
     expect(stateOf(ctx)).toEqual({ "node-1": "assigning", "node-2": "orphaned", pool: "assigning" });
   });
 
@@ -50,7 +24,6 @@ describe("applyPlanStep", () => {
     [true, 5],
   ])("full resync %s: an unchanged second round rewrites %i snapshots", async (fullResync, rewritten) => {
     const { ctx, planned: plan } = planned(["node-1", "node-2"]);
-    applyPlanStep(ctx, plan, false);
     expect(await ctx.registry.persist(ctx.lease)).toBe(5); // 3 targets + 2 agents
     applyPlanStep(ctx, plan, fullResync);
     expect(await ctx.registry.persist(ctx.lease)).toBe(rewritten);
@@ -69,7 +42,6 @@ describe("settleMachinesStep", () => {
 
   it("applies stored health, drops results of unknown targets, records coverage and persists under the lease", async () => {
     const { ctx, planned: plan, observed } = planned();
-    applyPlanStep(ctx, plan, false);
     const onNode1 = plan.nodes.get("node-1")?.targets.map((t) => t.id) ?? [];
     ctx.registry.markAssigned(onNode1);
     await ctx.reports.putHealth(
@@ -97,7 +69,6 @@ describe("settleMachinesStep", () => {
 
   it("prunes agents lost for longer than the retention, with their stored heartbeats and capacity reports", async () => {
     const { ctx, planned: plan, observed } = planned(["node-1", "node-2"]);
-    applyPlanStep(ctx, plan, false);
     await settleMachinesStep(ctx, plan, observed);
     await fx.redis.hset(ctx.keys.reports(CLUSTER, "heartbeats"), "node-2", "{}");
     await fx.redis.hset(ctx.keys.reports(CLUSTER, "capacity"), "node-2", "{}");

@@ -1,32 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyPlanStep } from "../machines/apply-plan-step.js";
-import { planStep } from "../plan/plan-step.js";
-import {
-  CLUSTER,
-  demoObserved,
-  FakeSpecSource,
-  metricValue,
-  pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
-} from "../reconcile/pipeline.test-helpers.js";
+import { describe, expect, it } from "vitest";
+import { CLUSTER, metricValue, plannedRound, withRedis } from "../reconcile/pipeline.test-helpers.js";
 import { publishOutputsStep, publishStatusStep, stateCounts } from "./publish-step.js";
 import { SdStore, snapshotGroups } from "./sd-store.js";
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
-function round() {
-  const ctx = pipelineContext(fx.redis);
-  const { planned } = planStep(new FakeSpecSource().clusterSpec(), demoObserved(), new Set(), new Map());
-  applyPlanStep(ctx, planned, false);
-  return { ctx, planned };
-}
+const round = () => plannedRound(fx.redis);
 
 describe("publishOutputsStep", () => {
   it("writes http_sd once per change, readable by any replica, and counts only real writes", async () => {

@@ -57,6 +57,22 @@ async function terminalCount(metrics: ControllerMetrics): Promise<number> {
   return (await metrics.terminalErrors.get()).values.find((v) => v.labels.controller === "cluster")?.value ?? 0;
 }
 
+/** A loop whose every run waits until the test calls its `releases[i]`, then asks to requeue after `requeueAfterMs`. */
+function gatedLoop(requeueAfterMs: number) {
+  const releases: (() => void)[] = [];
+  const runs: number[] = [];
+  const loop = new ClusterLoop({
+    cluster: "demo",
+    metrics: new ControllerMetrics(new Registry()),
+    logger,
+    reconcile: () => {
+      runs.push(Date.now());
+      return new Promise((resolve) => releases.push(() => resolve({ requeueAfterMs })));
+    },
+  });
+  return { loop, runs, releases };
+}
+
 const gaps = (runs: number[]) => runs.slice(1).map((t, i) => t - (runs[i] as number));
 const zeroCounts = () => Object.fromEntries(RECONCILE_RESULTS.map((r) => [r, 0]));
 
@@ -165,19 +181,7 @@ describe("ClusterLoop stops", () => {
   });
 
   it("stop() waits for the run in progress and nothing runs afterwards", async () => {
-    let release: (() => void) | undefined;
-    const runs: number[] = [];
-    const loop = new ClusterLoop({
-      cluster: "demo",
-      metrics: new ControllerMetrics(new Registry()),
-      logger,
-      reconcile: () => {
-        runs.push(Date.now());
-        return new Promise((resolve) => {
-          release = () => resolve({ requeueAfterMs: 100 });
-        });
-      },
-    });
+    const { loop, runs, releases } = gatedLoop(100);
     loop.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(loop.busy).toBe(true);
@@ -187,7 +191,7 @@ describe("ClusterLoop stops", () => {
     });
     await vi.advanceTimersByTimeAsync(50);
     expect(stopped).toBe(false);
-    release?.();
+    releases[0]?.();
     await stopping;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(runs).toHaveLength(1);
@@ -196,17 +200,7 @@ describe("ClusterLoop stops", () => {
 
 describe("ClusterLoop.trigger", () => {
   it("coalesces triggers during a run into one run right after it, then resumes the requeue period", async () => {
-    const releases: (() => void)[] = [];
-    const runs: number[] = [];
-    const loop = new ClusterLoop({
-      cluster: "demo",
-      metrics: new ControllerMetrics(new Registry()),
-      logger,
-      reconcile: () => {
-        runs.push(Date.now());
-        return new Promise((resolve) => releases.push(() => resolve({ requeueAfterMs: 5_000 })));
-      },
-    });
+    const { loop, runs, releases } = gatedLoop(5_000);
     loop.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);

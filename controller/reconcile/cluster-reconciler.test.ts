@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LeaseLostError } from "../leases/cluster-lease.js";
 import { SdStore, snapshotGroups } from "../outputs/sd-store.js";
 import { ClusterReconciler } from "./cluster-reconciler.js";
@@ -10,21 +10,14 @@ import {
   type FakeSpecSource,
   heartbeat,
   pipelineContext,
-  type RedisFixture,
-  startRedisFixture,
+  withRedis,
 } from "./pipeline.test-helpers.js";
 
 /** The reconciler over real Redis stores, registry and dispatcher; only AWS (the observer) and the spec are fakes. */
 
 const INTERVAL_MS = 4_000;
 
-let fx: RedisFixture;
-beforeAll(async () => {
-  fx = await startRedisFixture();
-});
-afterAll(async () => {
-  await fx.stop();
-});
+const fx = withRedis();
 
 function reconciler() {
   const ctx = pipelineContext(fx.redis);

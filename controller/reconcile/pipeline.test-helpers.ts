@@ -1,17 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
+import { afterAll, beforeAll } from "vitest";
 import { type ClusterSpec, MonitoringSpec, redisKeys } from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
 import { type RedisServer, startRedisServer } from "../../lib/redis-server.js";
 import { NodeDispatcher } from "../dispatch/node-dispatcher.js";
 import { ReportStore } from "../dispatch/report-store.js";
+import { applyPlanStep } from "../machines/apply-plan-step.js";
 import { TargetRegistry } from "../machines/target-registry.js";
 import type { ObservedCluster } from "../model.js";
 import { ControllerMetrics } from "../outputs/controller-metrics.js";
 import { stateCounts } from "../outputs/publish-step.js";
 import { SdStore } from "../outputs/sd-store.js";
 import { CLUSTER, instance, observed, task, taskDef } from "../plan/fixtures.test-helpers.js";
+import { planStep } from "../plan/plan-step.js";
 import type { ClusterContext } from "./cluster-context.js";
 import { ClusterStatus } from "./cluster-status.js";
 import type { ObserverPort, SpecSource } from "./ports.js";
@@ -25,22 +28,22 @@ import type { ObserverPort, SpecSource } from "./ports.js";
 export { CLUSTER };
 export const logger = createLogger({ level: "silent", name: "test" });
 
-/** A running redis-server and a client on it, for `beforeAll`/`afterAll`. */
-export interface RedisFixture {
-  server: RedisServer;
-  redis: Redis;
-  stop(): Promise<void>;
-}
-
-export async function startRedisFixture(): Promise<RedisFixture> {
-  const server = await startRedisServer();
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+/** A redis-server for the calling test file: started in `beforeAll`, stopped in `afterAll`. */
+export function withRedis(): { readonly redis: Redis } {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url, { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
   return {
-    server,
-    redis,
-    async stop() {
-      redis.disconnect();
-      await server.stop();
+    get redis(): Redis {
+      if (!client) throw new Error("withRedis(): the redis-server starts in beforeAll");
+      return client;
     },
   };
 }
@@ -199,6 +202,22 @@ export function pipelineContext(
     keyPrefix,
     bullPrefix,
   };
+}
+
+/**
+ * A context on {@link demoObserved} whose `live` nodes have a heartbeating agent (fed to the machines), and the
+ * round's plan, already applied to the machines.
+ */
+export function plannedRound(redis: Redis, live: string[] = []) {
+  const ctx = pipelineContext(redis);
+  const spec = (ctx.specSource as FakeSpecSource).clusterSpec();
+  const beats = live.map((node) => heartbeat(node, ctx.clock.now).report);
+  ctx.registry.applyHeartbeats(beats.map((b) => ({ ...b, receivedAt: ctx.clock.now })));
+  const observed = demoObserved();
+  const heartbeats = new Map(beats.map((b) => [b.nodeId, b]));
+  const { planned } = planStep(spec, observed, ctx.registry.liveAgents(), heartbeats);
+  applyPlanStep(ctx, planned, false);
+  return { ctx, spec, planned, observed };
 }
 
 /** A stored heartbeat for node `nodeId`, received at `receivedAt`. */
