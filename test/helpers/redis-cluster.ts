@@ -5,9 +5,31 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { freePort } from "../../lib/net.js";
+import type { RunningSim } from "../../sim/index.js";
+import { simEnv } from "./sim-clients.js";
 import { until } from "./until.js";
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * The environment of the Redis-layout tests' controller and agents: the simulator, `redisUrl` (a cluster with
+ * `cluster`), and fast intervals (reconcile 500 ms, heartbeats 500 ms, lease TTL 3 s), APIs on free ports.
+ */
+export function redisTestEnv(sim: RunningSim, redisUrl: string, cluster: boolean): Record<string, string> {
+  return {
+    ...simEnv(sim, redisUrl),
+    ...(cluster ? { REDIS_CLUSTER: "true" } : {}),
+    ECSMON_SPEC_POLL_INTERVAL: "300ms",
+    ECSMON_RECONCILE_INTERVAL: "500ms",
+    ECSMON_LEASE_TTL: "3s",
+    ECSMON_AWS_RPS: "500",
+    ECSMON_AWS_BURST: "500",
+    ECSMON_API_BIND: "127.0.0.1:0",
+    ECSMON_HEARTBEAT_INTERVAL: "500ms",
+    ECSMON_HEARTBEAT_TTL: "3s",
+    ECSMON_AGENT_BIND: "127.0.0.1:0",
+  };
+}
 
 /** One primary of a {@link RedisCluster}: a redis-server child with its own directory and nodes.conf. */
 export interface RedisClusterNode {

@@ -12,8 +12,8 @@ import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
 import { demoSpec } from "../helpers/in-process-stack.js";
 import { putSimSpec } from "../helpers/put-spec.js";
+import { redisTestEnv } from "../helpers/redis-cluster.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
-import { simEnv } from "../helpers/sim-clients.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -49,17 +49,7 @@ beforeAll(async () => {
   monitor.on("monitor", (_time: string, args: string[], source: string) => entries.push({ args, source }));
   sim = await startSim({ transitionDelayMs: 0 });
   await putSimSpec(sim, demoSpec());
-  const env = {
-    ...simEnv(sim, server.url),
-    ECSMON_SPEC_POLL_INTERVAL: "300ms",
-    ECSMON_RECONCILE_INTERVAL: "500ms",
-    ECSMON_LEASE_TTL: "3s",
-    ECSMON_AWS_RPS: "500",
-    ECSMON_AWS_BURST: "500",
-    ECSMON_API_BIND: "127.0.0.1:0",
-    ECSMON_HEARTBEAT_INTERVAL: "500ms",
-    ECSMON_AGENT_BIND: "127.0.0.1:0",
-  };
+  const env = redisTestEnv(sim, server.url, false);
   const config = loadConfig(env);
   redis = createRedisConnection(config.redis, "worker");
   controller = await startControllerFromConfig({ config, logger, redis });

@@ -12,8 +12,7 @@ import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
 import { demoSpec } from "../helpers/in-process-stack.js";
 import { putSimSpec } from "../helpers/put-spec.js";
-import { type RedisCluster, startRedisCluster } from "../helpers/redis-cluster.js";
-import { simEnv } from "../helpers/sim-clients.js";
+import { type RedisCluster, redisTestEnv, startRedisCluster } from "../helpers/redis-cluster.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -59,20 +58,7 @@ beforeAll(async () => {
   redisCluster = await startRedisCluster({ primaries: 3, nodeTimeoutMs: 2_000 });
   sim = await startSim({ transitionDelayMs: 0 });
   await putSimSpec(sim, demoSpec());
-  const env = {
-    ...simEnv(sim, redisCluster.url),
-    REDIS_CLUSTER: "true",
-    ECSMON_SPEC_POLL_INTERVAL: "300ms",
-    ECSMON_RECONCILE_INTERVAL: "500ms",
-    ECSMON_LEASE_TTL: "3s",
-    ECSMON_AWS_RPS: "500",
-    ECSMON_AWS_BURST: "500",
-    ECSMON_CONTROLLER_ID: "cluster-a",
-    ECSMON_API_BIND: "127.0.0.1:0",
-    ECSMON_HEARTBEAT_INTERVAL: "500ms",
-    ECSMON_HEARTBEAT_TTL: "3s",
-    ECSMON_AGENT_BIND: "127.0.0.1:0",
-  };
+  const env = { ...redisTestEnv(sim, redisCluster.url, true), ECSMON_CONTROLLER_ID: "cluster-a" };
   const config = loadConfig(env);
   redis = createRedisConnection(config.redis, "worker");
   controller = await startControllerFromConfig({ config, logger, redis });
