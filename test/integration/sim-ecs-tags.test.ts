@@ -1,16 +1,13 @@
 import {
-  CreateServiceCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   InvalidParameterException,
   ListContainerInstancesCommand,
-  ListTagsForResourceCommand,
   ListTasksCommand,
   RunTaskCommand,
   TagResourceCommand,
-  UntagResourceCommand,
 } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
@@ -18,8 +15,8 @@ import { type RunningSim, startSim } from "../../sim/index.js";
 
 /**
  * The simulator's ECS tagging against the API reference (real @aws-sdk/client-ecs): DescribeClusters,
- * DescribeServices and DescribeTasks return `tags` only with `include: ["TAGS"]`; TagResource, UntagResource,
- * ListTagsForResource; `tags` and `propagateTags` on create/launch; the reserved `aws:` prefix.
+ * DescribeServices and DescribeTasks return `tags` only with `include: ["TAGS"]`; TagResource; `tags` on RunTask;
+ * the reserved `aws:` prefix.
  */
 
 let sim: RunningSim;
@@ -62,9 +59,13 @@ describe("simulated ECS tags", () => {
       { key: "team", value: "web" },
       { key: "cost-center", value: "42" },
     ]);
-    await aws.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["team"] }));
-    const listed = await aws.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
-    expect(listed.tags).toEqual([{ key: "cost-center", value: "42" }]);
+    // TagResource adds and overwrites by key.
+    await aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "team", value: "edge" }] }));
+    const again = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    expect(again.tasks?.[0]?.tags).toEqual([
+      { key: "team", value: "edge" },
+      { key: "cost-center", value: "42" },
+    ]);
   });
 
   it("returns cluster and service tags only with include TAGS", async () => {
@@ -90,24 +91,6 @@ describe("simulated ECS tags", () => {
       new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn], include: ["TAGS"] }),
     );
     expect(tagged.containerInstances?.[0]?.tags).toEqual([{ key: "pool", value: "general" }]);
-  });
-
-  it("propagates service tags to the tasks a service starts (propagateTags SERVICE)", async () => {
-    const created = await aws.ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: "tagged",
-        taskDefinition: "api",
-        desiredCount: 1,
-        propagateTags: "SERVICE",
-        tags: [{ key: "owner", value: "payments" }],
-      }),
-    );
-    expect(created.service?.propagateTags).toBe("SERVICE");
-    expect(created.service?.tags).toEqual([{ key: "owner", value: "payments" }]);
-    const arn = await firstTaskArn("tagged");
-    const tasks = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
-    expect(tasks.tasks?.[0]?.tags).toEqual([{ key: "owner", value: "payments" }]);
   });
 
   it("tags tasks launched with tags (RunTask)", async () => {

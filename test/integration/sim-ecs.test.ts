@@ -1,8 +1,6 @@
 import {
   ClientException,
   ClusterNotFoundException,
-  CreateServiceCommand,
-  DeleteServiceCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
@@ -12,20 +10,13 @@ import {
   ListClustersCommand,
   ListContainerInstancesCommand,
   ListServicesCommand,
-  ListTaskDefinitionsCommand,
   ListTasksCommand,
   paginateListContainerInstances,
   paginateListServices,
-  paginateListTaskDefinitions,
   paginateListTasks,
-  RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
-  ServiceNotActiveException,
   ServiceNotFoundException,
-  StartTaskCommand,
-  StopTaskCommand,
-  UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
@@ -98,21 +89,12 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
     );
   });
 
-  it("filters ListTasks by service, family, container instance, launch type and status", async () => {
+  it("filters ListTasks by service and desired status", async () => {
     const byService = await aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "web" }));
     expect(byService.taskArns).toHaveLength(4);
-    const byFamily = await aws.ecs.send(new ListTasksCommand({ cluster, family: "legacy" }));
-    expect(byFamily.taskArns).toHaveLength(2);
-    const fargate = await aws.ecs.send(new ListTasksCommand({ cluster, launchType: "FARGATE" }));
-    expect(fargate.taskArns).toHaveLength(3);
-    const instances = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
-    let onInstances = 0;
-    for (const ci of instances.containerInstanceArns ?? []) {
-      onInstances +=
-        (await aws.ecs.send(new ListTasksCommand({ cluster, containerInstance: ci }))).taskArns?.length ?? 0;
-    }
-    const ec2 = await aws.ecs.send(new ListTasksCommand({ cluster, launchType: "EC2" }));
-    expect(onInstances).toBe(ec2.taskArns?.length);
+    expect(byService.taskArns?.every((arn) => sim.store.task(arn)?.serviceName === "web")).toBe(true);
+    const running = await aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }));
+    expect(running.taskArns).toHaveLength(sim.store.tasks().filter((t) => t.desiredStatus === "RUNNING").length);
     await expect(aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "nope" }))).rejects.toBeInstanceOf(
       ServiceNotFoundException,
     );
@@ -174,7 +156,7 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
     );
   });
 
-  it("registers task definitions, runs, starts and stops tasks with placement failures", async () => {
+  it("registers task definitions and runs tasks with placement failures", async () => {
     const reg = await aws.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "sdk-big",
@@ -228,51 +210,24 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
     expect(vpc.tasks).toHaveLength(5);
     expect(new Set(vpc.failures?.map((f) => f.reason))).toEqual(new Set(["RESOURCE:ENI"]));
 
-    const { containerInstanceArns = [] } = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
-    const started = await aws.ecs.send(
-      new StartTaskCommand({
-        cluster,
-        taskDefinition: "batch",
-        containerInstances: [containerInstanceArns[0]!],
-        startedBy: "sdk-test",
-      }),
-    );
-    expect(started.tasks?.[0]?.containerInstanceArn).toBe(containerInstanceArns[0]);
-    const byStarter = await aws.ecs.send(new ListTasksCommand({ cluster, startedBy: "sdk-test" }));
-    expect(byStarter.taskArns).toEqual([started.tasks?.[0]?.taskArn]);
-
-    const stopped = await aws.ecs.send(
-      new StopTaskCommand({ cluster, task: started.tasks![0]!.taskArn!, reason: "done" }),
-    );
-    expect(stopped.task?.desiredStatus).toBe("STOPPED");
-    const stoppedList = await aws.ecs.send(
-      new ListTasksCommand({ cluster, desiredStatus: "STOPPED", startedBy: "sdk-test" }),
-    );
-    expect(stoppedList.taskArns).toHaveLength(1);
-    const defs = await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "sdk-vpc" }));
-    expect(defs.taskDefinitionArns).toHaveLength(1);
+    // A task stopped through the store (as POST /_sim/tasks/<id> DELETE does) is listed under STOPPED.
+    const stoppedArn = vpc.tasks![0]!.taskArn!;
+    sim.store.stopTask(stoppedArn, "done");
+    const stoppedList = await aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "STOPPED" }));
+    expect(stoppedList.taskArns).toContain(stoppedArn);
   });
 
-  it("creates and scales services; the scheduler keeps running = desired", async () => {
-    await aws.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: "sdk-svc",
-        containerDefinitions: [{ name: "x", image: "b", cpu: 16, memory: 16 }],
-      }),
-    );
-    const created = await aws.ecs.send(
-      new CreateServiceCommand({ cluster, serviceName: "sdk-svc", taskDefinition: "sdk-svc", desiredCount: 3 }),
-    );
-    expect(created.service?.status).toBe("ACTIVE");
-    await aws.ecs.send(new UpdateServiceCommand({ cluster, service: "sdk-svc", desiredCount: 5 }));
-    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["sdk-svc"] }));
+  it("shows a service scaled through the control API; the scheduler keeps running = desired", async () => {
+    const scaled = await fetch(`${sim.endpoint}/_sim/services/${cluster}/web/scale`, {
+      method: "POST",
+      body: JSON.stringify({ desiredCount: 5 }),
+    });
+    expect(scaled.status).toBe(200);
+    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["web"] }));
     expect(res.services?.[0]).toMatchObject({ desiredCount: 5, runningCount: 5, pendingCount: 0 });
-    await expect(
-      aws.ecs.send(new UpdateServiceCommand({ cluster, service: "nope", desiredCount: 1 })),
-    ).rejects.toBeInstanceOf(ServiceNotFoundException);
   });
 
-  it("paginates ListServices, ListContainerInstances and ListTaskDefinitions", async () => {
+  it("paginates ListServices and ListContainerInstances", async () => {
     const services: string[] = [];
     for await (const page of paginateListServices({ client: aws.ecs, pageSize: 2 }, { cluster })) {
       expect((page.serviceArns ?? []).length).toBeLessThanOrEqual(2);
@@ -285,43 +240,5 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
       instances.push(...(page.containerInstanceArns ?? []));
     }
     expect(instances.length).toBeGreaterThanOrEqual(3);
-    const defs: string[] = [];
-    for await (const page of paginateListTaskDefinitions({ client: aws.ecs, pageSize: 3 }, {})) {
-      defs.push(...(page.taskDefinitionArns ?? []));
-    }
-    expect(defs).toEqual([...defs].sort((a, b) => a.localeCompare(b)));
-    expect(defs.length).toBeGreaterThanOrEqual(9);
-  });
-
-  it("raises ServiceNotActiveException for a deleted service", async () => {
-    await aws.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: "sdk-gone",
-        containerDefinitions: [{ name: "x", image: "b", memory: 8 }],
-      }),
-    );
-    await aws.ecs.send(
-      new CreateServiceCommand({ cluster, serviceName: "sdk-gone", taskDefinition: "sdk-gone", desiredCount: 1 }),
-    );
-    await expect(aws.ecs.send(new DeleteServiceCommand({ cluster, service: "sdk-gone" }))).rejects.toBeInstanceOf(
-      InvalidParameterException,
-    );
-    const deleted = await aws.ecs.send(new DeleteServiceCommand({ cluster, service: "sdk-gone", force: true }));
-    expect(deleted.service?.status).toBe("INACTIVE");
-    await expect(
-      aws.ecs.send(new UpdateServiceCommand({ cluster, service: "sdk-gone", desiredCount: 2 })),
-    ).rejects.toBeInstanceOf(ServiceNotActiveException);
-  });
-
-  it("registers container instances from an identity document", async () => {
-    const res = await aws.ecs.send(
-      new RegisterContainerInstanceCommand({
-        cluster,
-        instanceIdentityDocument: JSON.stringify({ instanceId: "i-0123456789abcdef0", instanceType: "c5.large" }),
-      }),
-    );
-    expect(res.containerInstance?.ec2InstanceId).toBe("i-0123456789abcdef0");
-    const cpu = res.containerInstance?.registeredResources?.find((r) => r.name === "CPU");
-    expect(cpu?.integerValue).toBe(2048);
   });
 });

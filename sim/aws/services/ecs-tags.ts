@@ -10,7 +10,7 @@ import { ecsReader, invalid } from "./ecs-input.js";
  *
  * Callers: ecsmon's observer reads them through `include: ["TAGS"]` on DescribeClusters, DescribeServices and
  * DescribeTasks (Prometheus's `tag_cluster_*`, `tag_service_*`, `tag_task_*` labels); tests set them with
- * TagResource or with `tags` on CreateCluster, CreateService, RunTask and StartTask.
+ * TagResource or with `tags` on RunTask.
  */
 export interface EcsTag {
   key: string;
@@ -19,36 +19,9 @@ export interface EcsTag {
 
 const MAX_TAGS = 50;
 
-export type PropagateTags = "NONE" | "SERVICE" | "TASK_DEFINITION";
-
 /** Tags of one simulated store's resources by ARN. */
 export class EcsTagBook {
   private readonly byArn = new Map<string, Map<string, string>>();
-  private readonly propagation = new Map<string, PropagateTags>();
-
-  /**
-   * Follows the store: a task a service starts gets the service's or the task definition's tags when the
-   * service was created with `propagateTags` SERVICE or TASK_DEFINITION, as ECS copies them at launch.
-   */
-  constructor(store: ClusterStore) {
-    store.subscribe((event) => {
-      if (event.type !== "taskChanged" || event.previousStatus !== undefined || !event.task.serviceName) return;
-      const service = store.service(event.task.clusterArn, event.task.serviceName);
-      const mode = service ? this.propagation.get(service.serviceArn) : undefined;
-      if (!service || !mode || mode === "NONE") return;
-      const from = mode === "SERVICE" ? service.serviceArn : event.task.taskDefinitionArn;
-      this.add(event.task.taskArn, this.list(from));
-    });
-  }
-
-  /** CreateService's `propagateTags` of a service. */
-  setPropagation(serviceArn: string, mode: PropagateTags): void {
-    this.propagation.set(serviceArn, mode);
-  }
-
-  propagationOf(serviceArn: string): PropagateTags {
-    return this.propagation.get(serviceArn) ?? "NONE";
-  }
 
   /** The resource's tags in the API's shape (an empty list when it has none). */
   list(arn: string): EcsTag[] {
@@ -63,11 +36,6 @@ export class EcsTagBook {
     if (next.size > MAX_TAGS) throw invalid(`The resource can have at most ${MAX_TAGS} tags.`);
     this.byArn.set(arn, next);
   }
-
-  remove(arn: string, keys: readonly string[]): void {
-    const tags = this.byArn.get(arn);
-    for (const key of keys) tags?.delete(key);
-  }
 }
 
 const books = new WeakMap<ClusterStore, EcsTagBook>();
@@ -76,7 +44,7 @@ const books = new WeakMap<ClusterStore, EcsTagBook>();
 export function tagBook(store: ClusterStore): EcsTagBook {
   let book = books.get(store);
   if (!book) {
-    book = new EcsTagBook(store);
+    book = new EcsTagBook();
     books.set(store, book);
   }
   return book;
@@ -144,7 +112,7 @@ function requireResource(store: ClusterStore, r: InputReader): string {
   return arn;
 }
 
-/** TagResource, UntagResource, ListTagsForResource. */
+/** TagResource (tests and the tag-cost benchmark tag resources as a user would; ecsmon reads tags via `include`). */
 export function tagOperations(store: ClusterStore): Record<string, OperationHandler> {
   const book = tagBook(store);
 
@@ -157,25 +125,5 @@ export function tagOperations(store: ClusterStore): Record<string, OperationHand
     return {};
   };
 
-  const UntagResource: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const arn = requireResource(store, r);
-    const keys = r.list<unknown>("tagKeys") ?? r.missing("tagKeys");
-    const names = keys.map((k, index) => {
-      if (typeof k !== "string" || k.length < 1 || k.length > 128) {
-        throw invalid(`tagKeys[${index}] must be a string of 1 to 128 characters.`);
-      }
-      if (k.toLowerCase().startsWith("aws:")) throw invalid(`tagKeys[${index}]: the aws: prefix is reserved.`);
-      return k;
-    });
-    book.remove(arn, names);
-    return {};
-  };
-
-  const ListTagsForResource: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    return { tags: book.list(requireResource(store, r)) };
-  };
-
-  return { TagResource, UntagResource, ListTagsForResource };
+  return { TagResource };
 }

@@ -2,7 +2,7 @@ import type { ClusterStore } from "../../state/cluster-store.js";
 import type { ContainerDefinitionInput } from "../../state/inputs.js";
 import type { LaunchType, NetworkMode } from "../../state/model.js";
 import { AwsError, type OperationHandler } from "../service.js";
-import { ecsReader, invalid, paginate, parseCpuOrMemory } from "./ecs-input.js";
+import { ecsReader, invalid, parseCpuOrMemory } from "./ecs-input.js";
 import { shapeTaskDefinition } from "./ecs-shapes.js";
 
 function num(value: unknown): number | undefined {
@@ -43,7 +43,7 @@ function containerInput(raw: unknown, index: number): ContainerDefinitionInput {
   };
 }
 
-/** RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions, ListTaskDefinitionFamilies, DeregisterTaskDefinition. */
+/** DescribeTaskDefinition (ecsmon's observer); RegisterTaskDefinition (tests that add a definition as a user would). */
 export function taskDefinitionOperations(store: ClusterStore): Record<string, OperationHandler> {
   const RegisterTaskDefinition: OperationHandler = (input) => {
     const r = ecsReader(input);
@@ -70,50 +70,5 @@ export function taskDefinitionOperations(store: ClusterStore): Record<string, Op
     return { taskDefinition: shapeTaskDefinition(def), tags: [] };
   };
 
-  const DeregisterTaskDefinition: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const ref = r.reqStr("taskDefinition");
-    if (!ref.startsWith("arn:") && !ref.includes(":")) throw invalid("A revision must be specified.");
-    const def = store.resolveTaskDefinition(ref);
-    if (!def) throw new AwsError("ClientException", "The specified task definition does not exist.");
-    def.status = "INACTIVE";
-    store.generation++;
-    return { taskDefinition: shapeTaskDefinition(def) };
-  };
-
-  const ListTaskDefinitions: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const prefix = r.str("familyPrefix");
-    const status = r.oneOf("status", ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"] as const) ?? "ACTIVE";
-    const sort = r.oneOf("sort", ["ASC", "DESC"] as const) ?? "ASC";
-    const defs = store
-      .taskDefinitions()
-      .filter((d) => d.status === status && (prefix === undefined || d.family === prefix))
-      .sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1))
-      .map((d) => d.taskDefinitionArn);
-    if (sort === "DESC") defs.reverse();
-    const { page, nextToken } = paginate(r, defs, `${prefix}|${status}|${sort}`, { max: 100, default: 100 });
-    return { taskDefinitionArns: page, nextToken };
-  };
-
-  const ListTaskDefinitionFamilies: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const prefix = r.str("familyPrefix") ?? "";
-    const status = r.oneOf("status", ["ACTIVE", "INACTIVE", "ALL"] as const) ?? "ACTIVE";
-    const families = new Set<string>();
-    for (const d of store.taskDefinitions()) {
-      if (!d.family.startsWith(prefix)) continue;
-      if (status === "ALL" || d.status === status) families.add(d.family);
-    }
-    const { page, nextToken } = paginate(r, [...families].sort(), `${prefix}|${status}`, { max: 100, default: 100 });
-    return { families: page, nextToken };
-  };
-
-  return {
-    RegisterTaskDefinition,
-    DescribeTaskDefinition,
-    DeregisterTaskDefinition,
-    ListTaskDefinitions,
-    ListTaskDefinitionFamilies,
-  };
+  return { RegisterTaskDefinition, DescribeTaskDefinition };
 }

@@ -41,7 +41,7 @@ function requireAwsvpcConfig(
   }
 }
 
-/** RunTask, StartTask, StopTask, ListTasks, DescribeTasks. */
+/** ListTasks and DescribeTasks (ecsmon's observer); RunTask (tests that start a task as a user would). */
 export function taskOperations(store: ClusterStore): Record<string, OperationHandler> {
   const cache = new TaskListCache();
   const tags = tagBook(store);
@@ -80,66 +80,19 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     return { tasks: launched(result.tasks, requestedTags), failures: result.failures };
   };
 
-  const StartTask: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const taskDefinition = r.reqStr("taskDefinition");
-    const instances = r.list<string>("containerInstances") ?? r.missing("containerInstances");
-    if (instances.length < 1 || instances.length > 10)
-      throw invalid("containerInstances must contain between 1 and 10 items.");
-    const requestedTags = readTags(r);
-    const cluster = store.requireCluster(r.str("cluster"));
-    if (!store.resolveTaskDefinition(taskDefinition)) throw invalid("TaskDefinition not found.");
-    requireAwsvpcConfig(store, input, taskDefinition, undefined);
-    const result = store.runTask({
-      cluster: cluster.clusterArn,
-      taskDefinition,
-      containerInstances: instances,
-      launchType: "EC2",
-      group: r.str("group"),
-      startedBy: r.str("startedBy", { max: 128 }),
-    });
-    return { tasks: launched(result.tasks, requestedTags), failures: result.failures };
-  };
-
-  const StopTask: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const ref = r.reqStr("task");
-    const cluster = store.requireCluster(r.str("cluster"));
-    const task = store.task(ref);
-    if (!task || task.clusterArn !== cluster.clusterArn) throw invalid("The referenced task was not found.");
-    const reason = r.str("reason", { max: 255 });
-    return { task: shapeTask(store, store.stopTask(task.taskArn, reason || "Task stopped by user")) };
-  };
-
+  /** Filters: desiredStatus (ecsmon's observer) and serviceName (tests); the others ECS offers are not simulated. */
   const ListTasks: OperationHandler = (input) => {
     const r = ecsReader(input);
     const cluster = store.requireCluster(r.str("cluster"));
-    const instanceRef = r.str("containerInstance");
-    const family = r.str("family");
     const serviceName = r.str("serviceName");
-    const startedBy = r.str("startedBy");
     const desiredStatus = r.oneOf("desiredStatus", TASK_STATUSES) ?? "RUNNING";
-    const launchType = r.oneOf("launchType", LAUNCH_TYPES);
-    if (family !== undefined && serviceName !== undefined) {
-      throw invalid("family and serviceName cannot both be specified.");
-    }
-    let instanceArn: string | undefined;
-    if (instanceRef !== undefined) {
-      const instance = store.instance(instanceRef);
-      if (!instance || store.clusterOfInstance(instance) !== cluster.clusterArn) {
-        throw invalid("The specified container instance does not exist in this cluster.");
-      }
-      instanceArn = instance.containerInstanceArn;
-    }
     if (serviceName !== undefined && !store.service(cluster.clusterArn, serviceName)) {
       throw invalidService();
     }
-    const key = [cluster.clusterArn, instanceArn, family, serviceName, startedBy, desiredStatus, launchType].join("|");
+    const key = [cluster.clusterArn, serviceName, desiredStatus].join("|");
     const arns = cache.get(store, key, () => {
-      const source: SimTask[] = instanceArn ? store.tasksOnInstance(instanceArn) : store.tasks(cluster.clusterArn);
       const out: string[] = [];
-      for (const t of source) {
-        if (t.clusterArn !== cluster.clusterArn) continue;
+      for (const t of store.tasks(cluster.clusterArn)) {
         if (
           desiredStatus === "PENDING"
             ? t.lastStatus !== "PENDING" && t.lastStatus !== "PROVISIONING"
@@ -147,10 +100,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
         )
           continue;
         if (desiredStatus === "PENDING" && t.desiredStatus !== "RUNNING") continue;
-        if (launchType !== undefined && t.launchType !== launchType) continue;
         if (serviceName !== undefined && t.serviceName !== serviceName.split("/").pop()) continue;
-        if (startedBy !== undefined && t.startedBy !== startedBy) continue;
-        if (family !== undefined && store.taskDefinition(t.taskDefinitionArn)?.family !== family) continue;
         out.push(t.taskArn);
       }
       return out;
@@ -182,7 +132,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     return new RawJsonBody(`{"tasks":[${tasks.join(",")}],"failures":${JSON.stringify(failures)}}`);
   };
 
-  return { RunTask, StartTask, StopTask, ListTasks, DescribeTasks };
+  return { RunTask, ListTasks, DescribeTasks };
 }
 
 function invalidService() {

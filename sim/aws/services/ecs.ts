@@ -4,13 +4,11 @@ import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { instanceOperations } from "./ecs-instances.js";
 import { serviceOperations } from "./ecs-services.js";
 import { shapeCluster } from "./ecs-shapes.js";
-import { includesTags, readTags, tagBook, tagOperations } from "./ecs-tags.js";
+import { includesTags, tagBook, tagOperations } from "./ecs-tags.js";
 import { taskDefinitionOperations } from "./ecs-task-definitions.js";
 import { taskOperations } from "./ecs-tasks.js";
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
-/** ListClusters, DescribeClusters, CreateCluster. */
+/** ListClusters and DescribeClusters. */
 function clusterOperations(store: ClusterStore): Record<string, OperationHandler> {
   const tags = tagBook(store);
   const ListClusters: OperationHandler = (input) => {
@@ -44,26 +42,13 @@ function clusterOperations(store: ClusterStore): Record<string, OperationHandler
     return { clusters, failures };
   };
 
-  const CreateCluster: OperationHandler = (input) => {
-    const r = ecsReader(input);
-    const name = r.str("clusterName") ?? "default";
-    if (!CLUSTER_NAME.test(name)) {
-      throw invalid(
-        "Cluster name can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.",
-      );
-    }
-    const requested = readTags(r);
-    const cluster = store.createCluster(name);
-    tags.add(cluster.clusterArn, requested);
-    return { cluster: { ...shapeCluster(store, cluster), tags: tags.list(cluster.clusterArn) } };
-  };
-
-  return { ListClusters, DescribeClusters, CreateCluster };
+  return { ListClusters, DescribeClusters };
 }
 
 /**
  * The simulated Amazon ECS API (JSON 1.1, target prefix AmazonEC2ContainerServiceV20141113) over a
- * {@link ClusterStore}. See sim/fidelity/ecs.md for what each operation simulates.
+ * {@link ClusterStore}: the reads ecsmon makes, plus RunTask, RegisterTaskDefinition and TagResource, with which
+ * tests change the cluster as a user would (the `/_sim/` control API covers the rest). See sim/fidelity/ecs.md.
  */
 export function createEcsService(store: ClusterStore): SimService {
   return {
