@@ -9,8 +9,7 @@ import type {
   ObservedTask,
   ObservedTaskDefinition,
 } from "../controller/model.js";
-import { ClusterObserver } from "../controller/observe/cluster-observer.js";
-import { ec2ApiFromClient, ecsApiFromClient } from "../controller/observe/sdk-adapters.js";
+import { createClusterObserver } from "../controller/observe/create-observer.js";
 import { type CapacityConfig, ClusterSpec } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
 import { fromRoot } from "../lib/paths.js";
@@ -139,12 +138,10 @@ async function observeLargeYaml(): Promise<ObservedCluster | undefined> {
       name: sim.scenario.cluster,
       capacity: { enabled: true, taskSizes: CONFIG.taskSizes },
     });
-    const observer = new ClusterObserver({
-      spec,
+    const observer = createClusterObserver(spec, {
       region: sim.region,
-      ecs: ecsApiFromClient(ecs),
-      ec2: ec2ApiFromClient(ec2),
-      concurrency: 8,
+      clients: { ecs, ec2 },
+      observer: { concurrency: 8 },
     });
     return await observer.observe();
   } finally {

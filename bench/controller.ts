@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { ClusterObserver } from "../controller/observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../controller/observe/sdk-adapters.js";
+import { createClusterObserver } from "../controller/observe/create-observer.js";
 import { plan } from "../controller/plan/plan.js";
 import { ClusterSpec } from "../crds-like-schemas/index.js";
 import { RequestBudget } from "../lib/aws/budget.js";
@@ -145,13 +144,7 @@ async function inProcessFigures(scenarioPath: string): Promise<BenchResult[]> {
   instrumentAwsClients(clients, { budget });
   const spec = ClusterSpec.parse({ name: sim.scenario.cluster, serviceMetrics: { period: "60s" } });
   const current = { liveAgents: new Set<string>(), sidecarTasks: new Set<string>() };
-  const observer = new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(clients.ecs),
-    ec2: ec2ApiFromClient(clients.ec2),
-    cloudMap: cloudMapApiFromClient(clients.serviceDiscovery),
-  });
+  const observer = createClusterObserver(spec, { region: sim.region, clients });
   const calls = (): Calls => byOperation(sim.server.counters.snapshot());
   try {
     forceGc();

@@ -1,19 +1,17 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { RegionBudgets } from "../lib/aws/budget.js";
 import { registerBudgetMetrics } from "../lib/aws/budget-metrics.js";
-import { type AwsClients, awsClientOptions, createAwsClients } from "../lib/aws/clients.js";
+import { type AwsClients, awsClientOptions } from "../lib/aws/clients.js";
 import { createUnlistedTrunkTypeWarning } from "../lib/aws/eni-trunking-limits.js";
-import { createAwsRequestCounter, initAwsRequestCounter, instrumentAwsClients } from "../lib/aws/instrument.js";
+import { createAwsRequestCounter, initAwsRequestCounter } from "../lib/aws/instrument.js";
+import { createLazyAwsClients } from "../lib/aws/lazy-clients.js";
 import type { Config } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
 import type { RedisClient } from "../lib/redis.js";
 import { createCapacityGauges, publishCapacity } from "./capacity/capacity-publisher.js";
 import { computeClusterCapacity } from "./capacity/compute-capacity.js";
 import { type RunningController, startController } from "./controller.js";
-import { EventDrivenObserver } from "./events/event-driven-observer.js";
-import { sqsApiFromClient } from "./events/sqs-event-consumer.js";
-import { ClusterObserver } from "./observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "./observe/sdk-adapters.js";
+import { createObserver } from "./observe/create-observer.js";
 import { sharedObserveCache } from "./observe/shared-cache.js";
 import type { CapacityPort, ObserverFactory } from "./reconcile/ports.js";
 import { SpecWatcher } from "./spec/spec-watcher.js";
@@ -56,7 +54,7 @@ export interface WiredController extends RunningController {
 /**
  * Builds the real collaborators from the typed config and starts the controller: instrumented AWS clients per
  * region behind one request budget per region (`ecsmon_aws_requests_total`), the SSM {@link SpecWatcher}, a
- * {@link ClusterObserver} per held cluster, and the capacity arithmetic and publisher.
+ * cluster observer per held cluster (`createObserver`), and the capacity arithmetic and publisher.
  */
 export async function startControllerFromConfig(options: ControllerFromConfigOptions): Promise<WiredController> {
   const { config, logger } = options;
@@ -71,10 +69,7 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
   const clients = (region: string): AwsClients => {
     let c = clientsByRegion.get(region);
     if (!c) {
-      c = instrumentAwsClients(createAwsClients(awsClientOptions(config.aws, region)), {
-        budget: budgets.get(region),
-        counter,
-      });
+      c = createLazyAwsClients(awsClientOptions(config.aws, region), { budget: budgets.get(region), counter });
       clientsByRegion.set(region, c);
     }
     return c;
@@ -90,15 +85,12 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
 
   const observerFactory: ObserverFactory = (spec, lease) => {
     const region = spec.region ?? config.aws.region;
-    const c = clients(region);
-    const observer = new ClusterObserver({
-      spec,
+    // Issue 10: ECS events from the cluster's SQS queue (spec.events), with a periodic full resync.
+    return createObserver(spec, {
       region,
-      ecs: ecsApiFromClient(c.ecs),
-      ec2: ec2ApiFromClient(c.ec2),
-      cloudMap: cloudMapApiFromClient(c.serviceDiscovery),
+      clients: clients(region),
       // ADR 0068: what any replica learned (task definitions, EC2 facts) is shared in Redis, fenced by the lease.
-      sharedCache: sharedObserveCache(
+      cache: sharedObserveCache(
         options.redis,
         options.keyPrefix,
         spec.name,
@@ -106,14 +98,7 @@ export async function startControllerFromConfig(options: ControllerFromConfigOpt
         lease,
         logger.child({ part: "cache" }),
       ),
-      logger: logger.child({ part: "observe" }),
-    });
-    // Issue 10: ECS events from the cluster's SQS queue (spec.events), with a periodic full resync.
-    return new EventDrivenObserver({
-      observer,
-      spec,
-      sqs: sqsApiFromClient(c.sqs),
-      logger: logger.child({ part: "events" }),
+      logger,
     });
   };
 

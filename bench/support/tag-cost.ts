@@ -1,7 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { ListServicesCommand, ListTasksCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { toTargetGroups } from "../../controller/outputs/target-groups.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
@@ -70,12 +69,7 @@ export async function tagCostFigures(area: string): Promise<BenchResult[]> {
 
 async function observeOnce(sim: RunningSim, clients: AwsClients): Promise<Observation> {
   const spec = ClusterSpec.parse({ name: sim.scenario.cluster });
-  const observer = new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(clients.ecs),
-    ec2: ec2ApiFromClient(clients.ec2),
-  });
+  const observer = createClusterObserver(spec, { region: sim.region, clients: { ecs: clients.ecs, ec2: clients.ec2 } });
   const before = byOperation(sim.server.counters.snapshot());
   await observer.observe();
   const view = await observer.observe();

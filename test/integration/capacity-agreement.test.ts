@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeClusterCapacity } from "../../controller/capacity/compute-capacity.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
 import { createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -66,7 +66,7 @@ const spec = ClusterSpec.parse({ name: "cap", capacity: { enabled: true, taskSiz
 beforeAll(async () => {
   sim = await startSim({ scenario, nodeSurfaces: false, transitionDelayMs: 0 });
   ({ ecs, ec2 } = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 }));
-  observer = new ClusterObserver({ spec, region: sim.region, ecs: ecsApiFromClient(ecs), ec2: ec2ApiFromClient(ec2) });
+  observer = createClusterObserver(spec, { region: sim.region, clients: { ecs, ec2 } });
 });
 
 afterAll(async () => {

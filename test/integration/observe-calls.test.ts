@@ -1,8 +1,8 @@
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ObservationError } from "../../controller/errors/observation-error.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { RequestBudget } from "../../lib/aws/budget.js";
@@ -54,13 +54,7 @@ beforeAll(async () => {
     counter: createAwsRequestCounter(registry),
   });
   const spec = ClusterSpec.parse({ name: "demo" });
-  observer = new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(clients.ecs),
-    ec2: ec2ApiFromClient(clients.ec2),
-    cloudMap: cloudMapApiFromClient(clients.serviceDiscovery),
-  });
+  observer = createClusterObserver(spec, { region: sim.region, clients });
   await observer.observe();
 });
 

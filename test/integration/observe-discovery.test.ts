@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObservedCluster } from "../../controller/model.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
@@ -35,13 +35,7 @@ afterAll(async () => {
 });
 
 function observer(spec: ClusterSpec): ClusterObserver {
-  return new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(clients.ecs),
-    ec2: ec2ApiFromClient(clients.ec2),
-    cloudMap: cloudMapApiFromClient(clients.serviceDiscovery),
-  });
+  return createClusterObserver(spec, { region: sim.region, clients });
 }
 
 describe("discovery on demo.yaml", () => {

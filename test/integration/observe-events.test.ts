@@ -1,10 +1,8 @@
 import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventDrivenObserver } from "../../controller/events/event-driven-observer.js";
-import { sqsApiFromClient } from "../../controller/events/sqs-event-consumer.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { EventDrivenObserver } from "../../controller/events/event-driven-observer.js";
+import { createObserver } from "../../controller/observe/create-observer.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
@@ -73,18 +71,10 @@ beforeAll(async () => {
   sqsClients = createAwsClients({ region: sim.region, endpointUrl: sqsServer.url });
   queueUrl = (await sqsClients.sqs.send(new CreateQueueCommand({ QueueName: "ecs-events" }))).QueueUrl!;
   const spec = ClusterSpec.parse({ name: "demo", events: { queueUrl, resyncPeriod: "5m" } });
-  observer = new EventDrivenObserver({
-    spec,
-    sqs: sqsApiFromClient(sqsClients.sqs),
-    waitTimeSeconds: 1,
-    retryBaseMs: 50,
-    observer: new ClusterObserver({
-      spec,
-      region: sim.region,
-      ecs: ecsApiFromClient(clients.ecs),
-      ec2: ec2ApiFromClient(clients.ec2),
-      cloudMap: cloudMapApiFromClient(clients.serviceDiscovery),
-    }),
+  observer = createObserver(spec, {
+    region: sim.region,
+    clients: { ...clients, sqs: sqsClients.sqs },
+    events: { waitTimeSeconds: 1, retryBaseMs: 50 },
   });
   observer.start(() => {
     changes += 1;

@@ -1,9 +1,7 @@
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventDrivenObserver } from "../../controller/events/event-driven-observer.js";
-import { sqsApiFromClient } from "../../controller/events/sqs-event-consumer.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { cloudMapApiFromClient, ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { EventDrivenObserver } from "../../controller/events/event-driven-observer.js";
+import { createObserver } from "../../controller/observe/create-observer.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
@@ -54,19 +52,11 @@ beforeAll(async () => {
   const queueUrl = (await clients.sqs.send(new CreateQueueCommand({ QueueName: "demo-ecs-events" }))).QueueUrl!;
   sim.events.configure({ queueUrl });
   const spec = ClusterSpec.parse({ name: "demo", events: { queueUrl, resyncPeriod: "5m" } });
-  observer = new EventDrivenObserver({
-    spec,
-    sqs: sqsApiFromClient(clients.sqs),
-    waitTimeSeconds: 1,
-    now: () => clock,
-    observer: new ClusterObserver({
-      spec,
-      region: sim.region,
-      ecs: ecsApiFromClient(clients.ecs),
-      ec2: ec2ApiFromClient(clients.ec2),
-      cloudMap: cloudMapApiFromClient(clients.serviceDiscovery),
-      now: () => clock,
-    }),
+  observer = createObserver(spec, {
+    region: sim.region,
+    clients,
+    observer: { now: () => clock },
+    events: { waitTimeSeconds: 1, now: () => clock },
   });
   await observer.observe();
   observer.start();

@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
@@ -55,12 +55,7 @@ beforeAll(async () => {
   await tag(`arn:aws:ecs:${sim.region}:000000000000:service/${cluster}/web`, { tier: "frontend" });
   const webTasks = (await clients.ecs.send(new ListTasksCommand({ cluster, serviceName: "web" }))).taskArns ?? [];
   for (const arn of webTasks) await tag(arn, { "cost-center": "42" });
-  observer = new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(clients.ecs),
-    ec2: ec2ApiFromClient(clients.ec2),
-  });
+  observer = createClusterObserver(spec, { region: sim.region, clients: { ecs: clients.ecs, ec2: clients.ec2 } });
 });
 
 afterAll(async () => {

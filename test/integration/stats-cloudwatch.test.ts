@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeHandler } from "../../agents/node-handler.js";
 import { createStatsHandler } from "../../agents/stats/stats-handler.js";
 import { buildNodeSyncJob } from "../../controller/dispatch/sync-job.js";
-import { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { ec2ApiFromClient, ecsApiFromClient } from "../../controller/observe/sdk-adapters.js";
+import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec, type NodeSyncJob, STATS_METRICS, type StatsAssignment } from "../../crds-like-schemas/index.js";
 import { type RunningSim, type SimNodeInfo, startSim } from "../../sim/index.js";
@@ -120,12 +119,7 @@ beforeAll(async () => {
   ecs = new ECSClient({ ...client, maxAttempts: 1 });
   ec2 = new EC2Client({ ...client, maxAttempts: 1 });
   cloudwatch = new CloudWatchClient({ ...client, maxAttempts: 1 });
-  const observer = new ClusterObserver({
-    spec,
-    region: sim.region,
-    ecs: ecsApiFromClient(ecs),
-    ec2: ec2ApiFromClient(ec2),
-  });
+  const observer = createClusterObserver(spec, { region: sim.region, clients: { ecs, ec2 } });
   const observed = await observer.observe();
   nodes = await sim.nodes();
   const planned = plan(spec, observed, { liveAgents: new Set(nodes.map((n) => n.id)), sidecarTasks: new Set() });
