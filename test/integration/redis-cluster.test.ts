@@ -91,6 +91,13 @@ describe("ecsmon on a 3-primary Redis Cluster", () => {
     const sizes = await Promise.all(redisCluster.nodes.map(async (n) => Number(await n.command("DBSIZE"))));
     expect(sizes.filter((size) => size > 0).length).toBeGreaterThanOrEqual(2);
     expect(await redis.exists(keys.sd("demo"), keys.sdDigest("demo"))).toBe(2);
+    // The status API's lease table and stored summaries are read across slots, one key at a time.
+    const status = (await (await fetch(`${controller.apiUrl}/api/v1/status`)).json()) as {
+      leases: { cluster: string; holder?: string; mine: boolean }[];
+      clusters: { cluster: string }[];
+    };
+    expect(status.leases).toEqual([expect.objectContaining({ cluster: "demo", holder: "cluster-a", mine: true })]);
+    expect(status.clusters.map((c) => c.cluster)).toEqual(["demo"]);
   });
 
   it("dispatches the node's targets to its agent and takes its reports back", async () => {
