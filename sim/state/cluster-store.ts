@@ -158,19 +158,6 @@ export class ClusterStore extends TaskLifecycle {
     return instance;
   }
 
-  /** Sets an instance ACTIVE or DRAINING (UpdateContainerInstancesState). */
-  setInstanceStatus(arnOrId: string, status: "ACTIVE" | "DRAINING"): SimContainerInstance {
-    const instance = this.instance(arnOrId);
-    if (!instance || instance.status === "INACTIVE") {
-      throw new AwsError("InvalidParameterException", `Container instance not found: ${arnOrId}`);
-    }
-    instance.status = status;
-    this.instanceSetVersion++;
-    this.touchInstance(instance);
-    this.requestReconcile(this.clusterOfInstance(instance));
-    return instance;
-  }
-
   // ---- services ----
 
   createService(input: CreateServiceInput): SimService {
@@ -236,18 +223,6 @@ export class ClusterStore extends TaskLifecycle {
       }
     }
     service.updatedAt = this.now();
-    this.generation++;
-    this.requestReconcile(cluster.clusterArn);
-    return service;
-  }
-
-  /** DeleteService: scales to 0 and marks the service INACTIVE (after DRAINING, immediately here). */
-  deleteService(clusterRef: string | undefined, serviceRef: string): SimService {
-    const cluster = this.requireCluster(clusterRef);
-    const service = this.service(cluster.clusterArn, serviceRef);
-    if (!service || service.status === "INACTIVE") throw new AwsError("ServiceNotFoundException", "Service not found.");
-    service.desiredCount = 0;
-    service.status = "INACTIVE";
     this.generation++;
     this.requestReconcile(cluster.clusterArn);
     return service;
