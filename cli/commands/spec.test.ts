@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { fromRoot } from "../../lib/paths.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
 import { createSsmService } from "../../sim/aws/services/ssm.js";
-import { main } from "../program.js";
+import { type CliRun, runCli } from "../run-main.test-helpers.js";
 
 /** `ecsmon spec` and `ecsmon schema` run in-process through main(), against the simulator's SSM over HTTP. */
 
@@ -31,36 +31,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs `ecsmon <args>` in-process; returns the exit code and what went to stdout/stderr. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main([
-      "node",
-      "ecsmon",
-      "--log-level",
-      "silent",
-      "--region",
-      "us-east-1",
-      "--endpoint-url",
-      server.url,
-      ...args,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    process.exitCode = undefined;
-    vi.restoreAllMocks();
-  }
+/** Runs `ecsmon <args>` in-process against the simulator's SSM. */
+function run(...args: string[]): Promise<CliRun> {
+  const global = ["--log-level", "silent", "--region", "us-east-1", "--endpoint-url", server.url];
+  return runCli([...global, ...args]);
 }
 
 function file(name: string, text: string): string {

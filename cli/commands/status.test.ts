@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServer, startApiServer } from "../../controller/api/server.js";
 import type { StatusView } from "../../controller/api/status-view.js";
 import type { StatusDocument, TargetView } from "../../crds-like-schemas/contracts/status-api.js";
 import { createLogger } from "../../lib/logger.js";
-import { main } from "../program.js";
+import { type CliRun, runCli } from "../run-main.test-helpers.js";
 
 /**
  * `ecsmon status`, `targets` and `explain` in-process through main(): against the real status API server (a fake
@@ -124,30 +124,7 @@ afterAll(async () => {
   await new Promise((resolve) => rogue?.close(resolve));
 });
 
-afterEach(() => {
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-});
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(["node", "ecsmon", "--log-level", "silent", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = (...args: string[]): Promise<CliRun> => runCli(["--log-level", "silent", ...args]);
 
 describe("status commands against the status API server", () => {
   it("status renders the summary, the pending cluster and the cluster's problem", async () => {
