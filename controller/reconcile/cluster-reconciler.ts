@@ -1,4 +1,4 @@
-import { redisKeys } from "../../crds-like-schemas/index.js";
+import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/index.js";
 import { capacityStep } from "../capacity/capacity-step.js";
 import type { ClusterCapacity } from "../capacity/compute-capacity.js";
 import { dispatchStep } from "../dispatch/dispatch-step.js";
@@ -13,8 +13,6 @@ import type { ReconcileOutcome } from "./cluster-loop.js";
 import { ClusterStatus, type ClusterSummary } from "./cluster-status.js";
 import { observeStep } from "./observe-step.js";
 import type { CapacityPort } from "./ports.js";
-
-export type { ClusterSummary } from "./cluster-status.js";
 
 /** The context's collaborators, plus the settings the reconciler turns into the rest of the context. */
 export interface ClusterReconcilerDeps
@@ -40,8 +38,8 @@ const FULL_RESYNC_EVERY = 30;
  * {@link ClusterContext}: observe → plan → apply to machines → dispatch → settle machines → publish outputs →
  * capacity → publish status. Each step lives in the folder of its concern; this class only orders them, reads
  * the heartbeats once per round (after observing, so that the plan and the machines' clock see fresh ones) and
- * keeps the round for explain and the summary. Any failure marks `Reconciled=False` and is rethrown to the loop;
- * published outputs are left as they were.
+ * keeps the round for explain and the summary. Any failure marks `Reconciled=False` and is rethrown to the loop. A
+ * failed observation throws before anything is written, so the last good outputs stay in force.
  */
 export class ClusterReconciler {
   readonly cluster: string;
@@ -52,7 +50,7 @@ export class ClusterReconciler {
   private rounds = 0;
 
   constructor(deps: ClusterReconcilerDeps) {
-    const { keyPrefix = "ecsmon", dispatchConcurrency = 16, now = Date.now, intervalMs, ...collaborators } = deps;
+    const { keyPrefix = KEY_PREFIX, dispatchConcurrency = 16, now = Date.now, intervalMs, ...collaborators } = deps;
     this.cluster = deps.cluster;
     this.intervalMs = intervalMs;
     this.status = new ClusterStatus({
