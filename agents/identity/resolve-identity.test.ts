@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { arnId, clusterName, IdentityError, poolNodeIdFor, resolveIdentity } from "./resolve-identity.js";
+import { arnId, clusterNameOf as clusterName } from "../../lib/arn.js";
+import { IdentityError, poolNodeIdFor, resolveIdentity } from "./resolve-identity.js";
 
 const logger = pino({ level: "silent" });
 

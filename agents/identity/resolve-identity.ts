@@ -1,3 +1,5 @@
+import { arnId, clusterNameOf } from "../../lib/arn.js";
+import { Backoff } from "../../lib/backoff.js";
 import type { Config } from "../../lib/config.js";
 import type { Logger } from "../../lib/logger.js";
 
@@ -28,16 +30,6 @@ export interface IdentityOptions {
   requestTimeoutMs?: number;
 }
 
-/** `arn:aws:ecs:region:acct:cluster/name` → `name`. */
-export function clusterName(cluster: string): string {
-  return cluster.startsWith("arn:") ? cluster.slice(cluster.lastIndexOf("/") + 1) : cluster;
-}
-
-/** The UUID part of a container-instance or task ARN (`…/cluster/<id>` or `…/<id>`). */
-export function arnId(arn: string): string {
-  return arn.slice(arn.lastIndexOf("/") + 1);
-}
-
 /** Same rule as the controller's pool node id (ADR 0008). */
 export function poolNodeIdFor(cluster: string): string {
   return `pool-${cluster.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
@@ -56,15 +48,16 @@ export async function resolveIdentity(options: IdentityOptions): Promise<NodeIde
   const { agent } = options;
   if (options.pool) {
     if (!agent.cluster) throw new IdentityError("pool mode needs --cluster (or ECSMON_CLUSTER)");
-    const cluster = clusterName(agent.cluster);
+    const cluster = clusterNameOf(agent.cluster);
     return { cluster, nodeId: poolNodeIdFor(cluster), mode: "pool", source: "flags" };
   }
   if (agent.cluster && agent.nodeId) {
-    return { cluster: clusterName(agent.cluster), nodeId: agent.nodeId, mode: "daemon", source: "flags" };
+    return { cluster: clusterNameOf(agent.cluster), nodeId: agent.nodeId, mode: "daemon", source: "flags" };
   }
   const deadline = Date.now() + (options.retryForMs ?? 60_000);
   const timeout = options.requestTimeoutMs ?? 2_000;
   let lastError = "";
+  const backoff = new Backoff({ initialMs: 500, maxMs: 5_000 });
   for (let attempt = 0; ; attempt++) {
     try {
       if (agent.metadataUriV4) {
@@ -75,7 +68,7 @@ export async function resolveIdentity(options: IdentityOptions): Promise<NodeIde
         const cluster = stringField(task, "Cluster");
         const taskArn = stringField(task, "TaskARN");
         return {
-          cluster: clusterName(agent.cluster ?? cluster),
+          cluster: clusterNameOf(agent.cluster ?? cluster),
           nodeId: agent.nodeId ?? arnId(taskArn),
           mode: "sidecar",
           source: "task-metadata",
@@ -88,7 +81,7 @@ export async function resolveIdentity(options: IdentityOptions): Promise<NodeIde
       const cluster = stringField(meta, "Cluster");
       const instanceArn = stringField(meta, "ContainerInstanceArn");
       return {
-        cluster: clusterName(agent.cluster ?? cluster),
+        cluster: clusterNameOf(agent.cluster ?? cluster),
         nodeId: agent.nodeId ?? arnId(instanceArn),
         mode: "daemon",
         source: "ecs-agent",
@@ -103,7 +96,7 @@ export async function resolveIdentity(options: IdentityOptions): Promise<NodeIde
       );
     }
     options.logger.info({ attempt, error: lastError }, "node identity not available yet; retrying");
-    await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5_000)));
+    await new Promise((r) => setTimeout(r, backoff.next()));
   }
 }
 

@@ -2,6 +2,8 @@ import type { CloudWatchClient, StandardUnit } from "@aws-sdk/client-cloudwatch"
 import type Dockerode from "dockerode";
 import type { Registry } from "prom-client";
 import type { NodeSyncJob, StatsAssignment, StatsDimension, StatsMetric } from "../../crds-like-schemas/index.js";
+import { AnchoredPatterns } from "../../lib/anchored-pattern.js";
+import { clusterNameOf } from "../../lib/arn.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeHandler } from "../node-handler.js";
 import type { Dimension, StatsSample } from "./batching.js";
@@ -41,26 +43,13 @@ interface ContainerTarget {
   container: StatsAssignment["containers"][number];
 }
 
-/** `arn:aws:ecs:region:acct:cluster/name` → `name`; a plain name stays as it is. */
-export function clusterNameOf(cluster: string): string {
-  return cluster.startsWith("arn:") ? cluster.slice(cluster.lastIndexOf("/") + 1) : cluster;
-}
-
 /**
- * Anchored container-name patterns (like the controller's selectors); an invalid one is reported through
- * `onInvalid` and ignored. An empty list matches every container.
+ * Anchored container-name patterns, matched as the controller's selectors match (lib/anchored-pattern.ts); an
+ * invalid one is reported through `onInvalid` and matches nothing. An empty list matches every container.
  */
 export function compileContainerFilter(sources: readonly string[], onInvalid: (source: string, error: string) => void) {
-  const patterns: RegExp[] = [];
-  for (const source of sources) {
-    try {
-      patterns.push(new RegExp(`^(?:${source})$`));
-    } catch (error) {
-      onInvalid(source, (error as Error).message);
-    }
-  }
-  if (sources.length === 0) return () => true;
-  return (name: string) => patterns.some((p) => p.test(name));
+  const patterns = new AnchoredPatterns(sources, onInvalid);
+  return (name: string) => patterns.matches(name);
 }
 
 /** The datum dimensions, in the order the spec lists them; ServiceName is left out for standalone tasks. */

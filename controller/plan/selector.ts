@@ -1,31 +1,7 @@
-/**
- * Spec regular expressions are matched against the whole name, as Prometheus relabel regexes are:
- * `web` matches the service "web" and not "web-api" (write `web.*` for a prefix). A source that does not
- * compile (the spec validator rejects those, but plan() must not throw) matches nothing.
- */
-export class NameMatcher {
-  private readonly patterns: RegExp[];
-  /** True when the list was empty: everything matches. */
-  readonly matchesAll: boolean;
+import { AnchoredPatterns as NameMatcher } from "../../lib/anchored-pattern.js";
 
-  constructor(sources: readonly string[]) {
-    this.matchesAll = sources.length === 0;
-    this.patterns = [];
-    for (const source of sources) {
-      try {
-        this.patterns.push(new RegExp(`^(?:${source})$`));
-      } catch {
-        // An uncompilable source matches nothing.
-      }
-    }
-  }
-
-  matches(name: string | undefined): boolean {
-    if (this.matchesAll) return true;
-    if (name === undefined) return false;
-    return this.patterns.some((pattern) => pattern.test(name));
-  }
-}
+/** Whole-name matching of spec regular expressions (lib/anchored-pattern.ts), under the name plan() uses. */
+export { NameMatcher };
 
 /** The spec's selector compiled once per plan. Lists are AND-ed with each other; entries within a list are OR-ed. */
 export class TaskSelector {
