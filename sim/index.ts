@@ -1,16 +1,11 @@
 import type { Logger } from "../lib/logger.js";
 import { fromRoot } from "../lib/paths.js";
 import { type AwsServer, startAwsServer } from "./aws/server.js";
-import type { SimService } from "./aws/service.js";
-import { CloudMapRegistry } from "./aws/services/cloud-map-registry.js";
-import { createCloudWatchService } from "./aws/services/cloudwatch.js";
-import { createEc2Service } from "./aws/services/ec2.js";
-import { createEcsService } from "./aws/services/ecs.js";
+import { createSimServices } from "./aws/services/all.js";
+import type { CloudMapRegistry } from "./aws/services/cloud-map-registry.js";
 import type { MetricStore } from "./aws/services/metric-store.js";
-import { createServiceDiscoveryService } from "./aws/services/servicediscovery.js";
-import { createSqsService } from "./aws/services/sqs.js";
 import type { SqsStore } from "./aws/services/sqs-store.js";
-import { createSsmService, type SsmParameterStore } from "./aws/services/ssm.js";
+import type { SsmParameterStore } from "./aws/services/ssm.js";
 import { type AddressClaim, claimAddressBlock } from "./control/address-claim.js";
 import { createControlHandler } from "./control/control-api.js";
 import { NodeFleet, type SimNodeInfo } from "./control/node-fleet.js";
@@ -123,22 +118,11 @@ async function start(options: StartSimOptions, scenario: Scenario, claim: Addres
   });
   const effective: Scenario =
     options.transitionDelayMs === undefined ? scenario : { ...scenario, transitionDelayMs: options.transitionDelayMs };
-  const cloudMap = new CloudMapRegistry(scenario.region);
+  const { list: services, ssm, cloudwatch, sqs, cloudMap } = createSimServices(store);
   const sink = cloudMap;
   let loadReport = loadScenario(store, effective, { cloudMap: sink });
   let unfollow = followEcsServices(store, loadReport.cloudMapBindings, sink);
 
-  const ssm = createSsmService();
-  const cloudwatch = createCloudWatchService();
-  const sqs = createSqsService();
-  const services: SimService[] = [
-    createEcsService(store),
-    createEc2Service(store),
-    ssm,
-    cloudwatch,
-    createServiceDiscoveryService(cloudMap),
-    sqs,
-  ];
   const events = startEventDelivery(store, sqs.store, {
     region: scenario.region,
     seed: scenario.seed,
