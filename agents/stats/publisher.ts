@@ -1,5 +1,6 @@
 import { type CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import type { Registry } from "prom-client";
+import { Backoff } from "../../lib/backoff.js";
 import type { Logger } from "../../lib/logger.js";
 import { buildBatches, MAX_CALL_BYTES, MAX_DATUMS_PER_CALL, type StatsSample } from "./batching.js";
 import { counter, gauge, histogram } from "./prom.js";
@@ -19,7 +20,7 @@ export interface StatsPublisherOptions {
   maxBufferedSamples?: number;
   /** Samples taken per flush (a flush may make several calls when a backlog is drained). @defaultValue 20000 */
   maxSamplesPerFlush?: number;
-  /** First retry delay. @defaultValue 500 (ms) */
+  /** First retry delay (equal jitter: between half of it and all of it). @defaultValue 500 (ms) */
   retryBaseMs?: number;
   /** Longest retry delay. @defaultValue 30000 (ms) */
   retryMaxMs?: number;
@@ -78,8 +79,9 @@ export function isRetryable(error: unknown): boolean {
 /**
  * Creates the publisher. Contract: memory is bounded by `maxBufferedSamples` (oldest dropped and counted in
  * `ecsmon_stats_dropped_samples_total`); a throttled or failed call puts its samples back at the head of the
- * buffer and waits `base × 2^n` ms with full jitter (capped) before the next attempt; a call CloudWatch rejects
- * as invalid (4xx other than throttling) is dropped and counted, never retried forever.
+ * buffer and waits between half of and all of `base × 2^(n-1)` ms (capped; equal jitter, lib/backoff.ts) before
+ * the next attempt; a call CloudWatch rejects as invalid (4xx other than throttling) is dropped and counted, never
+ * retried forever.
  */
 export function createStatsPublisher(options: StatsPublisherOptions): StatsPublisher {
   const now = options.now ?? Date.now;
@@ -120,7 +122,7 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   let queue: StatsSample[] = [];
   let head = 0;
   let inflight: Promise<void> | undefined;
-  let retryAttempt = 0;
+  const retries = new Backoff({ initialMs: retryBaseMs, maxMs: retryMaxMs }, random);
   let notBeforeMs = 0;
   let stopped = false;
   let lastFlushAt = Number.NEGATIVE_INFINITY;
@@ -163,9 +165,7 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   };
 
   const backoff = () => {
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** retryAttempt);
-    retryAttempt += 1;
-    const delay = retryBaseMs + random() * Math.max(0, ceiling - retryBaseMs);
+    const delay = retries.next();
     notBeforeMs = now() + delay;
     return delay;
   };
@@ -185,7 +185,7 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
           new PutMetricDataCommand({ Namespace: batch.namespace, MetricData: batch.datums }),
         );
         calls.inc({ result: "ok" });
-        retryAttempt = 0;
+        retries.reset();
         const at = now();
         published.inc(batch.samples.length);
         for (const sample of batch.samples) latency.observe(Math.max(0, at - sample.collectedAtMs) / 1000);
