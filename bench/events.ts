@@ -81,13 +81,16 @@ export async function run(): Promise<BenchResult[]> {
     const warm = await controller("warm-up", { ECSMON_AWS_RPS: "100", ECSMON_AWS_BURST: "100" });
     await warm.child.stop();
 
+    progress("warm-up done; polling phase");
     const polling = await phase(await controller("polling"));
+    progress("polling phase done; events phase");
     await stopAll(children.slice(0, 1));
 
     sim.events.configure({ queueUrl });
     const events = `      events:\n        queueUrl: ${queueUrl}\n        resyncPeriod: ${RESYNC}\n`;
     await applyClustersSpec(sim.endpoint, sim.region, specFile, [{ name: cluster, extra: events }]);
     const withEvents = await phase(await controller("events"));
+    progress("events phase done");
     return figures(polling, withEvents);
   } finally {
     await stopAll(children);
@@ -111,6 +114,7 @@ export async function run(): Promise<BenchResult[]> {
     await sleep(3_000); // the poller's first responses list what is already there
     const before = ecsCalls();
     const churn = startChurn(sim.store, CHURN, sim.scenario);
+    progress("window started");
     const started = Date.now();
     await sleep(WINDOW_MS);
     churn.stop();
@@ -119,6 +123,7 @@ export async function run(): Promise<BenchResult[]> {
     measuring = false;
     await sleep(SETTLE_MS);
     await poller.stop();
+    progress(`window done: ${JSON.stringify(poller.stats())}`);
     unsubscribe();
     const appear: number[] = [];
     const disappear: number[] = [];
@@ -145,6 +150,10 @@ export async function run(): Promise<BenchResult[]> {
       if (c.service === "ecs") out[c.operation] = (out[c.operation] ?? 0) + c.count;
     return out;
   }
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench: events: ${new Date().toISOString()} ${message}\n`);
 }
 
 /** Waits for a reconcile of the (only) cluster completed by this controller after it was spawned. */

@@ -34,6 +34,9 @@ export function startHttpSdPoller(url: string, intervalMs = 1_000, headers: Reco
   let busy: Promise<void> | undefined;
 
   const refresh = async () => {
+    // An explicit timer, not AbortSignal.timeout(): the request, body included, is bounded by the refresh interval.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error("refresh timed out")), intervalMs);
     try {
       const response = await fetch(url, {
         headers: {
@@ -43,7 +46,7 @@ export function startHttpSdPoller(url: string, intervalMs = 1_000, headers: Reco
           "X-Prometheus-Refresh-Interval-Seconds": String(intervalMs / 1_000),
           ...headers,
         },
-        signal: AbortSignal.timeout(intervalMs),
+        signal: abort.signal,
       });
       if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
       const body = await response.text();
@@ -62,6 +65,8 @@ export function startHttpSdPoller(url: string, intervalMs = 1_000, headers: Reco
       refreshes++;
     } catch {
       failures++;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -77,7 +82,8 @@ export function startHttpSdPoller(url: string, intervalMs = 1_000, headers: Reco
     stats: () => ({ refreshes, failures, lastTargets }),
     async stop() {
       clearInterval(timer);
-      await busy;
+      // Bounded: a refresh aborts itself after the interval anyway.
+      await Promise.race([busy, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     },
   };
 }
