@@ -101,6 +101,7 @@ describe("the key layout on a Redis Cluster", () => {
       keys.node(nodeId).job,
       keys.node(nodeId).generation,
       keys.reports("demo", "heartbeats"),
+      keys.taskDefinitions("demo"),
     ]) {
       expect(allKeys, key).toContain(key);
     }
