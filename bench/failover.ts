@@ -11,7 +11,14 @@ import { seededRandom } from "../lib/rng.js";
 import { readScenario } from "../sim/scenario/parse.js";
 import { type Calls, diffCalls, formatCalls, totalCalls } from "./support/aws-calls.js";
 import { type BenchChild, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
-import { applyClustersSpec, median, startControllerReplica, startSimProcess } from "./support/scale-processes.js";
+import {
+  applyClustersSpec,
+  median,
+  percentile,
+  startControllerReplica,
+  startSimProcess,
+} from "./support/scale-processes.js";
+import { measureStandbyEvents, type StandbyEventsRun } from "./support/standby-events.js";
 import {
   freshReconcile,
   metricSum,
@@ -39,6 +46,7 @@ import type { BenchResult } from "./types.js";
  *    among them those with a payload hash equal to the one already published, and http_sd rewrites
  *    (ecsmon_sd_writes_total of the new holder, and whether the digest in Redis moved).
  * 3. The Redis memory of the shared observer cache (MEMORY USAGE of its two hashes) once large.yaml is cached.
+ * 4. What a standby reading the leader's events queue would cost the leader (bench/support/standby-events.ts).
  */
 const AREA = "failover";
 const LEASE_TTL_MS = 15_000;
@@ -211,6 +219,14 @@ function failoverFigures(takeovers: Takeover[], budget: string): BenchResult[] {
   ];
 }
 
+function standbyEventsFigures(runs: StandbyEventsRun[]): BenchResult[] {
+  return runs.map((r) =>
+    row(`leader's event delivery p99 with ${r.mode}`, Math.round(percentile(r.latencies, 99)), "ms", {
+      note: `SQS on the simulator, 60 events at 10/s: p50 ${Math.round(percentile(r.latencies, 50))} ms; ${r.missed} never reached the leader within 35 s; ${r.overReceiveLimit} reached receive count 5 (a redrive policy would move them to the DLQ); standby SQS requests per event ${r.standbyRequestsPerMessage.toFixed(1)}`,
+    }),
+  );
+}
+
 export async function run(): Promise<BenchResult[]> {
   const scenarioPath = fromRoot("sim/scenarios/large.yaml");
   if (!existsSync(scenarioPath)) {
@@ -243,6 +259,7 @@ export async function run(): Promise<BenchResult[]> {
     const atBench = await failovers(ctx, BENCH_RPS, FAILOVERS, 19);
     const atDefault = await failovers(ctx, undefined, FAILOVERS, 20);
 
+    const standbyEvents = await measureStandbyEvents();
     const warmMs = warm.map((w) => Math.round(w.ms));
     return [
       row("warm restart at the default 10 req/s: start → first reconcile", median(warmMs), "ms", {
@@ -271,6 +288,7 @@ export async function run(): Promise<BenchResult[]> {
       row("shared observer cache in Redis (large.yaml)", Math.round(footprint.bytes / 1024), "KiB", {
         note: `MEMORY USAGE of the cluster's two cache hashes after the cold start: ${footprint.taskDefinitions} task definitions, ${footprint.instanceEntries} EC2 facts + instance types`,
       }),
+      ...standbyEventsFigures(standbyEvents),
     ];
   } finally {
     redis?.disconnect();

@@ -20,6 +20,7 @@ import { countFromCache, readServices } from "./service-figures.js";
 import type { ObserveCachePort } from "./shared-cache.js";
 import { TaskCache, type TaskEventResult } from "./task-cache.js";
 import { TaskDefinitionCache } from "./task-definitions.js";
+import { TaskSnapshotSync } from "./task-snapshot.js";
 
 export interface ClusterObserverOptions {
   spec: ClusterSpec;
@@ -77,6 +78,8 @@ export class ClusterObserver {
   private readonly concurrency: number;
   private readonly cloudMapPeriodMs: number;
   private readonly definitions: TaskDefinitionCache;
+  /** The settled tasks shared with the next holder (ADR 0068), when a shared cache is configured. */
+  private readonly snapshot: TaskSnapshotSync | undefined;
   private readonly tasks = new TaskCache();
   private readonly instances: InstanceCache;
   private clusterArn: string | undefined;
@@ -99,6 +102,7 @@ export class ClusterObserver {
     this.now = options.now ?? Date.now;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.cloudMapPeriodMs = options.cloudMapPeriodMs ?? 30_000;
+    this.snapshot = options.sharedCache && new TaskSnapshotSync(options.sharedCache);
     this.definitions = new TaskDefinitionCache(options.ecs, {
       size: options.taskDefinitionCacheSize,
       concurrency: this.concurrency,
@@ -205,6 +209,7 @@ export class ClusterObserver {
         this.cloudMapAt = startedAt;
       }
       if (instances.full) await this.pruneSharedCache();
+      await this.snapshot?.sync(this.tasks.current(), resync);
       const view: ObservedCluster = {
         cluster: clusterName,
         clusterArn,
@@ -270,6 +275,7 @@ export class ClusterObserver {
   private async listAndDescribe(clusterArn: string, recorder: CallRecorder): Promise<Map<string, ObservedTask>> {
     const next = new Map<string, ObservedTask>();
     const toDescribe = new Set<string>();
+    const unknown: string[] = [];
     let token: string | undefined;
     do {
       const page = await recorder.call("ecs:ListTasks", () =>
@@ -285,9 +291,15 @@ export class ClusterObserver {
         // A task known only from events has no tags yet: it is described once, in this batch, for them.
         if (task && SETTLED.has(task.lastStatus) && task.tags !== undefined) next.set(task.taskArn, task);
         else toDescribe.add(arn);
+        if (!task) unknown.push(arn);
       }
       token = page.nextToken;
     } while (token);
+    // Tasks this replica never saw may be in the last holder's snapshot (a takeover, a restart): not described again.
+    for (const [arn, task] of (await this.snapshot?.load(unknown)) ?? []) {
+      next.set(arn, task);
+      toDescribe.delete(arn);
+    }
     await mapLimit(chunk([...toDescribe], 100), this.concurrency, async (batch) => {
       const out = await recorder.call("ecs:DescribeTasks", () =>
         this.options.ecs.describeTasks({ cluster: clusterArn, tasks: batch, include: ["TAGS"] }),

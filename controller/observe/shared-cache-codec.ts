@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { ObservedInstanceType, ObservedTaskDefinition } from "../model.js";
+import type { ObservedInstanceType, ObservedTask, ObservedTaskDefinition } from "../model.js";
 import type { Ec2InstanceFacts } from "./ecs-mappers.js";
+import type { StringPool } from "./string-pool.js";
 
 /**
  * The JSON forms of the shared observer cache's entries (ADR 0068). The schema version lives in the key
@@ -135,5 +136,91 @@ export function decodeInstanceType(text: string | null | undefined): ObservedIns
     trunkBranchEnis: t.trunkBranchEnis,
     vcpus: t.vcpus,
     memoryMiB: t.memoryMiB,
+  };
+}
+
+const TaskJson = z.object({
+  taskArn: z.string().min(1),
+  taskId: z.string(),
+  taskDefinitionArn: z.string().min(1),
+  group: z.string().optional(),
+  serviceName: z.string().optional(),
+  launchType: z.string().optional(),
+  lastStatus: z.string(),
+  desiredStatus: z.string().optional(),
+  version: z.number().optional(),
+  containerInstanceArn: z.string().optional(),
+  availabilityZone: z.string().optional(),
+  eniPrivateIp: z.string().optional(),
+  eniSubnetId: z.string().optional(),
+  healthStatus: z.string().optional(),
+  platformFamily: z.string().optional(),
+  platformVersion: z.string().optional(),
+  tags: z.record(z.string(), z.string()),
+  cpu: z.number().optional(),
+  memory: z.number().optional(),
+  containers: z.array(
+    z.object({
+      name: z.string(),
+      containerArn: z.string().optional(),
+      runtimeId: z.string().optional(),
+      image: z.string().optional(),
+      lastStatus: z.string().optional(),
+      networkBindings: z.array(
+        z.object({
+          containerPort: z.number(),
+          hostPort: z.number(),
+          protocol: z.string().optional(),
+          bindIP: z.string().optional(),
+        }),
+      ),
+      privateIpv4Address: z.string().optional(),
+    }),
+  ),
+});
+
+export function encodeTask(task: ObservedTask): string {
+  return JSON.stringify(task);
+}
+
+/** A settled task as the last holder described it; undefined unless it decodes with its tags. */
+export function decodeTask(text: string | null | undefined, pool: StringPool): ObservedTask | undefined {
+  const parsed = TaskJson.safeParse(parseJson(text));
+  if (!parsed.success) return undefined;
+  const t = parsed.data;
+  return {
+    taskArn: t.taskArn,
+    taskId: t.taskId,
+    taskDefinitionArn: pool.get(t.taskDefinitionArn),
+    group: pool.get(t.group),
+    serviceName: pool.get(t.serviceName),
+    launchType: pool.get(t.launchType),
+    lastStatus: pool.get(t.lastStatus),
+    desiredStatus: pool.get(t.desiredStatus),
+    version: t.version,
+    containerInstanceArn: pool.get(t.containerInstanceArn),
+    availabilityZone: pool.get(t.availabilityZone),
+    eniPrivateIp: t.eniPrivateIp,
+    eniSubnetId: pool.get(t.eniSubnetId),
+    healthStatus: pool.get(t.healthStatus),
+    platformFamily: pool.get(t.platformFamily),
+    platformVersion: pool.get(t.platformVersion),
+    tags: t.tags,
+    cpu: t.cpu,
+    memory: t.memory,
+    containers: t.containers.map((c) => ({
+      name: pool.get(c.name),
+      containerArn: c.containerArn,
+      runtimeId: c.runtimeId,
+      image: pool.get(c.image),
+      lastStatus: pool.get(c.lastStatus),
+      networkBindings: c.networkBindings.map((b) => ({
+        containerPort: b.containerPort,
+        hostPort: b.hostPort,
+        protocol: pool.get(b.protocol),
+        bindIP: pool.get(b.bindIP),
+      })),
+      privateIpv4Address: c.privateIpv4Address,
+    })),
   };
 }

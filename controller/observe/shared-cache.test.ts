@@ -3,8 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { redisKeys } from "../../crds-like-schemas/contracts/redis-keys.js";
 import { freePort } from "../../lib/net.js";
 import { type RedisServer, startRedisServer } from "../../lib/redis-server.js";
-import type { ObservedInstanceType, ObservedTaskDefinition } from "../model.js";
+import type { ObservedInstanceType, ObservedTask, ObservedTaskDefinition } from "../model.js";
 import { type CacheWriteFence, SharedObserveCache } from "./shared-cache.js";
+import { TaskSnapshotSync } from "./task-snapshot.js";
 
 /** The shared observer cache against a real redis-server: round trips, immutability, the lease fence, bounds. */
 
@@ -34,6 +35,39 @@ const definition = (n: number, image = "app:1"): ObservedTaskDefinition => ({
   ],
 });
 
+const task = (id: string, lastStatus = "RUNNING"): ObservedTask => ({
+  taskArn: `arn:aws:ecs:eu-west-1:0:task/demo/${id}`,
+  taskId: id,
+  taskDefinitionArn: definition(1).taskDefinitionArn,
+  group: "service:web",
+  serviceName: "web",
+  launchType: "EC2",
+  lastStatus,
+  desiredStatus: "RUNNING",
+  version: 3,
+  containerInstanceArn: "arn:aws:ecs:eu-west-1:0:container-instance/demo/n1",
+  availabilityZone: "eu-west-1a",
+  eniPrivateIp: undefined,
+  eniSubnetId: undefined,
+  healthStatus: "HEALTHY",
+  platformFamily: undefined,
+  platformVersion: undefined,
+  tags: { team: "a" },
+  cpu: 256,
+  memory: 512,
+  containers: [
+    {
+      name: "app",
+      containerArn: undefined,
+      runtimeId: "r1",
+      image: "app:1",
+      lastStatus: "RUNNING",
+      networkBindings: [{ containerPort: 8080, hostPort: 32768, protocol: "tcp", bindIP: "0.0.0.0" }],
+      privateIpv4Address: undefined,
+    },
+  ],
+});
+
 const m5: ObservedInstanceType = {
   instanceType: "m5.large",
   maxEnis: 3,
@@ -55,6 +89,7 @@ function cacheFor(
     redis,
     taskDefinitionsKey: keys.taskDefinitions(CLUSTER),
     instanceFactsKey: keys.instanceFacts(CLUSTER),
+    tasksKey: keys.taskSnapshot(CLUSTER),
     fence,
     ...extra,
   });
@@ -172,11 +207,44 @@ describe("SharedObserveCache", () => {
       redis: dead,
       taskDefinitionsKey: keys.taskDefinitions(CLUSTER),
       instanceFactsKey: keys.instanceFacts(CLUSTER),
+      tasksKey: keys.taskSnapshot(CLUSTER),
       timeoutMs: 500,
     });
     expect((await cache.taskDefinitions([definition(1).taskDefinitionArn])).size).toBe(0);
     await cache.storeTaskDefinitions([definition(1)]);
     expect(cache.stats().errors).toBe(2);
     dead.disconnect();
+  });
+
+  it("shares settled tasks with the next holder, writing only what changed and dropping what is gone", async () => {
+    const writes: number[] = [];
+    const cache = cacheFor(fenceOf(() => "replica-a|7"));
+    const counting = Object.assign(Object.create(cache), {
+      syncTasks: (...args: Parameters<typeof cache.syncTasks>) => {
+        writes.push(args[0].length + args[1].length);
+        return cache.syncTasks(...args);
+      },
+    }) as SharedObserveCache;
+    await redis.hset(keys.taskSnapshot(CLUSTER), "arn:stale", JSON.stringify(task("stale")));
+    const leader = new TaskSnapshotSync(counting);
+    const [a, b, pending] = [task("a"), task("b"), task("p", "PENDING")];
+    await leader.sync(new Map([a, b, pending].map((t) => [t.taskArn, t])), true);
+    // The first sync of a holder: both settled tasks written, the entry of a task nobody listed is gone.
+    expect((await redis.hkeys(keys.taskSnapshot(CLUSTER))).sort()).toEqual([a.taskArn, b.taskArn].sort());
+    await leader.sync(new Map([a, b, pending].map((t) => [t.taskArn, t])), true);
+    expect(writes).toEqual([2]); // an unchanged cycle writes nothing
+    const b2 = { ...b, healthStatus: "UNHEALTHY" };
+    await leader.sync(new Map([b2].map((t) => [t.taskArn, t])), false);
+    expect(writes).toEqual([2, 2]); // b rewritten, a deleted
+
+    const next = new TaskSnapshotSync(cacheFor(fenceOf(() => undefined)));
+    const loaded = await next.load([a.taskArn, b.taskArn, pending.taskArn]);
+    expect([...loaded.keys()]).toEqual([b.taskArn]);
+    expect(loaded.get(b.taskArn)).toEqual(b2);
+    expect(Object.keys(loaded.get(b.taskArn) ?? {})).toEqual(Object.keys(b2));
+
+    await redis.set(leaseKey, "replica-b|8");
+    await leader.sync(new Map(), false);
+    expect(await redis.hkeys(keys.taskSnapshot(CLUSTER))).toEqual([b.taskArn]); // fenced off
   });
 });

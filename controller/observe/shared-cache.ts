@@ -2,16 +2,20 @@ import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/contracts/redis-k
 import type { Logger } from "../../lib/logger.js";
 import { chunk } from "../../lib/map-limit.js";
 import type { RedisClient } from "../../lib/redis.js";
-import type { ObservedInstanceType, ObservedTaskDefinition } from "../model.js";
+import type { ObservedInstanceType, ObservedTask, ObservedTaskDefinition } from "../model.js";
 import type { Ec2InstanceFacts } from "./ecs-mappers.js";
 import {
   decodeInstanceFacts,
   decodeInstanceType,
+  decodeTask,
   decodeTaskDefinition,
   encodeInstanceFacts,
   encodeInstanceType,
+  encodeTask,
   encodeTaskDefinition,
 } from "./shared-cache-codec.js";
+import { PRUNE, STORE, SYNC } from "./shared-cache-scripts.js";
+import { StringPool } from "./string-pool.js";
 
 /**
  * What a writer must still hold for its writes to land: the cluster's lease key and the value this replica
@@ -31,6 +35,17 @@ export interface ObserveCachePort {
   storeInstanceFacts(facts: ReadonlyMap<string, Ec2InstanceFacts>): Promise<void>;
   instanceTypes(names: readonly string[]): Promise<Map<string, ObservedInstanceType>>;
   storeInstanceTypes(types: readonly ObservedInstanceType[]): Promise<void>;
+  /** Settled tasks (RUNNING, tags read) as the last holder described them, by ARN. */
+  tasks(arns: readonly string[]): Promise<Map<string, ObservedTask>>;
+  /**
+   * Writes changed tasks and deletes gone ones; with `keepOnly`, also deletes every entry not in it (a new holder's
+   * first sync). Returns whether everything landed (false: fenced off or failed).
+   */
+  syncTasks(
+    upserts: readonly ObservedTask[],
+    removed: readonly string[],
+    keepOnly?: readonly string[],
+  ): Promise<boolean>;
   /** Keeps each hash within its bound: when over it, drops the entries not in use (fenced). */
   prune(inUse: { taskDefinitionArns: Iterable<string>; instanceIds: Iterable<string> }): Promise<void>;
 }
@@ -41,6 +56,8 @@ export interface SharedObserveCacheOptions {
   taskDefinitionsKey: string;
   /** Hash of EC2 facts (`ec2:<id>`) and instance types (`type:<name>`) (redisKeys(prefix).instanceFacts(cluster)). */
   instanceFactsKey: string;
+  /** Hash of settled tasks by ARN (redisKeys(prefix).taskSnapshot(cluster)). */
+  tasksKey: string;
   /** The lease fence. Without one (bare observers in benches and tests) writes are unfenced. */
   fence?: CacheWriteFence | undefined;
   /** @defaultValue 5000 */
@@ -68,43 +85,6 @@ export interface SharedCacheStats {
   errors: number;
 }
 
-/**
- * Adds entries to a hash if the writer still holds the lease. KEYS[1] = hash, KEYS[2] = lease key (absent: no
- * fence). ARGV[1] = expected lease value, ARGV[2] = TTL ms, ARGV[3] = "nx" (immutable entries: never overwrite)
- * or "set", ARGV[4..] = field, value pairs. Returns the number of fields written, or -1 when fenced off.
- */
-const STORE = `
-if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-local written = 0
-for i = 4, #ARGV, 2 do
-  if ARGV[3] == 'nx' then
-    written = written + redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  else
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    written = written + 1
-  end
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return written`;
-
-/**
- * When the hash holds more than ARGV[2] fields, deletes every field that is neither in ARGV[3..] nor starts
- * with "type:" (instance types are few and immutable). Fenced like {@link STORE}. Returns the fields deleted.
- */
-const PRUNE = `
-if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-if redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[2]) then return 0 end
-local keep = {}
-for i = 3, #ARGV do keep[ARGV[i]] = true end
-local removed = 0
-for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if not keep[field] and string.sub(field, 1, 5) ~= 'type:' then
-    redis.call('HDEL', KEYS[1], field)
-    removed = removed + 1
-  end
-end
-return removed`;
-
 const READ_CHUNK = 1_000;
 const WRITE_CHUNK = 500;
 
@@ -129,6 +109,8 @@ export class SharedObserveCache implements ObserveCachePort {
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  /** Repeated strings of revived tasks (ARNs, zones, statuses) shared, as the mappers share them. */
+  private readonly pool = new StringPool();
   private readonly counters: SharedCacheStats = { hits: 0, misses: 0, written: 0, fenced: 0, pruned: 0, errors: 0 };
 
   constructor(private readonly options: SharedObserveCacheOptions) {
@@ -187,6 +169,30 @@ export class SharedObserveCache implements ObserveCachePort {
     return this.store(this.options.instanceFactsKey, "nx", pairs);
   }
 
+  async tasks(arns: readonly string[]): Promise<Map<string, ObservedTask>> {
+    const raw = await this.read(this.options.tasksKey, arns);
+    return this.decodeAll(arns, raw, (text) => decodeTask(text, this.pool));
+  }
+
+  async syncTasks(
+    upserts: readonly ObservedTask[],
+    removed: readonly string[],
+    keepOnly?: readonly string[],
+  ): Promise<boolean> {
+    const key = this.options.tasksKey;
+    const pairs = upserts.map((t) => [t.taskArn, encodeTask(t)] as const);
+    const batches: [(readonly [string, string])[], string[]][] = [
+      ...chunk(pairs, WRITE_CHUNK).map((b): [(readonly [string, string])[], string[]] => [b, []]),
+      ...chunk([...removed], READ_CHUNK).map((b): [(readonly [string, string])[], string[]] => [[], b]),
+    ];
+    for (const [batch, deletions] of batches) {
+      const args = [String(batch.length), ...batch.flat(), ...deletions];
+      if (!(await this.write(key, SYNC, args, batch.length + deletions.length))) return false;
+    }
+    if (keepOnly) await this.pruneHash(key, keepOnly.length, keepOnly);
+    return true;
+  }
+
   async prune(inUse: { taskDefinitionArns: Iterable<string>; instanceIds: Iterable<string> }): Promise<void> {
     await this.pruneHash(this.options.taskDefinitionsKey, this.maxTaskDefinitions, [...inUse.taskDefinitionArns]);
     await this.pruneHash(
@@ -228,36 +234,44 @@ export class SharedObserveCache implements ObserveCachePort {
   }
 
   private async store(key: string, mode: "nx" | "set", pairs: readonly (readonly [string, string])[]): Promise<void> {
-    if (pairs.length === 0) return;
+    for (const batch of chunk([...pairs], WRITE_CHUNK)) {
+      if (!(await this.write(key, STORE, [mode, ...batch.flat()], batch.length))) return;
+    }
+  }
+
+  /**
+   * Runs one fenced write script (ARGV after the lease value and the TTL: `args`) over `entries` entries.
+   * Returns false when it did not land (fenced off or failed), so that the caller stops.
+   */
+  private async write(key: string, script: string, args: readonly string[], entries: number): Promise<boolean> {
     const fenceArgs = this.fenceArgs();
     if (!fenceArgs) {
-      this.counters.fenced += pairs.length;
-      return;
+      this.counters.fenced += entries;
+      return false;
     }
     try {
-      for (const batch of chunk([...pairs], WRITE_CHUNK)) {
-        const result = await this.bounded(
-          this.redis.eval(
-            STORE,
-            fenceArgs.keys.length + 1,
-            key,
-            ...fenceArgs.keys,
-            fenceArgs.value,
-            String(this.ttlMs),
-            mode,
-            ...batch.flat(),
-          ) as Promise<number>,
-        );
-        if (result === -1) {
-          this.counters.fenced += pairs.length;
-          this.options.logger?.info({ key }, "shared observer cache write refused: lease no longer held");
-          return;
-        }
-        this.counters.written += result;
+      const result = (await this.bounded(
+        this.redis.eval(
+          script,
+          fenceArgs.keys.length + 1,
+          key,
+          ...fenceArgs.keys,
+          fenceArgs.value,
+          String(this.ttlMs),
+          ...args,
+        ),
+      )) as number;
+      if (result === -1) {
+        this.counters.fenced += entries;
+        this.options.logger?.info({ key }, "shared observer cache write refused: lease no longer held");
+        return false;
       }
+      this.counters.written += result;
+      return true;
     } catch (error) {
       this.counters.errors++;
       this.options.logger?.warn({ err: error, key }, "shared observer cache write failed");
+      return false;
     }
   }
 
@@ -318,6 +332,7 @@ export function sharedObserveCache(
     redis,
     taskDefinitionsKey: keys.taskDefinitions(cluster),
     instanceFactsKey: keys.instanceFacts(cluster),
+    tasksKey: keys.taskSnapshot(cluster),
     fence: lease && {
       leaseKey: lease.key,
       value: () => (lease.token === undefined ? undefined : `${holderId}|${lease.token}`),

@@ -31,6 +31,11 @@ export class TaskCache {
     return new Map(this.tasks);
   }
 
+  /** The current tasks by ARN (replaced, never mutated, by a commit; events replace entries). */
+  current(): ReadonlyMap<string, ObservedTask> {
+    return this.tasks;
+  }
+
   values(): IterableIterator<ObservedTask> {
     return this.tasks.values();
   }

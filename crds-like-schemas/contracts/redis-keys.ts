@@ -64,6 +64,8 @@ export function redisKeys(prefix: string) {
     taskDefinitions: (name: string) => `${cluster(name)}:cache:v1:taskdefs`,
     /** Shared observer cache (ADR 0068), schema v1: hash of EC2 facts (`ec2:<id>`) and instance types (`type:<name>`). */
     instanceFacts: (name: string) => `${cluster(name)}:cache:v1:instances`,
+    /** Shared observer cache (ADR 0068), schema v1: hash of the cluster's settled tasks by ARN, as last described. */
+    taskSnapshot: (name: string) => `${cluster(name)}:cache:v1:tasks`,
     /** One node's dispatch state (ADR 0008), all in the node's slot. */
     node: (nodeId: string) => {
       const base = `${prefix}:{n:${nodeId}}`;

@@ -17,7 +17,7 @@ import { type Probe, until as pollUntil } from "../helpers/until.js";
  * The warm standby (ADR 0068) with two real `ecsmon controller` processes on a 300-task cluster: the leader reads
  * every task definition and instance from AWS once and leaves them in the shared cache in Redis; after it is
  * killed with SIGKILL, the standby takes the cluster over and publishes a fresh reconcile without a single
- * DescribeTaskDefinition or EC2 call (the simulator's own request counters say so), and no node receives the
+ * DescribeTaskDefinition, DescribeTasks or EC2 call (the simulator's own request counters say so), and no node receives the
  * same sync-job generation, or the same payload, twice. A task of a definition nobody has read yet then costs
  * exactly one DescribeTaskDefinition: the cache answers only what it holds.
  */
@@ -140,6 +140,7 @@ describe("warm failover between two controller processes", () => {
     const inUse = new Set(running.map((t) => t.taskDefinitionArn));
     expect(simCalls().DescribeTaskDefinition).toBe(inUse.size);
     expect((await redis.hkeys(keys.taskDefinitions(CLUSTER))).sort()).toEqual([...inUse].sort());
+    expect((await redis.hkeys(keys.taskSnapshot(CLUSTER))).sort()).toEqual(running.map((t) => t.taskArn).sort());
 
     const standby = startReplica("warm-b", await freePort());
     await until("the standby to register", async () => (await redis.zscore(keys.replicas(), standby.id)) !== null);
@@ -157,6 +158,7 @@ describe("warm failover between two controller processes", () => {
     const delta = (op: string) => (calls[op] ?? 0) - (callsBefore[op] ?? 0);
     expect(delta("ListTasks")).toBeGreaterThan(0); // it did observe the cluster afresh
     expect(delta("DescribeTaskDefinition")).toBe(0);
+    expect(delta("DescribeTasks")).toBe(0); // every listed task was in the leader's task snapshot
     expect(delta("DescribeInstances")).toBe(0);
     expect(delta("DescribeInstanceTypes")).toBe(0);
     expect(taken.fencingToken).toBeGreaterThan(leaderSummary.fencingToken ?? 0);
