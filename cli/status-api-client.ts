@@ -112,22 +112,38 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * One issue as `path: message, got <value>`. A union that matched no branch is described by the branch that got
- * furthest into the value (the longest path), which is the one the value was meant to be.
+ * One issue as `path: message, got <value>`. A union that matched no branch is described by the branch the value
+ * was most likely meant to be (see {@link closestBranch}).
  */
 function describeIssue(issue: z.core.$ZodIssue, body: unknown, prefix: readonly PropertyKey[] = []): string {
   const path = [...prefix, ...issue.path];
-  if (issue.code === "invalid_union" && issue.errors.length > 0) {
-    const deepest = (issues: z.core.$ZodIssue[]) => Math.max(...issues.map((i) => i.path.length));
-    const best = issue.errors.reduce((a, b) => (deepest(b) > deepest(a) ? b : a));
-    const first = best[0];
-    if (first && deepest(best) > 0) return describeIssue(first, body, path);
+  if (issue.code === "invalid_union") {
+    const first = closestBranch(issue.errors, body, path)?.[0];
+    if (first) return describeIssue(first, body, path);
   }
   const value = valueAt(body, path);
   const got = value.found ? describeValue(value.value) : "nothing";
   // zod's "received <type>" says less than the value itself, which the message quotes instead.
   const expected = issue.message.replace(/^Invalid (input|option): /, "").replace(/, received \w+$/, "");
   return `${formatIssuePath(path)}: ${expected}, got ${got}`;
+}
+
+/**
+ * The union branch whose complaints fit the value best: fewest fields it needs that the value lacks (a pending
+ * cluster lacks every summary field; a summary lacks `pending`), then fewest issues, then the earlier branch.
+ */
+function closestBranch(
+  branches: z.core.$ZodIssue[][],
+  body: unknown,
+  at: readonly PropertyKey[],
+): z.core.$ZodIssue[] | undefined {
+  const missing = (issues: z.core.$ZodIssue[]) =>
+    issues.filter((issue) => !valueAt(body, [...at, ...issue.path]).found).length;
+  const closer = (a: z.core.$ZodIssue[], b: z.core.$ZodIssue[]) =>
+    missing(a) !== missing(b) ? missing(a) < missing(b) : a.length < b.length;
+  let best: z.core.$ZodIssue[] | undefined;
+  for (const branch of branches) if (branch.length > 0 && (!best || closer(branch, best))) best = branch;
+  return best;
 }
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {

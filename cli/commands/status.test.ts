@@ -196,6 +196,26 @@ describe("an answer that breaks the contract is exit 1 naming the endpoint and t
       says: ["GET /api/v1/status (200)", "clusters[0].conditions[0].status: expected one of", 'got "Maybe"'],
     },
     {
+      name: "a summary field of the wrong type (the union's summary branch is the one reported)",
+      args: ["status"],
+      answers: [["/api/v1/status", 200, withCluster((c) => Object.assign(c, { nodes: "3" }))]],
+      says: ["GET /api/v1/status (200)", 'clusters[0].nodes: expected number, got "3"'],
+    },
+    {
+      name: "a summary field missing",
+      args: ["status"],
+      answers: [["/api/v1/status", 200, withCluster((c) => delete c.nodes)]],
+      says: ["clusters[0].nodes: expected number, got nothing"],
+    },
+    {
+      name: "a pending entry whose flag is not true (the union's pending branch is the one reported)",
+      args: ["status"],
+      answers: [
+        ["/api/v1/status", 200, JSON.stringify({ ...statusDocument, clusters: [{ cluster: "x", pending: "yes" }] })],
+      ],
+      says: ['clusters[0].pending: expected true, got "yes"'],
+    },
+    {
       name: "a required field missing",
       args: ["status"],
       answers: [["/api/v1/status", 200, JSON.stringify({ ...statusDocument, replica: undefined })]],

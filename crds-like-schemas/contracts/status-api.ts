@@ -146,7 +146,7 @@ export const StatusDocument = z.object({
     conditions: z.array(Condition),
   }),
   /** One entry per cluster of the spec: live for clusters this replica holds, the owner's last write otherwise. */
-  clusters: z.array(z.union([PendingCluster, ClusterSummary])),
+  clusters: z.array(z.union([ClusterSummary, PendingCluster])),
 });
 export type StatusDocument = z.infer<typeof StatusDocument>;
 
@@ -234,8 +234,8 @@ export type CapacityMissing = z.infer<typeof CapacityMissing>;
 
 /** A cluster's capacity; the per-node rows only from the replica holding the cluster. */
 export const CapacityEntry = z.union([
-  CapacityMissing,
   ClusterCapacityTotals.extend({ nodes: z.array(NodeCapacity).optional() }),
+  CapacityMissing,
 ]);
 export type CapacityEntry = z.infer<typeof CapacityEntry>;
 
