@@ -12,6 +12,8 @@ export function instanceOperations(store: ClusterStore): Record<string, Operatio
     const r = ecsReader(input);
     const cluster = store.requireCluster(r.str("cluster"));
     const status = r.oneOf("status", LIST_STATUSES);
+    if (input.filter !== undefined && input.filter !== null)
+      throw invalid("filter: the cluster query language is not simulated.");
     const arns = store
       .instances(cluster.clusterArn)
       .filter((i) => (status ? i.status === status : i.status !== "INACTIVE"))

@@ -10,6 +10,9 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
   const ListServices: OperationHandler = (input) => {
     const r = ecsReader(input);
     const cluster = store.requireCluster(r.str("cluster"));
+    for (const field of ["launchType", "schedulingStrategy"]) {
+      if (input[field] !== undefined && input[field] !== null) throw invalid(`${field}: this filter is not simulated.`);
+    }
     const arns = store
       .services(cluster.clusterArn)
       .filter((s) => s.status !== "INACTIVE")

@@ -86,6 +86,9 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
     const cluster = store.requireCluster(r.str("cluster"));
     const serviceName = r.str("serviceName");
     const desiredStatus = r.oneOf("desiredStatus", TASK_STATUSES) ?? "RUNNING";
+    for (const field of ["containerInstance", "family", "startedBy", "launchType"]) {
+      if (input[field] !== undefined && input[field] !== null) throw invalid(`${field}: this filter is not simulated.`);
+    }
     if (serviceName !== undefined && !store.service(cluster.clusterArn, serviceName)) {
       throw invalidService();
     }
