@@ -47,29 +47,5 @@ export function toObservationError(error: unknown, operation: string): Observati
   return new ObservationError(`${operation} failed: ${code}: ${message}`, reason, operation, { cause: error });
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; rejects on the first failure. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  async function worker(): Promise<void> {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-  return results;
-}
-
-/** Splits `items` into chunks of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+/** Bounded concurrency and batching live in lib/map-limit.ts; re-exported for the observer's modules. */
+export { chunk, mapLimit } from "../../lib/map-limit.js";

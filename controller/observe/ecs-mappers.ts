@@ -1,3 +1,4 @@
+import { arnId } from "../../lib/arn.js";
 import type {
   ObservedContainer,
   ObservedContainerDefinition,
@@ -60,12 +61,6 @@ export interface TaskLike {
 
 /** Repeated values of observed tasks, shared across tasks and cycles. */
 const shared = new StringPool();
-
-/** Last segment of an ARN ("…:task/cluster/abc" → "abc"). */
-export function arnId(arn: string): string {
-  const slash = arn.lastIndexOf("/");
-  return slash >= 0 ? arn.slice(slash + 1) : arn.slice(arn.lastIndexOf(":") + 1);
-}
 
 function toNumber(value: string | number | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;

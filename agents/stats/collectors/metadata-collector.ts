@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { StatsAssignment } from "../../../crds-like-schemas/index.js";
+import { arnId } from "../../../lib/arn.js";
 import { CPU_UNITS_PER_VCPU } from "../formulas.js";
 import { type RawRead, withTimeout } from "./types.js";
 
@@ -101,7 +102,7 @@ export function createMetadataCollector(options: MetadataCollectorOptions) {
       const taskCpu = t.Limits?.CPU;
       const assignment: StatsAssignment = {
         taskArn: t.TaskARN,
-        taskId: t.TaskARN.slice(t.TaskARN.lastIndexOf("/") + 1),
+        taskId: arnId(t.TaskARN),
         family: t.Family,
         revision: Number.parseInt(String(t.Revision), 10) || 0,
         serviceName: t.ServiceName || undefined,
