@@ -1,4 +1,5 @@
 import { assign, setup } from "xstate";
+import { TARGET_STATE_NAMES } from "../../crds-like-schemas/contracts/status-api.js";
 
 /**
  * Lifecycle of one scrape target, as the controller sees it. The machine is pure: every event carries its own
@@ -267,18 +268,8 @@ export function targetStateName(value: unknown): TargetStateName {
   return "discovered";
 }
 
-/** Every state name, for initialising the targets-by-state gauge. */
-export const TARGET_STATES: readonly TargetStateName[] = [
-  "discovered",
-  "assigning",
-  "active.unconfirmed",
-  "active.healthy",
-  "active.failing",
-  "draining",
-  "removed",
-  "invalid",
-  "orphaned",
-];
+/** Every state name, for initialising the targets-by-state gauge; the status API contract lists them. */
+export const TARGET_STATES: readonly TargetStateName[] = TARGET_STATE_NAMES;
 
 /** `parent` → `child` → `"parent.child"` for the nested states in {@link TARGET_STATES}. */
 const NESTED_STATE_NAMES = new Map<string, Map<string, TargetStateName>>();
