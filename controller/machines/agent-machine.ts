@@ -48,7 +48,7 @@ export const agentMachine = setup({
   },
   guards: {
     synced: ({ event }) => event.type === "HEARTBEAT" && event.generation >= 0,
-    overdue: ({ context, event }) => event.type === "TICK" && event.now - context.lastSeen > context.ttlMs / 2,
+    overdue: ({ context, event }) => event.type === "TICK" && agentOverdue(context, event.now),
     expired: ({ context, event }) => event.type === "TICK" && event.now - context.lastSeen > context.ttlMs,
   },
   actions: {
@@ -113,6 +113,14 @@ export const agentMachine = setup({
     },
   },
 });
+
+/**
+ * More than half the TTL has passed since the last heartbeat. Until then no TICK can change an agent in any
+ * state (`expired` implies it), so the registry does not send one (it ticks every agent every second).
+ */
+export function agentOverdue(context: Pick<AgentContext, "lastSeen" | "ttlMs">, now: number): boolean {
+  return now - context.lastSeen > context.ttlMs / 2;
+}
 
 /** Whether targets may be assigned to the agent (it is not lost). */
 export function isLiveAgentState(state: AgentStateName): boolean {

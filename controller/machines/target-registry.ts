@@ -2,7 +2,7 @@ import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { RedisClient } from "../../lib/redis.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
-import { type AgentStateName, agentMachine, isLiveAgentState } from "./agent-machine.js";
+import { type AgentStateName, agentMachine, agentOverdue, isLiveAgentState } from "./agent-machine.js";
 import { type MachineState, MachineStore } from "./machine-store.js";
 import { reportedByAssignee, type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
 import { type AgentView, agentView, type TargetView, targetView } from "./views.js";
@@ -180,7 +180,8 @@ export class TargetRegistry {
     const lost: string[] = [];
     const back = [...this.cameBack];
     this.cameBack.clear();
-    this.agents.forEach((_, nodeId) => {
+    this.agents.forEach((agent, nodeId) => {
+      if (!agentOverdue(agent.context, now)) return;
       const sent = this.agents.send(nodeId, { type: "TICK", now });
       if (sent && sent.before.value !== "lost" && sent.after.value === "lost") lost.push(nodeId);
     });
