@@ -2,7 +2,7 @@
 // deleted module, a *.test.ts or *.test-helpers.ts, anything under test/). tsc never removes outputs, and dist/
 // is not emptied before a build because running processes and tests may be using it; so a file moved out of
 // the shipped folders (e.g. a test fixture) would otherwise stay in dist and in the package.
-import { existsSync, readdirSync, rmSync, rmdirSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
