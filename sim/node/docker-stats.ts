@@ -271,17 +271,11 @@ function blkio(p: StatsProfile, atMs: number) {
   const device = { major: 259, minor: 0 };
   if (p.cgroup === "v2") {
     return {
+      ...NO_BLKIO,
       io_service_bytes_recursive: [
         { ...device, op: "read", value: read },
         { ...device, op: "write", value: write },
       ],
-      io_serviced_recursive: null,
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
     };
   }
   const ops = (r: number, w: number) => [
@@ -304,22 +298,25 @@ function blkio(p: StatsProfile, atMs: number) {
   };
 }
 
+/** blkio_stats as cgroup v2 hosts and stopped containers report them: every list null. */
+const NO_BLKIO = {
+  io_service_bytes_recursive: null,
+  io_serviced_recursive: null,
+  io_queue_recursive: null,
+  io_service_time_recursive: null,
+  io_wait_time_recursive: null,
+  io_merged_recursive: null,
+  io_time_recursive: null,
+  sectors_recursive: null,
+} as const;
+
 /** Stats Docker returns for a container that is not running. */
 function emptyStats(p: StatsProfile): Record<string, unknown> {
   return {
     read: ZERO_TIME,
     preread: ZERO_TIME,
     pids_stats: {},
-    blkio_stats: {
-      io_service_bytes_recursive: null,
-      io_serviced_recursive: null,
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
-    },
+    blkio_stats: NO_BLKIO,
     num_procs: 0,
     storage_stats: {},
     cpu_stats: emptyCpu(),

@@ -2,7 +2,7 @@ import type { ClusterStore } from "../../state/cluster-store.js";
 import type { OperationHandler } from "../service.js";
 import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeContainerInstance } from "./ecs-shapes.js";
-import { includesTags, tagBook } from "./ecs-tags.js";
+import { describeEach, includesTags, tagBook } from "./ecs-tags.js";
 
 const LIST_STATUSES = ["ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"] as const;
 
@@ -32,19 +32,16 @@ export function instanceOperations(store: ClusterStore): Record<string, Operatio
     if (refs.length > 100) throw invalid("Container instances cannot be longer than 100.");
     const cluster = store.requireCluster(r.str("cluster"));
     const withTags = includesTags(r, ["TAGS", "CONTAINER_INSTANCE_HEALTH"]);
-    const containerInstances: unknown[] = [];
-    const failures: { arn: string; reason: string }[] = [];
-    for (const ref of refs) {
-      const instance = typeof ref === "string" ? store.instance(ref) : undefined;
-      if (instance && store.clusterOfInstance(instance) === cluster.clusterArn) {
-        const shape = shapeContainerInstance(store, instance);
-        const arn = instance.containerInstanceArn;
-        containerInstances.push(withTags ? { ...shape, tags: tagBook(store).list(arn) } : shape);
-      } else {
-        failures.push({ arn: String(ref), reason: "MISSING" });
-      }
-    }
-    return { containerInstances, failures };
+    const { found, failures } = describeEach(
+      refs,
+      (ref) => {
+        const instance = store.instance(ref);
+        return instance && store.clusterOfInstance(instance) === cluster.clusterArn ? instance : undefined;
+      },
+      (instance) => shapeContainerInstance(store, instance),
+      { book: tagBook(store), withTags, arnOf: (instance) => instance.containerInstanceArn },
+    );
+    return { containerInstances: found, failures };
   };
 
   return { ListContainerInstances, DescribeContainerInstances };

@@ -2,7 +2,7 @@ import type { ClusterStore } from "../../state/cluster-store.js";
 import type { OperationHandler } from "../service.js";
 import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeService } from "./ecs-shapes.js";
-import { includesTags, tagBook } from "./ecs-tags.js";
+import { describeEach, includesTags, tagBook } from "./ecs-tags.js";
 
 /** ListServices and DescribeServices, as ecsmon's service figures and doctor call them. */
 export function serviceOperations(store: ClusterStore): Record<string, OperationHandler> {
@@ -31,20 +31,14 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
     if (refs.length > 10) throw invalid("Services cannot be longer than 10.");
     const withTags = includesTags(r, ["TAGS"]);
     const cluster = store.requireCluster(r.str("cluster"));
-    const services: unknown[] = [];
-    const failures: { arn: string; reason: string }[] = [];
-    for (const ref of refs) {
-      const service = typeof ref === "string" ? store.service(cluster.clusterArn, ref) : undefined;
-      if (service) {
-        const shape = shapeService(store, service);
-        services.push(withTags ? { ...shape, tags: tags.list(service.serviceArn) } : shape);
-      } else
-        failures.push({
-          arn: String(ref).startsWith("arn:") ? String(ref) : store.arns.service(cluster.clusterName, String(ref)),
-          reason: "MISSING",
-        });
-    }
-    return { services, failures };
+    const { found, failures } = describeEach(
+      refs,
+      (ref) => store.service(cluster.clusterArn, ref),
+      (service) => shapeService(store, service),
+      { book: tags, withTags, arnOf: (service) => service.serviceArn },
+      (ref) => (ref.startsWith("arn:") ? ref : store.arns.service(cluster.clusterName, ref)),
+    );
+    return { services: found, failures };
   };
 
   return { ListServices, DescribeServices };

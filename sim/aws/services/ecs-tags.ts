@@ -81,6 +81,27 @@ export function includesTags(r: InputReader, allowed: readonly string[]): boolea
   return include.includes("TAGS");
 }
 
+/**
+ * The body of a Describe call (clusters, container instances, services): each ref found is shaped, with its
+ * tags when `withTags`; each one not found is a `MISSING` failure under the ARN ECS would report.
+ */
+export function describeEach<T>(
+  refs: readonly unknown[],
+  find: (ref: string) => T | undefined,
+  shape: (item: T) => object,
+  tags: { book: EcsTagBook; withTags: boolean; arnOf: (item: T) => string },
+  missingArn: (ref: string) => string = (ref) => ref,
+): { found: unknown[]; failures: { arn: string; reason: string }[] } {
+  const found: unknown[] = [];
+  const failures: { arn: string; reason: string }[] = [];
+  for (const ref of refs) {
+    const item = typeof ref === "string" ? find(ref) : undefined;
+    if (item === undefined) failures.push({ arn: missingArn(String(ref)), reason: "MISSING" });
+    else found.push(tags.withTags ? { ...shape(item), tags: tags.book.list(tags.arnOf(item)) } : shape(item));
+  }
+  return { found, failures };
+}
+
 /** Whether `arn` names a simulated cluster, service, task, container instance or task definition. */
 function resourceExists(store: ClusterStore, arn: string): boolean {
   const resource = /^arn:aws[a-z-]*:ecs:[^:]*:\d{12}:([a-z-]+)\/(.+)$/.exec(arn);

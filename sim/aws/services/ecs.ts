@@ -4,7 +4,7 @@ import { ecsReader, invalid, paginate } from "./ecs-input.js";
 import { instanceOperations } from "./ecs-instances.js";
 import { serviceOperations } from "./ecs-services.js";
 import { shapeCluster } from "./ecs-shapes.js";
-import { includesTags, tagBook, tagOperations } from "./ecs-tags.js";
+import { describeEach, includesTags, tagBook, tagOperations } from "./ecs-tags.js";
 import { taskDefinitionOperations } from "./ecs-task-definitions.js";
 import { taskOperations } from "./ecs-tasks.js";
 
@@ -26,20 +26,14 @@ function clusterOperations(store: ClusterStore): Record<string, OperationHandler
     const refs = r.list<string>("clusters") ?? ["default"];
     if (refs.length > 100) throw invalid("Clusters cannot be longer than 100.");
     const withTags = includesTags(r, ["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"]);
-    const clusters: unknown[] = [];
-    const failures: { arn: string; reason: string }[] = [];
-    for (const ref of refs) {
-      const cluster = typeof ref === "string" ? store.cluster(ref) : undefined;
-      if (cluster) {
-        const shape = shapeCluster(store, cluster);
-        clusters.push(withTags ? { ...shape, tags: tags.list(cluster.clusterArn) } : shape);
-      } else
-        failures.push({
-          arn: String(ref).startsWith("arn:") ? String(ref) : store.arns.cluster(String(ref)),
-          reason: "MISSING",
-        });
-    }
-    return { clusters, failures };
+    const { found, failures } = describeEach(
+      refs,
+      (ref) => store.cluster(ref),
+      (cluster) => shapeCluster(store, cluster),
+      { book: tags, withTags, arnOf: (cluster) => cluster.clusterArn },
+      (ref) => (ref.startsWith("arn:") ? ref : store.arns.cluster(ref)),
+    );
+    return { clusters: found, failures };
   };
 
   return { ListClusters, DescribeClusters };
