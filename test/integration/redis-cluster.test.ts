@@ -31,11 +31,14 @@ let redisCluster: RedisCluster;
 let sim: RunningSim;
 let redis: RedisClient;
 let controller: WiredController;
+/** The second replica, started by the takeover test. */
+let standby: { controller: WiredController; redis: RedisClient } | undefined;
+let env: Record<string, string>;
 let agent: RunningAgent;
 let nodeId: string;
 
-const sdKeys = async () =>
-  ((await (await fetch(`${controller.apiUrl}/sd/prometheus`)).json()) as TargetGroup[])
+const sdKeys = async (from: WiredController = controller) =>
+  ((await (await fetch(`${from.apiUrl}/sd/prometheus`)).json()) as TargetGroup[])
     .map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`)
     .sort();
 const expectedKeys = () =>
@@ -58,7 +61,7 @@ beforeAll(async () => {
   redisCluster = await startRedisCluster({ primaries: 3, nodeTimeoutMs: 2_000 });
   sim = await startSim({ transitionDelayMs: 0 });
   await putSimSpec(sim, demoSpec());
-  const env = { ...redisTestEnv(sim, redisCluster.url, true), ECSMON_CONTROLLER_ID: "cluster-a" };
+  env = { ...redisTestEnv(sim, redisCluster.url, true), ECSMON_CONTROLLER_ID: "cluster-a" };
   const config = loadConfig(env);
   redis = createRedisConnection(config.redis, "worker");
   controller = await startControllerFromConfig({ config, logger, redis });
@@ -78,7 +81,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   await controller?.stop();
+  await standby?.controller.stop();
   redis?.disconnect();
+  standby?.redis.disconnect();
   await sim?.stop();
   await redisCluster?.stop();
 });
@@ -163,4 +168,32 @@ describe("ecsmon on a 3-primary Redis Cluster", () => {
       async () => (await redis.exists(keys.sd("demo"))) === 1,
     );
   }, 150_000);
+
+  it("hands the cluster to a second replica when the first stops, and the agent follows the new holder", async () => {
+    const config = loadConfig({ ...env, ECSMON_CONTROLLER_ID: "cluster-b" });
+    const redisB = createRedisConnection(config.redis, "worker");
+    standby = { controller: await startControllerFromConfig({ config, logger, redis: redisB }), redis: redisB };
+    const b = standby.controller;
+    await until(
+      "the standby to serve every target from Redis",
+      async () => (await sdKeys(b)).join() === expectedKeys().join(),
+    );
+    expect(b.heldClusters()).toEqual([]);
+    const generationBefore = agent.generation();
+    await controller.stop();
+    await until("the standby to take the cluster's lease", () => b.heldClusters().join() === "demo", 20_000);
+    const gone = expectedDemoEndpoints(sim).find((e) => e.nodeId === nodeId);
+    sim.store.stopTask(gone?.taskArn ?? "", "redis cluster takeover", "UserInitiated");
+    await until(
+      "the new holder's sync job to reach the agent",
+      () => agent.generation() > generationBefore && agentAddresses().join() === nodeAddresses().join(),
+      30_000,
+    );
+    await until("http_sd from the new holder", async () => (await sdKeys(b)).join() === expectedKeys().join(), 30_000);
+  }, 90_000);
+
+  it("never had a command refused as cross-slot (controllers' and agent's logs)", () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((line) => /CROSSSLOT/i.test(line))).toEqual([]);
+  });
 });
