@@ -31,7 +31,7 @@ import type { BenchResult } from "./types.js";
 const AREA = "events";
 const WINDOW_MS = benchQuick() ? 45_000 : 120_000;
 /** After the window, changes made near its end get this long to show up. */
-const SETTLE_MS = 25_000;
+const SETTLE_MS = 45_000;
 const CHURN = { startsPerMinute: 100, stopsPerMinute: 100, taskDefinitions: ["app-1500", "app-1501", "app-1502"] };
 const RESYNC = "1m";
 const RESYNC_MS = 60_000;
@@ -122,25 +122,25 @@ export async function run(): Promise<BenchResult[]> {
     const calls = diff(ecsCalls(), before);
     measuring = false;
     await sleep(SETTLE_MS);
-    await poller.stop();
-    progress(`window done: ${JSON.stringify(poller.stats())}`);
+    const seen = await poller.stop();
+    const { refreshes, failures, lastTargets } = seen;
+    progress(`window done: ${JSON.stringify({ refreshes, failures, lastTargets })}`);
     unsubscribe();
     const appear: number[] = [];
     const disappear: number[] = [];
     let missing = 0;
     for (const [arn, at] of changedAt.running) {
       if (changedAt.stopped.has(arn)) continue; // started and stopped again inside the window
-      const seen = poller.firstSeen.get(arn);
-      if (seen === undefined) missing++;
-      else appear.push(seen - at);
+      const first = seen.firstSeen.get(arn);
+      if (first === undefined) missing++;
+      else appear.push(first - at);
     }
     for (const [arn, at] of changedAt.stopped) {
-      if (!poller.firstSeen.has(arn)) continue; // never listed (stopped before it was published)
-      const gone = poller.goneAt.get(arn);
+      if (!seen.firstSeen.has(arn)) continue; // never listed (stopped before it was published)
+      const gone = seen.goneAt.get(arn);
       if (gone === undefined) missing++;
       else disappear.push(gone - at);
     }
-    const { refreshes, failures, lastTargets } = poller.stats();
     return { appear, disappear, missing, ecsCalls: calls, windowS, refreshes, failures, targets: lastTargets };
   }
 
