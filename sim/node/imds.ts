@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { privateDnsNameOf } from "../state/addresses.js";
 import type { ClusterStoreView, SimContainerInstance } from "../state/model.js";
 import type { Handler } from "./http-server.js";
 import { sendJson, sendText } from "./http-server.js";
 import {
   availabilityZoneOf,
   enisOfInstance,
-  privateDnsNameOf,
   regionOfInstance,
   subnetCidrOf,
   subnetIdOf,

@@ -54,11 +54,6 @@ export function subnetCidrOf(ip: string): string {
   return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
 }
 
-/** "ip-127-0-3-1.us-east-1.compute.internal" */
-export function privateDnsNameOf(ip: string, region: string): string {
-  return `ip-${ip.replaceAll(".", "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
-}
-
 /** Stable VPC and subnet ids of a region's simulated network. */
 export function vpcIdOf(region: string): string {
   return `vpc-${hexId(`vpc:${region}`, 17)}`;

@@ -1,10 +1,11 @@
+import { privateDnsNameOf } from "../state/addresses.js";
 import type { ClusterStoreView, SimContainerInstance, SimTask } from "../state/model.js";
 import { dockerStats } from "./docker-stats.js";
 import { bridgeIpOf, imageIdOf } from "./docker-views.js";
 import type { Handler } from "./http-server.js";
 import { sendJson } from "./http-server.js";
 import { agentStatusOf, containersOfTask, type NodeContainer, regionOf } from "./node-containers.js";
-import { availabilityZoneOf, availabilityZoneOfTask, privateDnsNameOf, subnetCidrOf, vpcIdOf } from "./placement.js";
+import { availabilityZoneOf, availabilityZoneOfTask, subnetCidrOf, vpcIdOf } from "./placement.js";
 import { statsProfileOf } from "./stats-generator.js";
 
 /**

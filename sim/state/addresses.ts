@@ -11,6 +11,11 @@ const INSTANCE_THIRD_OCTETS = 127; // 1..127
 const ENI_THIRD_OCTETS = 126; // 128..253
 const FOURTH_OCTETS = 254; // 1..254
 
+/** EC2's private DNS name of an address: "ip-127-0-3-1.ec2.internal" in us-east-1, else "….<region>.compute.internal". */
+export function privateDnsNameOf(ip: string, region: string): string {
+  return `ip-${ip.replaceAll(".", "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+}
+
 export class AddressExhaustedError extends Error {
   constructor(what: string) {
     super(`no ${what} address left in the simulator's block`);

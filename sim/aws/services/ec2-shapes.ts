@@ -1,6 +1,6 @@
+import { privateDnsNameOf } from "../../state/addresses.js";
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type { SimContainerInstance } from "../../state/model.js";
-import { privateDnsName } from "./ecs-shapes.js";
 import type { InstanceTypeInfo } from "./instance-types.js";
 
 /** Element names follow the EC2 query XML (lowerCamel, lists as `…Set`/`item`). */
@@ -20,7 +20,7 @@ export function shapeInstance(store: ClusterStore, rec: Ec2InstanceRecord) {
   const i = rec.instance;
   const type = store.instanceType(i.instanceType) as InstanceTypeInfo | undefined;
   const state = i.ec2State ?? "running";
-  const dns = privateDnsName(i.privateIp, store.region);
+  const dns = privateDnsNameOf(i.privateIp, store.region);
   const group = { groupId: `sg-${i.ec2InstanceId.slice(2, 19)}`, groupName: `ecs-${rec.clusterName}` };
   const eni = i.primaryEni;
   return {

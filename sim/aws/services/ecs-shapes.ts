@@ -1,3 +1,4 @@
+import { privateDnsNameOf } from "../../state/addresses.js";
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type {
   SimCluster,
@@ -123,7 +124,7 @@ function shapeTaskUncached(store: ClusterStore, task: SimTask) {
               { name: "subnetId", value: store.subnetFor(task.availabilityZone ?? `${store.region}a`) },
               { name: "networkInterfaceId", value: eni.eniId },
               { name: "macAddress", value: eni.macAddress },
-              { name: "privateDnsName", value: privateDnsName(eni.privateIpv4Address, store.region) },
+              { name: "privateDnsName", value: privateDnsNameOf(eni.privateIpv4Address, store.region) },
               { name: "privateIPv4Address", value: eni.privateIpv4Address },
             ],
           },
@@ -204,11 +205,6 @@ export function taskJson(store: ClusterStore, task: SimTask): string {
   const json = encodeJsonBody(shapeTask(store, task));
   taskJsonCache.set(task, { version: task.version, json });
   return json;
-}
-
-export function privateDnsName(ip: string, region: string): string {
-  const host = `ip-${ip.replaceAll(".", "-")}`;
-  return region === "us-east-1" ? `${host}.ec2.internal` : `${host}.${region}.compute.internal`;
 }
 
 export function shapeTaskDefinition(def: SimTaskDefinition) {
