@@ -29,7 +29,7 @@ export function createAgentAwsClients(aws: Config["aws"], registry: Registry): L
     counter: createAwsRequestCounter(registry),
     operations: AGENT_AWS_OPERATIONS,
   });
-  // Not a spread: that would read every lazy getter and build all six clients.
+  // Wrapped in place: the clients are non-enumerable getters, which a spread would not copy.
   const destroyClients = clients.destroy;
   clients.destroy = () => {
     destroyClients();

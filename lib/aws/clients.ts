@@ -81,6 +81,9 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
 /** The services of {@link AwsClients}, by client key. */
 export type AwsService = Exclude<keyof AwsClients, "destroy">;
 
+/** Every {@link AwsService}. */
+export const AWS_SERVICES: readonly AwsService[] = ["ecs", "ec2", "ssm", "cloudwatch", "serviceDiscovery", "sqs"];
+
 /** One client of `service`, configured as {@link createAwsClients} configures them all. */
 export function createAwsClient<K extends AwsService>(service: K, options: AwsClientOptions): AwsClients[K] {
   const base = {

@@ -1,4 +1,4 @@
-import { type AwsClientOptions, type AwsClients, type AwsService, createAwsClient } from "./clients.js";
+import { AWS_SERVICES, type AwsClientOptions, type AwsClients, type AwsService, createAwsClient } from "./clients.js";
 import { type InstrumentOptions, initAwsRequestCounter, instrumentClient, SERVICE_LABELS } from "./instrument.js";
 
 export interface LazyAwsClientsOptions extends InstrumentOptions {
@@ -38,30 +38,15 @@ export function createLazyAwsClients(
     built.set(service, client);
     return client;
   };
-  return {
-    get ecs() {
-      return get("ecs");
-    },
-    get ec2() {
-      return get("ec2");
-    },
-    get ssm() {
-      return get("ssm");
-    },
-    get cloudwatch() {
-      return get("cloudwatch");
-    },
-    get serviceDiscovery() {
-      return get("serviceDiscovery");
-    },
-    get sqs() {
-      return get("sqs");
-    },
+  const clients = {
     built: () => [...built.keys()],
     destroy() {
       destroyed = true;
       for (const client of built.values()) client.destroy();
       built.clear();
     },
-  };
+  } as LazyAwsClients;
+  // Getters, not enumerable: a spread or Object.keys() must not build every client.
+  for (const service of AWS_SERVICES) Object.defineProperty(clients, service, { get: () => get(service) });
+  return clients;
 }
