@@ -1,15 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../controller/api/status-view.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { NodeSyncJob, nodeQueueName } from "../../crds-like-schemas/index.js";
 import { freePort } from "../../lib/net.js";
-import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { controllerEnv } from "../helpers/controller-env.js";
+import { expectNoSyncJobSentTwice, type Replica, spawnReplica } from "../helpers/controller-replicas.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
 import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
@@ -36,13 +31,6 @@ spec:
         taskSizes: [{ name: small, cpu: 256, memory: 512 }]
 `;
 
-interface Replica {
-  id: string;
-  url: string;
-  child: ChildProcess;
-  stderr: string[];
-}
-
 let sim: RunningSim;
 let redisServer: RedisServer;
 let redis: Redis;
@@ -51,23 +39,14 @@ const replicas: Replica[] = [];
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 20_000) => pollUntil(what, probe, timeoutMs);
 
 async function startReplica(id: string): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
-    env: controllerEnv(sim, redisServer.url, {
-      ECSMON_CONTROLLER_ID: id,
-      ECSMON_API_BIND: `127.0.0.1:${port}`,
-      ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
-      ECSMON_RECONCILE_INTERVAL: "500ms",
-      ECSMON_SPEC_POLL_INTERVAL: "500ms",
-      ECSMON_AWS_RPS: "200",
-      ECSMON_AWS_BURST: "200",
-      LOG_LEVEL: "warn",
-    }),
-    stdio: ["ignore", "ignore", "pipe"],
+  const replica = spawnReplica(sim, redisServer.url, id, await freePort(), {
+    ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
+    ECSMON_RECONCILE_INTERVAL: "500ms",
+    ECSMON_SPEC_POLL_INTERVAL: "500ms",
+    ECSMON_AWS_RPS: "200",
+    ECSMON_AWS_BURST: "200",
+    LOG_LEVEL: "warn",
   });
-  const stderr: string[] = [];
-  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-  const replica = { id, url: `http://127.0.0.1:${port}`, child, stderr };
   replicas.push(replica);
   await until(`replica ${id} to serve /healthz`, async () => (await fetch(`${replica.url}/healthz`)).ok);
   return replica;
@@ -127,23 +106,10 @@ describe("failover between two controller processes", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
-    for (const nodeId of sim.store.instances().map((i) => i.id)) {
-      const queue = new Queue(nodeQueueName(nodeId), { connection: redis });
-      const jobs = (await queue.getJobs(["wait", "active", "completed", "failed", "delayed"]))
-        .map((j) => NodeSyncJob.parse(j.data))
-        .sort((a, b) => a.generation - b.generation);
-      await queue.close();
-      expect(jobs.length).toBeGreaterThan(0);
-      const hashes = jobs.map(({ generation: _g, issuedAt: _i, fencingToken: _f, ...rest }) =>
-        createHash("sha256").update(JSON.stringify(rest)).digest("hex"),
-      );
-      for (let i = 1; i < jobs.length; i++) {
-        expect(hashes[i], `node ${nodeId} generation ${jobs[i]?.generation} repeats its predecessor`).not.toBe(
-          hashes[i - 1],
-        );
-        expect(jobs[i]?.fencingToken).toBeGreaterThanOrEqual(jobs[i - 1]?.fencingToken ?? 0);
-      }
-    }
+    await expectNoSyncJobSentTwice(
+      redis,
+      sim.store.instances().map((i) => i.id),
+    );
     const datums = sim.metrics.datums({ namespace: "ECS/Capacity", metricName: "RemainingCPU" });
     const stamps = datums.map((d) => d.timestamp.toISOString());
     expect(new Set(stamps).size).toBe(stamps.length);

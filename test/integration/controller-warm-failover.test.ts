@@ -1,14 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../controller/api/status-view.js";
-import { NodeSyncJob, nodeQueueName, redisKeys } from "../../crds-like-schemas/index.js";
+import { redisKeys } from "../../crds-like-schemas/index.js";
 import { freePort } from "../../lib/net.js";
-import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { controllerEnv } from "../helpers/controller-env.js";
+import { expectNoSyncJobSentTwice, type Replica, spawnReplica } from "../helpers/controller-replicas.js";
 import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
@@ -58,13 +54,6 @@ spec:
       serviceMetrics: { enabled: false }
 `;
 
-interface Replica {
-  id: string;
-  url: string;
-  child: ChildProcess;
-  stderr: string[];
-}
-
 let sim: RunningSim;
 let redisServer: RedisServer;
 let redis: Redis;
@@ -74,22 +63,14 @@ const keys = redisKeys("ecsmon");
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 30_000) => pollUntil(what, probe, timeoutMs, 100);
 
 function startReplica(id: string, port: number): Replica {
-  const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
-    env: controllerEnv(sim, redisServer.url, {
-      ECSMON_CONTROLLER_ID: id,
-      ECSMON_API_BIND: `127.0.0.1:${port}`,
-      ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
-      ECSMON_RECONCILE_INTERVAL: "1s",
-      ECSMON_SPEC_POLL_INTERVAL: "1s",
-      ECSMON_AWS_RPS: "200",
-      ECSMON_AWS_BURST: "200",
-      LOG_LEVEL: "warn",
-    }),
-    stdio: ["ignore", "ignore", "pipe"],
+  const replica = spawnReplica(sim, redisServer.url, id, port, {
+    ECSMON_LEASE_TTL: `${LEASE_TTL_MS}ms`,
+    ECSMON_RECONCILE_INTERVAL: "1s",
+    ECSMON_SPEC_POLL_INTERVAL: "1s",
+    ECSMON_AWS_RPS: "200",
+    ECSMON_AWS_BURST: "200",
+    LOG_LEVEL: "warn",
   });
-  const stderr: string[] = [];
-  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-  const replica = { id, url: `http://127.0.0.1:${port}`, child, stderr };
   replicas.push(replica);
   return replica;
 }
@@ -172,7 +153,7 @@ describe("warm failover between two controller processes", () => {
     await until("the new task's target", async () => (await sdTargets(standby)).length === running.length + 1);
     expect((simCalls().DescribeTaskDefinition ?? 0) - (calls.DescribeTaskDefinition ?? 0)).toBe(1);
 
-    await expectNoGenerationSentTwice(Object.keys(generationsBefore));
+    await expectNoSyncJobSentTwice(redis, Object.keys(generationsBefore));
     expect(standby.stderr.join("")).not.toMatch(/"level":(50|60)/);
   });
 });
@@ -184,27 +165,4 @@ async function nodeGenerations(): Promise<Record<string, number>> {
     out[instance.id] = Number((await redis.get(keys.node(instance.id).generation)) ?? 0);
   }
   return out;
-}
-
-/** Per node queue: generations strictly increase, and no job repeats its predecessor's payload. */
-async function expectNoGenerationSentTwice(nodeIds: string[]): Promise<void> {
-  for (const nodeId of nodeIds) {
-    const queue = new Queue(nodeQueueName(nodeId), { connection: redis });
-    const jobs = (await queue.getJobs(["wait", "active", "completed", "failed", "delayed"]))
-      .map((j) => NodeSyncJob.parse(j.data))
-      .sort((a, b) => a.generation - b.generation);
-    await queue.close();
-    expect(jobs.length, `node ${nodeId} received its targets`).toBeGreaterThan(0);
-    const hashes = jobs.map(({ generation: _g, issuedAt: _i, fencingToken: _f, ...rest }) =>
-      createHash("sha256").update(JSON.stringify(rest)).digest("hex"),
-    );
-    for (let i = 1; i < jobs.length; i++) {
-      expect(jobs[i]?.generation, `node ${nodeId}: generation sent twice`).toBeGreaterThan(
-        jobs[i - 1]?.generation ?? 0,
-      );
-      expect(hashes[i], `node ${nodeId}: generation ${jobs[i]?.generation} repeats its predecessor`).not.toBe(
-        hashes[i - 1],
-      );
-    }
-  }
 }
