@@ -1,20 +1,9 @@
-import type { EC2Client } from "@aws-sdk/client-ec2";
-import {
-  DescribeContainerInstancesCommand,
-  DescribeTasksCommand,
-  type ECSClient,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-} from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DescribeContainerInstancesCommand, DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { describe, expect, it } from "vitest";
 import { computeClusterCapacity } from "../../controller/capacity/compute-capacity.js";
-import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
-import { createAwsClients } from "../../lib/aws/clients.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
 import { publishedTaskSlots } from "../helpers/published-eni-limits.js";
+import { registerSizedTask, useSimObserver } from "../helpers/sim-observer.js";
 
 /**
  * Issue 7 acceptance: capacity figures against the simulator with mixed instance types and mixed awsvpc + bridge
@@ -57,39 +46,20 @@ const SIZES: TaskSize[] = [
   { name: "huge", cpu: 8192, memory: 30_000, awsvpc: false },
 ];
 
-let sim: RunningSim;
-let ecs: ECSClient;
-let ec2: EC2Client;
-let observer: ClusterObserver;
 const spec = ClusterSpec.parse({ name: "cap", capacity: { enabled: true, taskSizes: SIZES } });
 
-beforeAll(async () => {
-  sim = await startSim({ scenario, nodeSurfaces: false, transitionDelayMs: 0 });
-  ({ ecs, ec2 } = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 }));
-  observer = createClusterObserver(spec, { region: sim.region, clients: { ecs, ec2 } });
-});
-
-afterAll(async () => {
-  ecs?.destroy();
-  ec2?.destroy();
-  await sim?.stop();
-});
-
-async function observeNow() {
-  observer.requestFullRefresh();
-  return observer.observe();
-}
+const fx = useSimObserver(spec, { scenario, nodeSurfaces: false, transitionDelayMs: 0 });
 
 /** Per instance: registered resources (DescribeContainerInstances) and the tasks the simulator placed on it. */
 async function expectedFromScenario() {
-  const taskArns = (await ecs.send(new ListTasksCommand({ cluster: "cap" }))).taskArns ?? [];
+  const taskArns = (await fx.ecs.send(new ListTasksCommand({ cluster: "cap" }))).taskArns ?? [];
   const tasks = taskArns.length
-    ? ((await ecs.send(new DescribeTasksCommand({ cluster: "cap", tasks: taskArns }))).tasks ?? [])
+    ? ((await fx.ecs.send(new DescribeTasksCommand({ cluster: "cap", tasks: taskArns }))).tasks ?? [])
     : [];
-  const all = await ecs.send(
+  const all = await fx.ecs.send(
     new DescribeContainerInstancesCommand({
       cluster: "cap",
-      containerInstances: sim.store.instances().map((i) => i.containerInstanceArn),
+      containerInstances: fx.sim.store.instances().map((i) => i.containerInstanceArn),
     }),
   );
   return (all.containerInstances ?? []).map((ci) => {
@@ -102,7 +72,7 @@ async function expectedFromScenario() {
           ? BRIDGE
           : undefined;
     const known = mine.map(family);
-    const type = sim.store.instance(ci.containerInstanceArn!)!.instanceType;
+    const type = fx.sim.store.instance(ci.containerInstanceArn!)!.instanceType;
     const awsvpc = known.filter((f) => f === VPC).length;
     return {
       arn: ci.containerInstanceArn!,
@@ -129,7 +99,7 @@ const fitsOn = (size: TaskSize, n: { cpu: number; memory: number; eniRemaining: 
 
 describe("capacity against the simulator", () => {
   it("computes per-node and per-cluster figures equal to the scenario arithmetic", async () => {
-    const observed = await observeNow();
+    const observed = await fx.observeNow();
     const capacity = computeClusterCapacity(observed, spec.capacity);
     const expected = await expectedFromScenario();
     expect(expected.every((e) => e.unknownTasks === 0)).toBe(true);
@@ -156,25 +126,8 @@ describe("capacity against the simulator", () => {
 
   it.each(SIZES.map((s) => [s.name, s] as const))("agrees with RunTask for size %s", async (_name, size) => {
     const family = `size-${size.name}`;
-    await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family,
-        networkMode: size.awsvpc ? "awsvpc" : "bridge",
-        cpu: String(size.cpu),
-        memory: String(size.memory),
-        containerDefinitions: [{ name: "app", image: "public.ecr.aws/ecsmon/sim-workload:latest", essential: true }],
-      }),
-    );
-    const run = () =>
-      ecs.send(
-        new RunTaskCommand({
-          cluster: "cap",
-          taskDefinition: family,
-          launchType: "EC2",
-          ...(size.awsvpc ? { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0sim"] } } } : {}),
-        }),
-      );
-    const before = computeClusterCapacity(await observeNow(), spec.capacity);
+    const run = await registerSizedTask(fx.ecs, "cap", family, size);
+    const before = computeClusterCapacity(await fx.observeNow(), spec.capacity);
     const k = before.schedulable[size.name] ?? -1;
     expect(k).toBeGreaterThanOrEqual(0);
     for (let i = 0; i < k; i++) {
@@ -186,7 +139,7 @@ describe("capacity against the simulator", () => {
     const reasons = (last.failures ?? []).map((f) => f.reason);
     expect(reasons.length).toBeGreaterThan(0);
     // The reason each node gives is the binding constraint the capacity figures predict for it.
-    const after = computeClusterCapacity(await observeNow(), spec.capacity);
+    const after = computeClusterCapacity(await fx.observeNow(), spec.capacity);
     expect(after.schedulable[size.name]).toBe(0);
     for (const failure of last.failures ?? []) {
       const node = after.nodes.find((n) => n.containerInstanceArn === failure.arn);

@@ -1,21 +1,12 @@
-import type { EC2Client } from "@aws-sdk/client-ec2";
-import {
-  DescribeContainerInstancesCommand,
-  type ECSClient,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-} from "@aws-sdk/client-ecs";
+import { DescribeContainerInstancesCommand } from "@aws-sdk/client-ecs";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCapacityHandler } from "../../agents/capacity/capacity-handler.js";
 import { computeClusterCapacity, countAwsvpcTasks } from "../../controller/capacity/compute-capacity.js";
-import type { ClusterObserver } from "../../controller/observe/cluster-observer.js";
-import { createClusterObserver } from "../../controller/observe/create-observer.js";
 import { type CapacityReport, ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
-import { createAwsClients } from "../../lib/aws/clients.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
 import { capacityJob } from "../helpers/capacity-job.js";
 import { PUBLISHED_ENI_LIMITS, publishedTaskSlots } from "../helpers/published-eni-limits.js";
+import { registerSizedTask, useSimObserver } from "../helpers/sim-observer.js";
 
 /**
  * Issue 16 (capacity truth), with the account's awsvpcTrunking on and `capacity.trunking: true` in the spec:
@@ -31,58 +22,39 @@ import { PUBLISHED_ENI_LIMITS, publishedTaskSlots } from "../helpers/published-e
 const SIZE: TaskSize = { name: "vpc-tiny", cpu: 128, memory: 256, awsvpc: true };
 const TRUNK_ATTRIBUTE = "ecs.awsvpc-trunk-id";
 
-let sim: RunningSim;
-let ecs: ECSClient;
-let ec2: EC2Client;
-let observer: ClusterObserver;
 const spec = ClusterSpec.parse({ name: "trunk", capacity: { enabled: true, trunking: true, taskSizes: [SIZE] } });
 
-beforeAll(async () => {
-  sim = await startSim({
-    scenario: {
-      name: "capacity-trunking",
-      cluster: "trunk",
-      seed: 5,
-      trunking: true,
-      instances: [
-        { type: "c6g.medium" },
-        { type: "m6i.8xlarge" },
-        { type: "c5.xlarge", trunking: false },
-        { type: "c5n.large" },
-        { type: "t3.medium" },
-      ],
-      taskDefinitions: [
-        { family: "vpc", networkMode: "awsvpc", cpu: 128, memory: 256, containers: [{ name: "app" }] },
-        { family: "bridge", networkMode: "bridge", containers: [{ name: "app", cpu: 256, memory: 512 }] },
-      ],
-      tasks: [
-        { taskDefinition: "vpc", count: 6 },
-        { taskDefinition: "bridge", count: 3 },
-      ],
-    },
-    transitionDelayMs: 0,
-  });
-  ({ ecs, ec2 } = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 }));
-  observer = createClusterObserver(spec, { region: sim.region, clients: { ecs, ec2 } });
+const fx = useSimObserver(spec, {
+  scenario: {
+    name: "capacity-trunking",
+    cluster: "trunk",
+    seed: 5,
+    trunking: true,
+    instances: [
+      { type: "c6g.medium" },
+      { type: "m6i.8xlarge" },
+      { type: "c5.xlarge", trunking: false },
+      { type: "c5n.large" },
+      { type: "t3.medium" },
+    ],
+    taskDefinitions: [
+      { family: "vpc", networkMode: "awsvpc", cpu: 128, memory: 256, containers: [{ name: "app" }] },
+      { family: "bridge", networkMode: "bridge", containers: [{ name: "app", cpu: 256, memory: 512 }] },
+    ],
+    tasks: [
+      { taskDefinition: "vpc", count: 6 },
+      { taskDefinition: "bridge", count: 3 },
+    ],
+  },
+  transitionDelayMs: 0,
 });
-
-afterAll(async () => {
-  ecs?.destroy();
-  ec2?.destroy();
-  await sim?.stop();
-});
-
-async function observeNow() {
-  observer.requestFullRefresh();
-  return observer.observe();
-}
 
 /** Per container instance, from DescribeContainerInstances: type, trunk attribute and remaining resources. */
 async function describeInstances() {
-  const out = await ecs.send(
+  const out = await fx.ecs.send(
     new DescribeContainerInstancesCommand({
       cluster: "trunk",
-      containerInstances: sim.store.instances().map((i) => i.containerInstanceArn),
+      containerInstances: fx.sim.store.instances().map((i) => i.containerInstanceArn),
     }),
   );
   return (out.containerInstances ?? []).map((ci) => {
@@ -103,7 +75,7 @@ async function agentReport(nodeId: string, imdsUrl: string, trunking: boolean, a
   const received: CapacityReport[] = [];
   const handler = createCapacityHandler({
     imdsEndpoint: imdsUrl,
-    ec2,
+    ec2: fx.ec2,
     report: async (r) => void received.push(r),
     logger: pino({ level: "silent" }),
   });
@@ -124,12 +96,12 @@ describe("capacity with ENI trunking: trunked and non-trunked instances against 
   });
 
   it("agents and controller give each node its published slots; SchedulableTasks agrees with the table and RunTask", async () => {
-    const observed = await observeNow();
+    const observed = await fx.observeNow();
     const awsvpc = countAwsvpcTasks(observed);
     const described = await describeInstances();
 
     const reports = new Map<string, CapacityReport>();
-    for (const node of await sim.nodes()) {
+    for (const node of await fx.sim.nodes()) {
       const instance = described.find((d) => d.arn === node.containerInstanceArn)!;
       const observedInstance = observed.instances.find((i) => i.containerInstanceArn === node.containerInstanceArn)!;
       expect(observedInstance.trunking, node.instanceType).toBe(instance.hasTrunk);
@@ -174,30 +146,13 @@ describe("capacity with ENI trunking: trunked and non-trunked instances against 
     // The trunked m6i.8xlarge alone takes 90 more, far beyond what the untrunked nodes offer.
     expect(k).toBeGreaterThan(90);
 
-    await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: "tiny-vpc",
-        networkMode: "awsvpc",
-        cpu: String(SIZE.cpu),
-        memory: String(SIZE.memory),
-        containerDefinitions: [{ name: "app", image: "public.ecr.aws/ecsmon/sim-workload:latest", essential: true }],
-      }),
-    );
-    const run = () =>
-      ecs.send(
-        new RunTaskCommand({
-          cluster: "trunk",
-          taskDefinition: "tiny-vpc",
-          launchType: "EC2",
-          networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0sim"] } },
-        }),
-      );
+    const run = await registerSizedTask(fx.ecs, "trunk", "tiny-vpc", SIZE);
     for (let i = 0; i < k; i++) expect((await run()).tasks, `RunTask ${i + 1} of ${k}`).toHaveLength(1);
     const last = await run();
     expect(last.tasks ?? []).toHaveLength(0);
     expect((last.failures ?? []).map((f) => f.reason).every((r) => /^RESOURCE:(CPU|MEMORY|ENI)$/.test(r ?? ""))).toBe(
       true,
     );
-    expect(computeClusterCapacity(await observeNow(), spec.capacity).schedulable[SIZE.name]).toBe(0);
+    expect(computeClusterCapacity(await fx.observeNow(), spec.capacity).schedulable[SIZE.name]).toBe(0);
   });
 });
