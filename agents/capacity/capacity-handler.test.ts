@@ -1,16 +1,18 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CapacityReport, NodeSyncJob } from "../../crds-like-schemas/index.js";
 import { capacityJob } from "../../test/helpers/capacity-job.js";
+import { listenLocal, stopAfterEach } from "../../test/helpers/stop-after-each.js";
+import { until } from "../../test/helpers/until.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createCapacityHandler } from "./capacity-handler.js";
 import { createImdsClient } from "./imds-client.js";
 
 const logger = pino({ level: "silent" });
+const cleanup = stopAfterEach();
 
 /** An IMDS that requires IMDSv2 tokens unless `v1` is set, and can be made unreachable for the token call. */
 async function fakeImds(state: { instanceType?: string; macs: string[]; v1?: boolean; tokenCalls: number }) {
@@ -38,8 +40,7 @@ async function fakeImds(state: { instanceType?: string; macs: string[]; v1?: boo
       res.writeHead(200).end(state.macs.map((m) => `${m}/`).join("\n"));
     else res.writeHead(404).end();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, url: await listenLocal(cleanup.server(server)) };
 }
 
 /** What this fake DescribeInstanceTypes knows: m7i.large (3 ENIs) is newer than the EC2 guide's table in the code. */
@@ -64,42 +65,27 @@ function fakeEc2() {
 const job = (capacity: Partial<NodeSyncJob["capacity"]>, generation = 1) =>
   capacityJob("prod", "node-1", capacity, generation);
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const servers: Server[] = [];
-let handler: NodeHandler | undefined;
-afterEach(async () => {
-  await handler?.stop();
-  handler = undefined;
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-
 describe("createCapacityHandler", () => {
   it("reports the IMDS instance type, its ENI limit and the ENIs in use; reports again on change only", async () => {
     const state = { instanceType: "c5.xlarge", macs: ["0e:00:00:00:00:01", "0e:00:00:00:00:02"], tokenCalls: 0 };
     const imds = await fakeImds(state);
-    servers.push(imds.server);
     const ec2 = fakeEc2();
     const reports: CapacityReport[] = [];
     const registry = new Registry();
-    handler = createCapacityHandler({
-      imdsEndpoint: imds.url,
-      ec2: ec2.client,
-      report: async (r) => {
-        reports.push(r);
-      },
-      logger,
-      registry,
-      checkIntervalMs: 20,
-    });
+    const handler = cleanup.handler(
+      createCapacityHandler({
+        imdsEndpoint: imds.url,
+        ec2: ec2.client,
+        report: async (r) => {
+          reports.push(r);
+        },
+        logger,
+        registry,
+        checkIntervalMs: 20,
+      }),
+    );
     await handler.apply(job({ awsvpcTasks: 1, instanceType: "t3.medium" }));
-    await until(() => reports.length === 1);
+    await until("1 report(s)", () => reports.length === 1);
     expect(reports[0]).toMatchObject({
       cluster: "prod",
       nodeId: "node-1",
@@ -112,10 +98,10 @@ describe("createCapacityHandler", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(reports).toHaveLength(1);
     state.macs.push("0e:00:00:00:00:03");
-    await until(() => reports.length === 2);
+    await until("2 report(s)", () => reports.length === 2);
     expect(reports[1]?.attachedInterfaces).toBe(3);
     await handler.apply(job({ awsvpcTasks: 2 }, 2));
-    await until(() => reports.length === 3);
+    await until("3 report(s)", () => reports.length === 3);
     expect(reports[2]?.eni).toEqual({ max: 4, used: 3, trunking: false });
     // c5.xlarge is in the EC2 guide's table: no DescribeInstanceTypes call.
     expect(ec2.calls).toEqual([]);
@@ -127,17 +113,18 @@ describe("createCapacityHandler", () => {
   async function onNode(
     instanceType: string,
     options: { ec2?: ReturnType<typeof fakeEc2>; logger?: typeof logger } = {},
-  ): Promise<CapacityReport[]> {
+  ): Promise<{ handler: NodeHandler; reports: CapacityReport[] }> {
     const imds = await fakeImds({ instanceType, macs: ["0e:00:00:00:00:01"], tokenCalls: 0 });
-    servers.push(imds.server);
     const reports: CapacityReport[] = [];
-    handler = createCapacityHandler({
-      imdsEndpoint: imds.url,
-      ec2: (options.ec2 ?? fakeEc2()).client,
-      report: async (r) => void reports.push(r),
-      logger: options.logger ?? logger,
-    });
-    return reports;
+    const handler = cleanup.handler(
+      createCapacityHandler({
+        imdsEndpoint: imds.url,
+        ec2: (options.ec2 ?? fakeEc2()).client,
+        report: async (r) => void reports.push(r),
+        logger: options.logger ?? logger,
+      }),
+    );
+    return { handler, reports };
   }
 
   it.each([
@@ -152,9 +139,9 @@ describe("createCapacityHandler", () => {
     // A supported type without a trunk (no ecs.awsvpc-trunk-id): no trunk limit.
     ["m5.2xlarge", false, 1, { max: 4, used: 2, trunking: false }],
   ] as const)("%s with trunk=%s and %d awsvpc tasks reports %j", async (instanceType, trunking, awsvpcTasks, eni) => {
-    const reports = await onNode(instanceType);
-    await handler!.apply(job({ awsvpcTasks, trunking }));
-    await until(() => reports.length === 1);
+    const { handler, reports } = await onNode(instanceType);
+    await handler.apply(job({ awsvpcTasks, trunking }));
+    await until("1 report(s)", () => reports.length === 1);
     expect(reports[0]?.eni).toEqual(eni);
   });
 
@@ -162,26 +149,28 @@ describe("createCapacityHandler", () => {
     const ec2 = fakeEc2();
     const warnings: unknown[] = [];
     const capture = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
-    const reports = await onNode("m7i.large", { ec2, logger: capture });
-    await handler!.apply(job({ awsvpcTasks: 1, trunking: true }));
-    await until(() => reports.length === 1);
+    const { handler, reports } = await onNode("m7i.large", { ec2, logger: capture });
+    await handler.apply(job({ awsvpcTasks: 1, trunking: true }));
+    await until("1 report(s)", () => reports.length === 1);
     expect(reports[0]?.eni).toEqual({ max: 3, used: 2, trunking: false });
-    await handler!.apply(job({ awsvpcTasks: 2, trunking: true }, 2));
-    await until(() => reports.length === 2);
+    await handler.apply(job({ awsvpcTasks: 2, trunking: true }, 2));
+    await until("2 report(s)", () => reports.length === 2);
     expect(ec2.calls).toEqual([["m7i.large"]]);
     expect(warnings).toEqual([expect.objectContaining({ instanceType: "m7i.large", handler: "capacity" })]);
   });
 
   it("falls back to the controller's instance type when IMDS is unreachable", async () => {
     const reports: CapacityReport[] = [];
-    handler = createCapacityHandler({
-      imdsEndpoint: "http://127.0.0.1:9",
-      ec2: fakeEc2().client,
-      report: async (r) => void reports.push(r),
-      logger,
-    });
+    const handler = cleanup.handler(
+      createCapacityHandler({
+        imdsEndpoint: "http://127.0.0.1:9",
+        ec2: fakeEc2().client,
+        report: async (r) => void reports.push(r),
+        logger,
+      }),
+    );
     await handler.apply(job({ awsvpcTasks: 0, instanceType: "t3.medium" }));
-    await until(() => reports.length === 1);
+    await until("1 report(s)", () => reports.length === 1);
     expect(reports[0]).toMatchObject({
       instanceType: "t3.medium",
       instanceTypeSource: "controller",
@@ -192,23 +181,24 @@ describe("createCapacityHandler", () => {
 
   it("keeps running when DescribeInstanceTypes or the report fails", async () => {
     const imds = await fakeImds({ instanceType: "m7i.large", macs: [], tokenCalls: 0 });
-    servers.push(imds.server);
     const failingEc2 = { send: async () => Promise.reject(new Error("boom")) } as unknown as EC2Client;
     let attempts = 0;
     const reports: CapacityReport[] = [];
-    handler = createCapacityHandler({
-      imdsEndpoint: imds.url,
-      ec2: failingEc2,
-      report: async (r) => {
-        attempts++;
-        if (attempts === 1) throw new Error("redis down");
-        reports.push(r);
-      },
-      logger,
-      checkIntervalMs: 20,
-    });
+    const handler = cleanup.handler(
+      createCapacityHandler({
+        imdsEndpoint: imds.url,
+        ec2: failingEc2,
+        report: async (r) => {
+          attempts++;
+          if (attempts === 1) throw new Error("redis down");
+          reports.push(r);
+        },
+        logger,
+        checkIntervalMs: 20,
+      }),
+    );
     await handler.apply(job({}));
-    await until(() => reports.length === 1);
+    await until("1 report(s)", () => reports.length === 1);
     expect(reports[0]).toMatchObject({ instanceType: "m7i.large" });
     expect(reports[0]?.eni).toBeUndefined();
   });
@@ -218,7 +208,6 @@ describe("createImdsClient", () => {
   it("falls back to IMDSv1 when the token call is refused", async () => {
     const state = { instanceType: "t3.medium", macs: [], v1: true, tokenCalls: 0 };
     const imds = await fakeImds(state);
-    servers.push(imds.server);
     const client = createImdsClient({ endpoint: imds.url });
     expect(await client.get("instance-type")).toBe("t3.medium");
     expect(await client.get("no-such-thing")).toBeUndefined();
@@ -227,7 +216,6 @@ describe("createImdsClient", () => {
   it("renews an expired token once", async () => {
     const state = { instanceType: "t3.medium", macs: [], tokenCalls: 0 };
     const imds = await fakeImds(state);
-    servers.push(imds.server);
     let clock = 0;
     const client = createImdsClient({ endpoint: imds.url, tokenTtlSeconds: 120, now: () => clock });
     expect(await client.get("instance-type")).toBe("t3.medium");

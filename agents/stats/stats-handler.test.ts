@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import type { CloudWatchClient, MetricDatum, PutMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import Dockerode from "dockerode";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { NODE_SYNC_CONTRACT, type NodeSyncJob, type StatsAssignment } from "../../crds-like-schemas/index.js";
-import type { NodeHandler } from "../node-handler.js";
+import { describe, expect, it } from "vitest";
+import type { NodeSyncJob, StatsAssignment } from "../../crds-like-schemas/index.js";
+import { statsJob } from "../../test/helpers/stats-job.js";
+import { listenLocal, stopAfterEach } from "../../test/helpers/stop-after-each.js";
+import { until } from "../../test/helpers/until.js";
 import { compileContainerFilter, createStatsHandler, dimensionsFor } from "./stats-handler.js";
 
 const logger = pino({ level: "silent" });
@@ -39,59 +40,43 @@ class FakeCloudWatch {
   }
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
   const metric = await registry.getSingleMetric(name)?.get();
   return metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
 }
 
-function job(
-  assignments: StatsAssignment[],
-  overrides: Partial<NodeSyncJob["stats"]> = {},
-  generation = 1,
-): NodeSyncJob {
-  return {
-    contract: NODE_SYNC_CONTRACT,
-    cluster: "arn:aws:ecs:us-east-1:000000000000:cluster/prod",
-    nodeId: "node-1",
-    generation,
-    fencingToken: 1,
-    issuedAt: new Date().toISOString(),
-    scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
-    stats: {
-      enabled: true,
+const job = (assignments: StatsAssignment[], overrides: Partial<NodeSyncJob["stats"]> = {}, generation = 1) =>
+  statsJob(
+    "arn:aws:ecs:us-east-1:000000000000:cluster/prod",
+    "node-1",
+    {
       namespace: "ECS/ContainerStats",
       periodMs: 100,
       metrics: ["CPUUtilization", "MemoryUtilization", "NetworkRxBytes"],
       dimensions: ["ClusterName", "ServiceName", "ContainerName"],
-      cpuMode: "reserved",
-      containers: [],
       assignments,
       ...overrides,
     },
-    capacity: { enabled: false, periodMs: 60_000, trunking: false, awsvpcTasks: 0 },
-  };
-}
+    generation,
+  );
 
-const servers: Server[] = [];
-let handler: NodeHandler | undefined;
-afterEach(async () => {
-  await handler?.stop();
-  handler = undefined;
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
+const cleanup = stopAfterEach();
+
+/** A stats handler publishing to a fake CloudWatch every 50 ms, reading containers from `source`. */
+function startHandler(source: { docker: Dockerode } | { metadataUri: string }) {
+  const cloudwatch = new FakeCloudWatch();
+  const registry = new Registry();
+  const handler = cleanup.handler(
+    createStatsHandler({
+      cloudwatch: cloudwatch as unknown as CloudWatchClient,
+      ...source,
+      logger,
+      registry,
+      publisher: { flushIntervalMs: 50 },
+    }),
+  );
+  return { cloudwatch, registry, handler };
+}
 
 describe("stats handler, daemon mode (Docker API over HTTP)", () => {
   async function fakeDocker() {
@@ -110,9 +95,8 @@ describe("stats handler, daemon mode (Docker API over HTTP)", () => {
       else if (id === "ccc") send(200, { cpu_stats: "nope", memory_stats: {} });
       else send(404, { message: `No such container: ${id}` });
     });
-    servers.push(server);
-    const url = new URL(await listen(server));
-    return { docker: new Dockerode({ protocol: "http", host: url.hostname, port: Number(url.port) }), served };
+    const url = new URL(await listenLocal(cleanup.server(server)));
+    return { docker: new Dockerode({ protocol: "http", host: url.hostname, port: Number(url.port) }) };
   }
 
   const assignments: StatsAssignment[] = [
@@ -139,19 +123,10 @@ describe("stats handler, daemon mode (Docker API over HTTP)", () => {
   ];
 
   it("publishes the formula's figures with the spec's dimensions at 1 s resolution, and mirrors them as gauges", async () => {
-    const { docker } = await fakeDocker();
-    const cloudwatch = new FakeCloudWatch();
-    const registry = new Registry();
-    handler = createStatsHandler({
-      cloudwatch: cloudwatch as unknown as CloudWatchClient,
-      docker,
-      logger,
-      registry,
-      publisher: { flushIntervalMs: 50 },
-    });
+    const { cloudwatch, registry, handler } = startHandler(await fakeDocker());
     await handler.apply(job(assignments));
-    await until(() => cloudwatch.values("CPUUtilization", "app").some((v) => v > 70));
-    await until(() => cloudwatch.find("NetworkRxBytes", "app").length > 0);
+    await until("app CPU from the second read", () => cloudwatch.values("CPUUtilization", "app").some((v) => v > 70));
+    await until("app NetworkRxBytes", () => cloudwatch.find("NetworkRxBytes", "app").length > 0);
 
     // First read: (2.5e9-2.4e9)/(2e9) × 2 × 100 × 1024/256 = 40; second: 0.1 × 2 × 100 × 4 = 80.
     const cpu = cloudwatch.values("CPUUtilization", "app");
@@ -184,28 +159,21 @@ describe("stats handler, daemon mode (Docker API over HTTP)", () => {
   });
 
   it("converges: a container dropped from the job loses its gauges; disabling stops publishing", async () => {
-    const { docker } = await fakeDocker();
-    const cloudwatch = new FakeCloudWatch();
-    const registry = new Registry();
-    handler = createStatsHandler({
-      cloudwatch: cloudwatch as unknown as CloudWatchClient,
-      docker,
-      logger,
-      registry,
-      publisher: { flushIntervalMs: 50 },
-    });
+    const { cloudwatch, registry, handler } = startHandler(await fakeDocker());
     await handler.apply(job(assignments));
     const workerLabels = { cluster: "prod", service: "", task_id: "t2", container: "worker" };
     await until(
+      "the worker's gauge",
       async () => (await value(registry, "ecsmon_container_cpu_utilization_percent", workerLabels)) !== undefined,
     );
     await handler.apply(job(assignments.slice(0, 1), {}, 2));
     await until(
+      "the worker's gauge to go",
       async () => (await value(registry, "ecsmon_container_cpu_utilization_percent", workerLabels)) === undefined,
     );
     await handler.apply(job(assignments, { enabled: false }, 3));
     // What was already buffered may still be flushed; after that, nothing more.
-    await until(async () => (await value(registry, "ecsmon_stats_buffered_samples", {})) === 0);
+    await until("an empty buffer", async () => (await value(registry, "ecsmon_stats_buffered_samples", {})) === 0);
     await new Promise((r) => setTimeout(r, 150));
     const before = cloudwatch.calls.length;
     await new Promise((r) => setTimeout(r, 300));
@@ -227,19 +195,12 @@ describe("stats handler, sidecar mode (task metadata v4 over HTTP)", () => {
         res.end(typeof statsBody === "string" ? statsBody : JSON.stringify(statsBody));
       else res.end("{}");
     });
-    servers.push(server);
-    const base = `${await listen(server)}/v4/abc`;
-    const cloudwatch = new FakeCloudWatch();
-    const registry = new Registry();
-    handler = createStatsHandler({
-      cloudwatch: cloudwatch as unknown as CloudWatchClient,
-      metadataUri: base,
-      logger,
-      registry,
-      publisher: { flushIntervalMs: 50 },
+    const { cloudwatch, registry, handler } = startHandler({
+      metadataUri: `${await listenLocal(cleanup.server(server))}/v4/abc`,
     });
     await handler.apply(job([], { dimensions: ["ServiceName", "TaskId", "ContainerName"] }));
     await until(
+      "CPU of both containers",
       () =>
         cloudwatch.find("CPUUtilization", "ecsmon-agent").length > 0 &&
         cloudwatch.find("CPUUtilization", "app").length > 0,
@@ -259,6 +220,7 @@ describe("stats handler, sidecar mode (task metadata v4 over HTTP)", () => {
 
     statsBody = "this is not json";
     await until(
+      "two malformed metadata reads",
       async () => ((await value(registry, "ecsmon_stats_malformed_total", { source: "metadata" })) ?? 0) >= 2,
     );
   });
