@@ -45,63 +45,54 @@ export const TASK_IDS = {
 
 export const RUNTIME_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
+/** DescribeTaskDefinition `taskDefinition`: one container publishing `port` (host port 0: dynamic) and scraped as `scrapes`. */
+function definition(
+  family: string,
+  revision: number,
+  networkMode: string,
+  container: { name: string; image: string; port: number; hostPort: number; scrapes: string },
+): TaskDefinitionLike {
+  return {
+    taskDefinitionArn: definitionArn(family, revision),
+    family,
+    revision,
+    networkMode,
+    containerDefinitions: [
+      {
+        name: container.name,
+        image: container.image,
+        portMappings: [{ containerPort: container.port, hostPort: container.hostPort, protocol: "tcp" }],
+        dockerLabels: { PROMETHEUS_SCRAPES: container.scrapes },
+      },
+    ],
+  };
+}
+
 const definitions: TaskDefinitionLike[] = [
+  definition("web", 7, "bridge", {
+    name: "app",
+    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2",
+    port: 8080,
+    hostPort: 0,
+    scrapes: "8080/internal/metrics",
+  }),
+  definition("node-exporter", 13, "host", {
+    name: "node-exporter",
+    image: "prom/node-exporter:v1.0.1",
+    port: 9100,
+    hostPort: 9100,
+    scrapes: "9100",
+  }),
+  definition("worker", 3, "awsvpc", { name: "worker", image: "worker:3", port: 8080, hostPort: 8080, scrapes: "8080" }),
   {
-    taskDefinitionArn: definitionArn("web", 7),
-    family: "web",
-    revision: 7,
-    networkMode: "bridge",
-    containerDefinitions: [
-      {
-        name: "app",
-        image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2",
-        portMappings: [{ containerPort: 8080, hostPort: 0, protocol: "tcp" }],
-        dockerLabels: { PROMETHEUS_SCRAPES: "8080/internal/metrics" },
-      },
-    ],
-  },
-  {
-    taskDefinitionArn: definitionArn("node-exporter", 13),
-    family: "node-exporter",
-    revision: 13,
-    networkMode: "host",
-    containerDefinitions: [
-      {
-        name: "node-exporter",
-        image: "prom/node-exporter:v1.0.1",
-        portMappings: [{ containerPort: 9100, hostPort: 9100, protocol: "tcp" }],
-        dockerLabels: { PROMETHEUS_SCRAPES: "9100" },
-      },
-    ],
-  },
-  {
-    taskDefinitionArn: definitionArn("worker", 3),
-    family: "worker",
-    revision: 3,
-    networkMode: "awsvpc",
-    containerDefinitions: [
-      {
-        name: "worker",
-        image: "worker:3",
-        portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }],
-        dockerLabels: { PROMETHEUS_SCRAPES: "8080" },
-      },
-    ],
-  },
-  {
-    taskDefinitionArn: definitionArn("checkout", 2),
-    family: "checkout",
-    revision: 2,
-    networkMode: "awsvpc",
+    ...definition("checkout", 2, "awsvpc", {
+      name: "checkout",
+      image: "checkout:2",
+      port: 9090,
+      hostPort: 9090,
+      scrapes: "9090/metrics",
+    }),
     requiresCompatibilities: ["FARGATE"],
-    containerDefinitions: [
-      {
-        name: "checkout",
-        image: "checkout:2",
-        portMappings: [{ containerPort: 9090, hostPort: 9090, protocol: "tcp" }],
-        dockerLabels: { PROMETHEUS_SCRAPES: "9090/metrics" },
-      },
-    ],
   },
 ];
 
