@@ -64,6 +64,17 @@ function cell(row, content, attrs = {}) {
   return td;
 }
 
+/** A table with its caption, one header row of `columns` and an empty body. */
+function dataTable(id, caption, columns) {
+  const table = el("table", undefined, { id });
+  const head = el("tr");
+  for (const column of columns) head.append(el("th", column, { scope: "col" }));
+  const thead = el("thead");
+  thead.append(head);
+  table.append(el("caption", caption), thead, el("tbody"));
+  return table;
+}
+
 function fill(tbody, items, render, empty) {
   const rows = items.map(render);
   if (rows.length === 0) {
@@ -275,15 +286,14 @@ async function explain(task) {
     );
     return;
   }
-  const table = el("table", undefined, { id: "explain-table" });
-  table.append(el("caption", `Containers of task ${body.taskArn ?? body.query}`));
-  const head = el("tr");
-  for (const h of ["Container", "Is a target", "Verdict", "Why", "Target ids"])
-    head.append(el("th", h, { scope: "col" }));
-  const thead = el("thead");
-  thead.append(head);
-  table.append(thead);
-  const tbody = el("tbody");
+  const table = dataTable("explain-table", `Containers of task ${body.taskArn ?? body.query}`, [
+    "Container",
+    "Is a target",
+    "Verdict",
+    "Why",
+    "Target ids",
+  ]);
+  const tbody = table.tBodies[0];
   for (const c of body.containers ?? []) {
     const row = el("tr", undefined, { "data-container": c.containerName });
     row.append(el("th", c.containerName, { scope: "row" }));
@@ -296,7 +306,6 @@ async function explain(task) {
     cell(row, ids);
     tbody.append(row);
   }
-  table.append(tbody);
   const facts = el(
     "p",
     `${body.message} · cluster ${body.cluster}${body.serviceName ? ` · service ${body.serviceName}` : ""}${body.lastStatus ? ` · ${body.lastStatus}` : ""}`,
@@ -354,6 +363,11 @@ async function refresh() {
 }
 
 function start() {
+  // The page's tables are declared as <div data-table data-caption data-columns="A|B|…"> and built here.
+  for (const slot of document.querySelectorAll("[data-table]")) {
+    const { table, caption, columns } = slot.dataset;
+    slot.replaceChildren(dataTable(table, caption, columns.split("|")));
+  }
   $("#token-form").addEventListener("submit", (event) => {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $("#token").value);
