@@ -4,8 +4,8 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { CapacityReport, NodeSyncJob } from "../../crds-like-schemas/index.js";
-import { capacityJob } from "../../test/helpers/capacity-job.js";
 import { listenLocal, stopAfterEach } from "../../test/helpers/stop-after-each.js";
+import { handlerJob } from "../../test/helpers/sync-job.js";
 import { until } from "../../test/helpers/until.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createCapacityHandler } from "./capacity-handler.js";
@@ -63,7 +63,7 @@ function fakeEc2() {
 }
 
 const job = (capacity: Partial<NodeSyncJob["capacity"]>, generation = 1) =>
-  capacityJob("prod", "node-1", capacity, generation);
+  handlerJob("prod", "node-1", { capacity }, generation);
 
 describe("createCapacityHandler", () => {
   it("reports the IMDS instance type, its ENI limit and the ENIs in use; reports again on change only", async () => {

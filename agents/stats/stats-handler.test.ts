@@ -6,8 +6,8 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { NodeSyncJob, StatsAssignment } from "../../crds-like-schemas/index.js";
-import { statsJob } from "../../test/helpers/stats-job.js";
 import { listenLocal, stopAfterEach } from "../../test/helpers/stop-after-each.js";
+import { handlerJob } from "../../test/helpers/sync-job.js";
 import { until } from "../../test/helpers/until.js";
 import { compileContainerFilter, createStatsHandler, dimensionsFor } from "./stats-handler.js";
 
@@ -46,16 +46,18 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 }
 
 const job = (assignments: StatsAssignment[], overrides: Partial<NodeSyncJob["stats"]> = {}, generation = 1) =>
-  statsJob(
+  handlerJob(
     "arn:aws:ecs:us-east-1:000000000000:cluster/prod",
     "node-1",
     {
-      namespace: "ECS/ContainerStats",
-      periodMs: 100,
-      metrics: ["CPUUtilization", "MemoryUtilization", "NetworkRxBytes"],
-      dimensions: ["ClusterName", "ServiceName", "ContainerName"],
-      assignments,
-      ...overrides,
+      stats: {
+        namespace: "ECS/ContainerStats",
+        periodMs: 100,
+        metrics: ["CPUUtilization", "MemoryUtilization", "NetworkRxBytes"],
+        dimensions: ["ClusterName", "ServiceName", "ContainerName"],
+        assignments,
+        ...overrides,
+      },
     },
     generation,
   );

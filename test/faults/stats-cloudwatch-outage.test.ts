@@ -4,13 +4,9 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatsHandler } from "../../agents/stats/stats-handler.js";
-import {
-  NODE_SYNC_CONTRACT,
-  type NodeSyncJob,
-  STATS_METRICS,
-  type StatsAssignment,
-} from "../../crds-like-schemas/index.js";
+import { STATS_METRICS, type StatsAssignment } from "../../crds-like-schemas/index.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { handlerJob } from "../helpers/sync-job.js";
 
 /**
  * Drill (issue 6): 50 containers at a 1 s period on one simulated node while the simulator's CloudWatch answers
@@ -67,26 +63,15 @@ describe("stats under a CloudWatch outage", () => {
       containers: t.containers.map((c) => ({ name: c.name, runtimeId: c.runtimeId, cpuUnits: 16, memoryLimitMiB: 64 })),
     }));
     expect(assignments).toHaveLength(CONTAINERS);
-    const job: NodeSyncJob = {
-      contract: NODE_SYNC_CONTRACT,
-      cluster: "drill",
-      nodeId: node!.id,
-      generation: 1,
-      fencingToken: 1,
-      issuedAt: new Date().toISOString(),
-      scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
+    const job = handlerJob("drill", node!.id, {
       stats: {
-        enabled: true,
         namespace: "Drill/Stats",
         periodMs: 1_000,
         metrics: [...STATS_METRICS],
         dimensions: ["ClusterName", "TaskId", "ContainerName"],
-        cpuMode: "reserved",
-        containers: [],
         assignments,
       },
-      capacity: { enabled: false, periodMs: 60_000, trunking: false, awsvpcTasks: 0 },
-    };
+    });
     const url = new URL(node!.surfaces!.dockerHttpUrl);
     const registry = new Registry();
     const handler = createStatsHandler({

@@ -45,3 +45,21 @@ export function target(
     labels: { cluster: "test-cluster", container_name: "app", task_id: id.replace(/[^a-z0-9]/gi, ""), ...labels },
   };
 }
+
+/**
+ * A valid NodeSyncJob without targets for a handler test: each section named in `enable` (stats, capacity) is on,
+ * with the given overrides; the others stay off.
+ */
+export function handlerJob(
+  cluster: string,
+  nodeId: string,
+  enable: { stats?: Partial<NodeSyncJob["stats"]>; capacity?: Partial<NodeSyncJob["capacity"]> },
+  generation = 1,
+): NodeSyncJob {
+  const base = syncJob(nodeId, generation, [], {}, cluster);
+  return {
+    ...base,
+    stats: enable.stats ? { ...base.stats, enabled: true, ...enable.stats } : base.stats,
+    capacity: enable.capacity ? { ...base.capacity, enabled: true, ...enable.capacity } : base.capacity,
+  };
+}

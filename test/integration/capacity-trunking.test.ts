@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { createCapacityHandler } from "../../agents/capacity/capacity-handler.js";
 import { computeClusterCapacity, countAwsvpcTasks } from "../../controller/capacity/compute-capacity.js";
 import { type CapacityReport, ClusterSpec, type TaskSize } from "../../crds-like-schemas/index.js";
-import { capacityJob } from "../helpers/capacity-job.js";
 import { PUBLISHED_ENI_LIMITS, publishedTaskSlots } from "../helpers/published-eni-limits.js";
 import { registerSizedTask, useSimObserver } from "../helpers/sim-observer.js";
+import { handlerJob } from "../helpers/sync-job.js";
 
 /**
  * Issue 16 (capacity truth), with the account's awsvpcTrunking on and `capacity.trunking: true` in the spec:
@@ -80,7 +80,7 @@ async function agentReport(nodeId: string, imdsUrl: string, trunking: boolean, a
     logger: pino({ level: "silent" }),
   });
   try {
-    await handler.apply(capacityJob("trunk", nodeId, { trunking, awsvpcTasks }));
+    await handler.apply(handlerJob("trunk", nodeId, { capacity: { trunking, awsvpcTasks } }));
     const deadline = Date.now() + 15_000;
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   } finally {
