@@ -1,7 +1,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { CAPACITY_CONTRACT, type CapacityReport, type NodeSyncJob } from "../../crds-like-schemas/index.js";
-import { createUnlistedTrunkTypeWarning, trunkBranchEnis, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
+import { createUnlistedTrunkTypeWarning, trunkEniLimit } from "../../lib/aws/eni-trunking-limits.js";
 import type { Logger } from "../../lib/logger.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createEniLimitCache } from "./eni-limits.js";
@@ -86,9 +86,8 @@ export function createCapacityHandler(deps: CapacityHandlerDeps): NodeHandler {
     let eni: CapacityReport["eni"];
     if (instanceType) {
       // s.trunking is the node's `ecs.awsvpc-trunk-id` attribute as the controller observed it.
-      const branch = s.trunking ? trunkBranchEnis(instanceType) : 0;
-      if (s.trunking && trunkListing(instanceType) === "unlisted") warnUnlisted(instanceType);
-      if (branch > 0) {
+      const branch = trunkEniLimit(instanceType, s.trunking, warnUnlisted);
+      if (branch !== undefined) {
         eni = { max: branch, used: s.awsvpcTasks, trunking: true };
       } else {
         try {

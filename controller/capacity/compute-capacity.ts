@@ -1,6 +1,6 @@
 import type { CapacityConfig, CapacityReport, TaskSize } from "../../crds-like-schemas/index.js";
 import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../../lib/aws/ec2-network-interfaces.js";
-import { trunkBranchEnis, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
+import { trunkEniLimit, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
 import { tryParseDuration } from "../../lib/duration.js";
 import type { ObservedCluster, ObservedInstance, ObservedTask } from "../model.js";
 
@@ -139,11 +139,8 @@ function eniLimit(
   options: ComputeCapacityOptions,
 ): EniLimit {
   if (instanceType) {
-    if (instance.trunking) {
-      const branch = trunkBranchEnis(instanceType);
-      if (branch > 0) return { trunking: true, eniMax: branch, eniSource: "table" };
-      if (trunkListing(instanceType) === "unlisted") options.onUnlistedTrunkType?.(instanceType);
-    }
+    const branch = trunkEniLimit(instanceType, instance.trunking, options.onUnlistedTrunkType);
+    if (branch !== undefined) return { trunking: true, eniMax: branch, eniSource: "table" };
     const published = publishedMaxNetworkInterfaces(instanceType);
     const max = maxNetworkInterfaces(instanceType, observed.instanceTypes.get(instanceType)?.maxEnis);
     if (max !== undefined) {

@@ -46,6 +46,25 @@ export function trunkBranchEnis(instanceType: string | undefined): number {
 }
 
 /**
+ * The one rule for a node's ENI limit, used by the controller and the agent: when the node has a trunk (`hasTrunk`,
+ * its `ecs.awsvpc-trunk-id` attribute) and the guide lists its type as supported, the limit is the trunk's branch
+ * ENIs, returned here. Otherwise this returns undefined and the node counts by its maximum network interfaces
+ * (maxNetworkInterfaces, the primary included). A trunked node whose type the guide does not list is reported to
+ * `onUnlistedTrunkType` (it then counts without trunking, the conservative figure).
+ */
+export function trunkEniLimit(
+  instanceType: string,
+  hasTrunk: boolean,
+  onUnlistedTrunkType?: (instanceType: string) => void,
+): number | undefined {
+  if (!hasTrunk) return undefined;
+  const branch = trunkBranchEnis(instanceType);
+  if (branch > 0) return branch;
+  if (trunkListing(instanceType) === "unlisted") onUnlistedTrunkType?.(instanceType);
+  return undefined;
+}
+
+/**
  * Warns once per instance type that an instance has a trunk but its type is not in the guide's table, so it is
  * counted without trunking (maximum ENIs − 1): the conservative figure. Later calls for the same type are silent.
  */
