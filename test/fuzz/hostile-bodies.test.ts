@@ -1,9 +1,7 @@
 import type { ServerResponse } from "node:http";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
-import type { TargetHealth } from "../../crds-like-schemas/index.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
+import { recordingScrapeHandler } from "../helpers/scrape-once.js";
 import { syncJob, target } from "../helpers/sync-job.js";
 
 /**
@@ -13,7 +11,6 @@ import { syncJob, target } from "../helpers/sync-job.js";
  * the agent's memory stays bounded, and a healthy neighbour keeps being scraped.
  */
 
-const logger = pino({ level: "silent" });
 const TIMEOUT_MS = 800;
 const MAX_BODY = 256 * 1024;
 let server: TargetServer;
@@ -73,13 +70,7 @@ afterAll(async () => {
 
 describe("slow-loris and endless targets", () => {
   it("each ends within its timeout or body cap with a classified error; the neighbour stays up", async () => {
-    const results: TargetHealth[] = [];
-    const handler = createScrapeHandler({
-      logger,
-      concurrency: 16,
-      onResult: (r) => results.push(r),
-      firstScrapeDelayMs: () => 60_000,
-    });
+    const { handler, results } = recordingScrapeHandler(16, 60_000);
     const paths = [
       "/loris-byte",
       "/loris-line",

@@ -15,6 +15,18 @@ export interface ScrapeRound {
   snapshots: number;
 }
 
+/** A scrape handler with a silent logger that records every health result; its first scrape waits `firstScrapeDelayMs`. */
+export function recordingScrapeHandler(concurrency: number, firstScrapeDelayMs: number) {
+  const results: TargetHealth[] = [];
+  const handler = createScrapeHandler({
+    logger: createLogger({ level: "silent", name: "test" }),
+    concurrency,
+    onResult: (r) => results.push(r),
+    firstScrapeDelayMs: () => firstScrapeDelayMs,
+  });
+  return { handler, results };
+}
+
 /**
  * Applies a sync job with `targets` to a fresh scrape handler (no scrape scheduled by itself), scrapes every target
  * once, and stops the handler: the agent's scrape path as the integration, fuzz and security tests drive it.
@@ -24,13 +36,7 @@ export async function scrapeOnce(
   scrape: Partial<Pick<NodeSyncJob["scrape"], "intervalMs" | "timeoutMs" | "maxBodyBytes">> = {},
   concurrency = 8,
 ): Promise<ScrapeRound> {
-  const results: TargetHealth[] = [];
-  const handler = createScrapeHandler({
-    logger: createLogger({ level: "silent", name: "test" }),
-    concurrency,
-    onResult: (r) => results.push(r),
-    firstScrapeDelayMs: () => 60_000,
-  });
+  const { handler, results } = recordingScrapeHandler(concurrency, 60_000);
   try {
     await handler.apply(syncJob("scrape-once", 1, targets, { intervalMs: 60_000, ...scrape }));
     await handler.scrapeAll();

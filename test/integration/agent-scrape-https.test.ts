@@ -5,11 +5,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeSnapshots } from "../../agents/exposition/merge.js";
-import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
-import type { TargetHealth } from "../../crds-like-schemas/index.js";
+import { recordingScrapeHandler } from "../helpers/scrape-once.js";
 import { syncJob, target } from "../helpers/sync-job.js";
 
 /** `__scheme__=https` (resolved by the controller into `scheme`) against a TLS target with a self-signed certificate. */
@@ -57,13 +55,7 @@ describe("https targets", () => {
   });
 
   it("scrapes https with the assigned metrics path; plain http to a TLS port fails as a connection error", async () => {
-    const results: TargetHealth[] = [];
-    const handler = createScrapeHandler({
-      logger: pino({ level: "silent" }),
-      concurrency: 2,
-      onResult: (r) => results.push(r),
-      firstScrapeDelayMs: () => 3_600_000,
-    });
+    const { handler, results } = recordingScrapeHandler(2, 3_600_000);
     const secure = { ...target("tls", address, "/internal/metrics"), scheme: "https" as const };
     const plain = target("plain", address, "/internal/metrics");
     await handler.apply(syncJob("n1", 1, [secure, plain], { intervalMs: 10_000, timeoutMs: 5_000 }));

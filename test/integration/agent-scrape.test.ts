@@ -4,9 +4,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeSnapshots } from "../../agents/exposition/merge.js";
 import { createScrapeHandler } from "../../agents/scrape/scrape-handler.js";
-import type { TargetHealth } from "../../crds-like-schemas/index.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
-import { scrapeOnce as scrapeRound } from "../helpers/scrape-once.js";
+import { recordingScrapeHandler, scrapeOnce as scrapeRound } from "../helpers/scrape-once.js";
 import { syncJob, target } from "../helpers/sync-job.js";
 
 const logger = pino({ level: "silent" });
@@ -151,13 +150,7 @@ describe("scrape handler against real HTTP targets", () => {
   });
 
   it("a slow target never delays the others", async () => {
-    const results: TargetHealth[] = [];
-    const handler = createScrapeHandler({
-      logger,
-      concurrency: 2,
-      onResult: (r) => results.push(r),
-      firstScrapeDelayMs: () => 0,
-    });
+    const { handler, results } = recordingScrapeHandler(2, 0);
     const started = Date.now();
     await handler.apply(
       syncJob(
@@ -222,13 +215,7 @@ describe("scrape handler against real HTTP targets", () => {
   });
 
   it("applying the same generation twice changes nothing; a newer one converges", async () => {
-    const results: TargetHealth[] = [];
-    const handler = createScrapeHandler({
-      logger,
-      concurrency: 4,
-      onResult: (r) => results.push(r),
-      firstScrapeDelayMs: () => 0,
-    });
+    const { handler, results } = recordingScrapeHandler(4, 0);
     const job = syncJob("n1", 3, [target("x", a.address)], { intervalMs: 60_000 });
     await handler.apply(job);
     await new Promise((r) => setTimeout(r, 100));
