@@ -42,8 +42,37 @@ function parse(body: string, format: ExpositionFormat, chunkSize = 0): Seen[] {
   return seen;
 }
 
+interface ParseCase {
+  name: string;
+  body: string;
+  expect: Partial<Seen>[];
+}
+
+/** Each case parses to its expected samples, in order, whole (size 0) and split into chunks of each size. */
+function itParses(format: ExpositionFormat, chunkSizes: number[], cases: ParseCase[]) {
+  it.each(cases)("$name", (c) => {
+    for (const chunk of chunkSizes) {
+      const seen = parse(c.body, format, chunk);
+      expect(seen).toHaveLength(c.expect.length);
+      c.expect.forEach((e, i) => {
+        expect(seen[i]).toMatchObject(e);
+      });
+    }
+  });
+}
+
+/** Each [name, body, message]: parsing the body throws an ExpositionParseError whose message matches. */
+type RejectCase = [name: string, body: string, message: RegExp];
+
+function itRejects(format: ExpositionFormat, cases: RejectCase[]) {
+  it.each(cases)("rejects: %s", (_name, body, message) => {
+    expect(() => parse(body, format)).toThrow(ExpositionParseError);
+    expect(() => parse(body, format)).toThrow(message);
+  });
+}
+
 describe("text 0.0.4", () => {
-  const cases: Array<{ name: string; body: string; expect: Partial<Seen>[] }> = [
+  const cases: ParseCase[] = [
     {
       name: "counter with HELP/TYPE, labels and timestamp",
       body: '# HELP http_total Requests.\n# TYPE http_total counter\nhttp_total{code="200",path="/a"} 1027 1395066363000\n',
@@ -130,19 +159,9 @@ describe("text 0.0.4", () => {
       expect: [{ name: "a", help: "late" }],
     },
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      for (const chunk of [0, 1, 7]) {
-        const seen = parse(c.body, "text", chunk);
-        expect(seen).toHaveLength(c.expect.length);
-        c.expect.forEach((e, i) => {
-          expect(seen[i]).toMatchObject(e);
-        });
-      }
-    });
-  }
+  itParses("text", [0, 1, 7], cases);
 
-  const errors: Array<[string, string, RegExp]> = [
+  const errors: RejectCase[] = [
     ["bad metric name", "3foo 1\n", /line 1: invalid metric name/],
     ["bad value", "a one\n", /invalid value/],
     ["bad timestamp", "a 1 1.5\n", /invalid timestamp/],
@@ -161,16 +180,11 @@ describe("text 0.0.4", () => {
     ["missing value", "a\n", /missing value/],
     ["second HELP", "# HELP a x\n# HELP a y\n", /second HELP/],
   ];
-  for (const [name, body, message] of errors) {
-    it(`rejects: ${name}`, () => {
-      expect(() => parse(body, "text")).toThrow(ExpositionParseError);
-      expect(() => parse(body, "text")).toThrow(message);
-    });
-  }
+  itRejects("text", errors);
 });
 
 describe("OpenMetrics 1.0", () => {
-  const cases: Array<{ name: string; body: string; expect: Partial<Seen>[] }> = [
+  const cases: ParseCase[] = [
     {
       name: "counter maps to _total, _created to a gauge family; exemplar and float-seconds timestamp",
       body: '# TYPE foo_seconds counter\n# UNIT foo_seconds seconds\n# HELP foo_seconds Say \\"hi\\".\nfoo_seconds_total{a="b"} 17 1520879607.789 # {trace_id="KOO5S4vxi0o"} 0.67\nfoo_seconds_created{a="b"} 1520430000.123\n# EOF\n',
@@ -219,19 +233,9 @@ describe("OpenMetrics 1.0", () => {
       expect: [{ family: "x_total", type: "counter" }],
     },
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      for (const chunk of [0, 1, 5]) {
-        const seen = parse(c.body, "openmetrics", chunk);
-        expect(seen).toHaveLength(c.expect.length);
-        c.expect.forEach((e, i) => {
-          expect(seen[i]).toMatchObject(e);
-        });
-      }
-    });
-  }
+  itParses("openmetrics", [0, 1, 5], cases);
 
-  const errors: Array<[string, string, RegExp]> = [
+  const errors: RejectCase[] = [
     ["missing EOF", "a 1\n", /missing # EOF/],
     ["content after EOF", "# EOF\na 1\n", /after # EOF/],
     ["blank line", "a 1\n\n# EOF\n", /empty line/],
@@ -246,11 +250,7 @@ describe("OpenMetrics 1.0", () => {
     ["unknown type", "# TYPE a untyped\n# EOF\n", /unknown metric type/],
     ["bare counter sample", "# TYPE c counter\nc 1\n# EOF\n", /appears twice/],
   ];
-  for (const [name, body, message] of errors) {
-    it(`rejects: ${name}`, () => {
-      expect(() => parse(body, "openmetrics")).toThrow(message);
-    });
-  }
+  itRejects("openmetrics", errors);
 });
 
 describe("limits", () => {
