@@ -2,6 +2,7 @@ import type { CloudWatchClient, PutMetricDataCommandInput } from "@aws-sdk/clien
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { STATS_METRICS } from "../../crds-like-schemas/index.js";
 import { buildBatches, type Dimension, type StatsSample } from "./batching.js";
 import { createStatsPublisher, isRetryable, type StatsPublisher } from "./publisher.js";
 
@@ -54,14 +55,7 @@ const totalValues = (input: PutMetricDataCommandInput) =>
 
 describe("buildBatches", () => {
   it("puts 50 containers × 6 metrics of one period into ONE call", () => {
-    const metrics = [
-      "CPUUtilization",
-      "MemoryUtilization",
-      "NetworkRxBytes",
-      "NetworkTxBytes",
-      "BlockIoReadBytes",
-      "BlockIoWriteBytes",
-    ];
+    const metrics = STATS_METRICS;
     const samples = Array.from({ length: 50 }, (_, i) => containerDims(i)).flatMap((dims, i) =>
       metrics.map((metricName) => sample({ dimensions: dims, metricName, value: i })),
     );

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { refuseReason } from "../../agents/scrape/address-policy.js";
 import { current, instance, observed, spec, task, taskDef } from "../../controller/plan/fixtures.test-helpers.js";
 import { plan } from "../../controller/plan/plan.js";
+import { seededRandom } from "../../lib/rng.js";
 
 /**
  * Issue 9, "Docker labels": random and hostile label values pushed through the whole plan() (not only the
@@ -9,17 +10,6 @@ import { plan } from "../../controller/plan/plan.js";
  * `invalid` target with a reason naming the label; every valid target points at the node's own IP and a port
  * from the label, with a path the agent's SSRF guard accepts.
  */
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   "8080",
@@ -68,7 +58,7 @@ function planOne(labels: Record<string, string>) {
 
 describe("docker label fuzz through plan()", () => {
   it("never throws; bad labels become invalid targets with a reason; valid targets are safe", () => {
-    const random = rng(9);
+    const random = seededRandom(9);
     const pick = () => PIECES[Math.floor(random() * PIECES.length)] as string;
     const value = () => Array.from({ length: 1 + Math.floor(random() * 4) }, pick).join(random() < 0.5 ? "" : ",");
     let invalid = 0;

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { seededRandom } from "../../lib/rng.js";
 
 /** One hostile response: what a target sends. Every entry is invalid, so the target must be marked failing. */
 export interface FuzzCase {
@@ -129,25 +130,14 @@ function handWritten(): FuzzCase[] {
   ];
 }
 
-/** Deterministic PRNG (mulberry32) so that the corpus is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Generated hostile bodies, each invalid by construction: OpenMetrics bodies truncated before `# EOF`, text
  * bodies with one sample's value replaced by garbage, a label value left unterminated, a bare quote
  * injected into a label value (escapes such as `\t` are valid: Prometheus keeps them literally), or an invalid UTF-8 byte inserted into a label value.
  */
 function generated(count: number, seed: number): FuzzCase[] {
-  const rand = prng(seed);
+  // Seeded, so that the corpus is the same on every run.
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const textLines = VALID_TEXT.trimEnd().split("\n");
   const sampleIdx = textLines.map((l, i) => (l.startsWith("#") ? -1 : i)).filter((i) => i >= 0);
