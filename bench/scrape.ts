@@ -4,18 +4,19 @@ import { get } from "node:http";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { mergeSnapshotsToChunks } from "../agents/exposition/merge.js";
 import { renderMergedMetrics, startMetricsServer } from "../agents/runtime/metrics-server.js";
 import { createScrapeHandler } from "../agents/scrape/scrape-handler.js";
 import { NODE_SYNC_CONTRACT, type NodeSyncJob, type ScrapeTarget } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
+import { measureMerge, mergeFigures } from "./support/merge-vs-concat.js";
 import type { BenchResult } from "./types.js";
 
 /**
  * Issue 5 bench: one agent's scrape stack (the scrape handler plus the merged /metrics server, exactly what
  * `startAgent` runs, without Redis) scraping 200 targets × 500 series. The targets are 200 HTTP servers on
  * 127.0.1.1–127.0.1.200 in a child process, so the CPU figure is the agent's alone. Baseline for the merge,
- * measured in the same run: plain concatenation of the same 200 bodies into one response buffer.
+ * measured in the same run: plain concatenation of the same 200 bodies into one buffer
+ * (bench/support/merge-vs-concat.ts).
  */
 
 const TARGETS = 200;
@@ -163,42 +164,16 @@ export async function run(): Promise<BenchResult[]> {
     }
     const rss = process.memoryUsage().rss;
 
-    // Merge vs plain concatenation of the same bodies, both producing one response buffer.
+    // The merge against plain concatenation of the same input bodies (issue 19 part 7), interleaved round by
+    // round so that load on the shared machine hits all of them alike; medians. See mergeFigures.
     const bodies = await Promise.all(
       addresses.map(async (a) => Buffer.from(await (await fetch(`http://${a}/metrics`)).arrayBuffer())),
     );
-    const inputBytes = bodies.reduce((n, b) => n + b.length, 0);
     await handler.scrapeAll();
     const snapshots = handler.snapshots();
     if (snapshots.length !== TARGETS + 1)
       throw new Error(`expected ${TARGETS} fresh snapshots, got ${snapshots.length - 1}`);
-    const concatTimes: number[] = [];
-    const mergeTimes: number[] = [];
-    const groupTimes: number[] = [];
-    let outputBytes = 0;
-    for (let i = 0; i < (quick ? 9 : 31); i++) {
-      let t0 = performance.now();
-      const joined = Buffer.concat(bodies, inputBytes);
-      concatTimes.push(performance.now() - t0);
-      t0 = performance.now();
-      const grouped = mergeSnapshotsToChunks(snapshots);
-      groupTimes.push(performance.now() - t0);
-      t0 = performance.now();
-      const { chunks, bytes: mergedBytes } = mergeSnapshotsToChunks(snapshots);
-      const merged = Buffer.concat(chunks, mergedBytes);
-      mergeTimes.push(performance.now() - t0);
-      outputBytes = merged.length;
-      if (joined.length === 0 || grouped.chunks.length === 0) throw new Error("empty output");
-    }
-    const concatMs = median(concatTimes);
-    const mergeMs = median(mergeTimes);
-    // Grouping alone, back to back: the interleaved figure above catches the big buffers' GC pauses.
-    for (let i = 0; i < (quick ? 21 : 201); i++) {
-      const t0 = performance.now();
-      mergeSnapshotsToChunks(snapshots);
-      groupTimes.push(performance.now() - t0);
-    }
-    const groupMs = median(groupTimes.slice(quick ? 9 : 31));
+    const merge = measureMerge(bodies, snapshots, quick ? 15 : 61);
     const renderStart = performance.now();
     await renderMergedMetrics(registry, handler);
     const renderMs = performance.now() - renderStart;
@@ -240,42 +215,7 @@ export async function run(): Promise<BenchResult[]> {
         unit: "MiB",
         note: "after the cycles and /metrics requests",
       },
-      {
-        area: "scrape",
-        name: "merge throughput",
-        value: inputBytes / 1e6 / (mergeMs / 1000),
-        unit: "MB/s",
-        note: `group + one ${(outputBytes / 1e6).toFixed(1)} MB buffer in ${mergeMs.toFixed(1)} ms, from ${(inputBytes / 1e6).toFixed(1)} MB of bodies`,
-      },
-      {
-        area: "scrape",
-        name: "concatenation throughput (baseline)",
-        value: inputBytes / 1e6 / (concatMs / 1000),
-        unit: "MB/s",
-        note: `Buffer.concat of the same bodies: ${concatMs.toFixed(2)} ms`,
-      },
-      {
-        area: "scrape",
-        name: "merge / concatenation throughput",
-        value: concatMs / mergeMs,
-        unit: "ratio",
-        goal: ">= 0.5",
-        note: `input bytes/s; output is ${(outputBytes / inputBytes).toFixed(2)}× the input (injected labels)`,
-      },
-      {
-        area: "scrape",
-        name: "merge / concatenation throughput, per output byte",
-        value: outputBytes / mergeMs / (inputBytes / concatMs),
-        unit: "ratio",
-        note: "same run, normalized for the bytes each produces",
-      },
-      {
-        area: "scrape",
-        name: "/metrics serve path / concatenation",
-        value: concatMs / groupMs,
-        unit: "ratio",
-        note: `grouping only (${groupMs.toFixed(2)} ms): /metrics streams the cached chunks; full render incl. own metrics ${renderMs.toFixed(1)} ms`,
-      },
+      ...mergeFigures(merge, renderMs),
     ];
   } finally {
     await handler.stop();

@@ -117,7 +117,7 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
 }
 
 /** The environment of a child: this process's, minus settings of ours (and malloc tuning) a shell may carry. */
-function childEnv(region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
     ([key]) => !/^(AWS_|ECSMON_|REDIS_|MALLOC_|LOG_LEVEL$)/.test(key),
   );
@@ -130,7 +130,7 @@ function childEnv(region: string, extra: Record<string, string> = {}): NodeJS.Pr
   };
 }
 
-async function startSimChild(options: ControllerProcessOptions, endpoint: string): Promise<BenchChild> {
+export async function startSimChild(options: ControllerProcessOptions, endpoint: string): Promise<BenchChild> {
   const { scenario } = options;
   const port = new URL(endpoint).port;
   const args = [CLI, "--log-level", "warn", "sim", "--scenario", scenario, "--port", port, "--no-node-surfaces"];
@@ -139,7 +139,7 @@ async function startSimChild(options: ControllerProcessOptions, endpoint: string
 }
 
 /** `ecsmon spec apply`, through the CLI like an operator would. */
-async function applySpec(options: ControllerProcessOptions, endpoint: string, file: string): Promise<void> {
+export async function applySpec(options: ControllerProcessOptions, endpoint: string, file: string): Promise<void> {
   writeFileSync(file, specYaml(options.cluster));
   await promisify(execFile)(process.execPath, [CLI, "--endpoint-url", endpoint, "spec", "apply", file], {
     env: childEnv(options.region),
