@@ -1,8 +1,9 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { CAPACITY_CONTRACT, type CapacityReport, type NodeSyncJob } from "../../crds-like-schemas/index.js";
 import { createUnlistedTrunkTypeWarning, trunkEniLimit } from "../../lib/aws/eni-trunking-limits.js";
 import type { Logger } from "../../lib/logger.js";
+import { gauge, zeroedCounter } from "../../lib/prom-metrics.js";
 import type { NodeHandler } from "../node-handler.js";
 import { createEniLimitCache } from "./eni-limits.js";
 import { createImdsClient, type ImdsClient } from "./imds-client.js";
@@ -30,10 +31,6 @@ function fingerprint(r: CapacityReport): string {
   return JSON.stringify([r.cluster, r.nodeId, r.instanceType, r.instanceTypeSource, r.eni, r.attachedInterfaces]);
 }
 
-function gaugeOn(registry: Registry, name: string, help: string): Gauge {
-  return (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] });
-}
-
 /**
  * The agent's `capacity` handler: what the node itself knows about its ENI headroom. Instance type from IMDS
  * (IMDSv2), else the controller's view in the job; the type's maximum ENIs from the EC2 guide's table (else
@@ -50,20 +47,22 @@ export function createCapacityHandler(deps: CapacityHandlerDeps): NodeHandler {
   const warnUnlisted = createUnlistedTrunkTypeWarning(log);
   const registry = deps.registry;
   const metrics = registry && {
-    max: gaugeOn(registry, "ecsmon_node_eni_max", "ENI limit of this node (branch ENIs when trunking)."),
-    used: gaugeOn(registry, "ecsmon_node_eni_used", "ENIs in use on this node (branch ENIs when trunking)."),
-    attached: gaugeOn(registry, "ecsmon_node_attached_interfaces", "Network interfaces attached, per IMDS."),
-    reports:
-      (registry.getSingleMetric("ecsmon_capacity_reports_total") as Counter<"result"> | undefined) ??
-      new Counter({
-        name: "ecsmon_capacity_reports_total",
-        help: "Capacity reports sent, by result.",
-        labelNames: ["result"],
-        registers: [registry],
-      }),
+    max: gauge(registry, { name: "ecsmon_node_eni_max", help: "ENI limit of this node (branch ENIs when trunking)." }),
+    used: gauge(registry, {
+      name: "ecsmon_node_eni_used",
+      help: "ENIs in use on this node (branch ENIs when trunking).",
+    }),
+    attached: gauge(registry, {
+      name: "ecsmon_node_attached_interfaces",
+      help: "Network interfaces attached, per IMDS.",
+    }),
+    reports: zeroedCounter(registry, {
+      name: "ecsmon_capacity_reports_total",
+      help: "Capacity reports sent, by result.",
+      label: "result",
+      values: ["ok", "error"],
+    }),
   };
-  metrics?.reports.inc({ result: "ok" }, 0);
-  metrics?.reports.inc({ result: "error" }, 0);
 
   let spec: CapacitySpec | undefined;
   let cluster = "";

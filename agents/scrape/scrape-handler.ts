@@ -1,8 +1,9 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { type NodeSyncJob, SCRAPE_ERROR_CLASSES, type TargetHealth } from "../../crds-like-schemas/index.js";
 import type { Logger } from "../../lib/logger.js";
+import { gauge, zeroedCounter } from "../../lib/prom-metrics.js";
 import type { Snapshot } from "../exposition/snapshot.js";
 import type { NodeHandler } from "../node-handler.js";
 import { Semaphore } from "./semaphore.js";
@@ -49,20 +50,19 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
   const semaphore = new Semaphore(Math.max(1, deps.concurrency));
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Math.max(1, deps.concurrency) });
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Math.max(1, deps.concurrency) });
-  const registers = deps.registry ? [deps.registry] : [];
-  const scrapes = new Counter({
+  // Without a registry the metrics are kept on a private one that nothing exposes.
+  const registry = deps.registry ?? new Registry();
+  const scrapes = zeroedCounter(registry, {
     name: "ecsmon_agent_scrapes_total",
     help: "Scrapes by the agent, by result (ok or the error class).",
-    labelNames: ["result"],
-    registers,
+    label: "result",
+    values: ["ok", ...SCRAPE_ERROR_CLASSES],
   });
-  for (const result of ["ok", ...SCRAPE_ERROR_CLASSES]) scrapes.inc({ result }, 0);
-  const targetsGauge = new Gauge({
+  const targetsGauge = gauge(registry, {
     name: "ecsmon_agent_scrape_targets",
     help: "Targets assigned to this agent.",
-    registers,
   });
-  const seriesCounters = new SeriesCounters(registers);
+  const seriesCounters = new SeriesCounters(registry);
   const onSnapshot = (snapshot: Snapshot) => seriesCounters.countSnapshot(snapshot);
   const runners = new Map<string, { runner: TargetRunner; key: string }>();
   let generation = -1;

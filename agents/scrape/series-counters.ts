@@ -1,4 +1,5 @@
-import { Counter, type Registry } from "prom-client";
+import type { Counter, Registry } from "prom-client";
+import { zeroedCounter } from "../../lib/prom-metrics.js";
 import type { MergeStats } from "../exposition/merge.js";
 import type { Snapshot } from "../exposition/snapshot.js";
 
@@ -26,21 +27,19 @@ export class SeriesCounters {
   private readonly dropped: Counter<"reason">;
   private readonly changed: Counter<"reason">;
 
-  constructor(registers: Registry[]) {
-    this.dropped = new Counter({
+  constructor(registry: Registry) {
+    this.dropped = zeroedCounter(registry, {
       name: "ecsmon_agent_merge_series_dropped_total",
       help: "Scraped series left out of the merged /metrics, by reason (per scrape for one body, per render for the merge).",
-      labelNames: ["reason"],
-      registers,
+      label: "reason",
+      values: DROP_REASONS,
     });
-    this.changed = new Counter({
+    this.changed = zeroedCounter(registry, {
       name: "ecsmon_agent_merge_series_changed_total",
       help: "Scraped series written to the merged /metrics renamed, retyped or moved into another family, by reason.",
-      labelNames: ["reason"],
-      registers,
+      label: "reason",
+      values: CHANGE_REASONS,
     });
-    for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
-    for (const reason of CHANGE_REASONS) this.changed.inc({ reason }, 0);
   }
 
   countSnapshot(snapshot: Snapshot): void {

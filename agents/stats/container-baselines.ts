@@ -1,8 +1,8 @@
 import type { Registry } from "prom-client";
 import type { Logger } from "../../lib/logger.js";
+import { zeroedCounter } from "../../lib/prom-metrics.js";
 import type { RawRead } from "./collectors/types.js";
 import { countersReset } from "./formulas.js";
-import { counter } from "./prom.js";
 import type { StatsSnapshot } from "./stats-payload.js";
 
 /** Values of `ecsmon_stats_container_events_total{event}`. */
@@ -20,20 +20,18 @@ export const CONTAINER_EVENTS = ["restarted", "replaced", "removed", "engine_unr
  */
 export function createContainerBaselines(deps: { registry: Registry; logger: Logger; source: string }) {
   const { registry, logger: log, source } = deps;
-  const events = counter(
-    registry,
-    "ecsmon_stats_container_events_total",
-    "Container lifecycle events seen while sampling: restarted (counters reset under the same id), replaced (a new id for the same task container), removed (a container read before no longer exists), engine_unreachable (a cycle that could not reach the Docker Engine).",
-    ["event"],
-  );
-  const noMemoryDetail = counter(
-    registry,
-    "ecsmon_stats_memory_detail_missing_total",
-    "Reads whose memory_stats.stats had neither total_inactive_file nor inactive_file: page cache is then counted as used.",
-    ["source"],
-  );
-  for (const event of CONTAINER_EVENTS) events.inc({ event }, 0);
-  noMemoryDetail.inc({ source }, 0);
+  const events = zeroedCounter(registry, {
+    name: "ecsmon_stats_container_events_total",
+    help: "Container lifecycle events seen while sampling: restarted (counters reset under the same id), replaced (a new id for the same task container), removed (a container read before no longer exists), engine_unreachable (a cycle that could not reach the Docker Engine).",
+    label: "event",
+    values: CONTAINER_EVENTS,
+  });
+  const noMemoryDetail = zeroedCounter(registry, {
+    name: "ecsmon_stats_memory_detail_missing_total",
+    help: "Reads whose memory_stats.stats had neither total_inactive_file nor inactive_file: page cache is then counted as used.",
+    label: "source",
+    values: [source],
+  });
 
   /** Previous read per container key (taskArn/container), with the runtime id it came from. */
   const previous = new Map<string, { runtimeId: string; snapshot: StatsSnapshot }>();

@@ -2,8 +2,8 @@ import { type CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-clo
 import type { Registry } from "prom-client";
 import { Backoff } from "../../lib/backoff.js";
 import type { Logger } from "../../lib/logger.js";
+import { counter, gauge, histogram, zeroedCounter } from "../../lib/prom-metrics.js";
 import { buildBatches, MAX_CALL_BYTES, MAX_DATUMS_PER_CALL, type StatsSample } from "./batching.js";
-import { counter, gauge, histogram } from "./prom.js";
 
 export interface StatsPublisherOptions {
   cloudwatch: CloudWatchClient;
@@ -98,25 +98,31 @@ export function createStatsPublisher(options: StatsPublisherOptions): StatsPubli
   };
   const { registry, logger } = options;
 
-  const dropped = counter(
-    registry,
-    "ecsmon_stats_dropped_samples_total",
-    "Stats samples dropped because the buffer was full or CloudWatch rejected them.",
-    ["reason"],
-  );
-  const calls = counter(registry, "ecsmon_stats_put_metric_data_calls_total", "PutMetricData calls by result.", [
-    "result",
-  ]);
-  const published = counter(registry, "ecsmon_stats_published_samples_total", "Stats samples published to CloudWatch.");
-  const bufferedGauge = gauge(registry, "ecsmon_stats_buffered_samples", "Stats samples waiting to be published.");
-  const latency = histogram(
-    registry,
-    "ecsmon_stats_publish_latency_seconds",
-    "Time from taking a stats sample to CloudWatch accepting it.",
-    [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300],
-  );
-  for (const reason of ["buffer_full", "rejected"]) dropped.inc({ reason }, 0);
-  for (const result of ["ok", "retry", "rejected"]) calls.inc({ result }, 0);
+  const dropped = zeroedCounter(registry, {
+    name: "ecsmon_stats_dropped_samples_total",
+    help: "Stats samples dropped because the buffer was full or CloudWatch rejected them.",
+    label: "reason",
+    values: ["buffer_full", "rejected"],
+  });
+  const calls = zeroedCounter(registry, {
+    name: "ecsmon_stats_put_metric_data_calls_total",
+    help: "PutMetricData calls by result.",
+    label: "result",
+    values: ["ok", "retry", "rejected"],
+  });
+  const published = counter(registry, {
+    name: "ecsmon_stats_published_samples_total",
+    help: "Stats samples published to CloudWatch.",
+  });
+  const bufferedGauge = gauge(registry, {
+    name: "ecsmon_stats_buffered_samples",
+    help: "Stats samples waiting to be published.",
+  });
+  const latency = histogram(registry, {
+    name: "ecsmon_stats_publish_latency_seconds",
+    help: "Time from taking a stats sample to CloudWatch accepting it.",
+    buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300],
+  });
 
   /** FIFO with a moving head, compacted when half consumed, so that shift() is O(1) amortized. */
   let queue: StatsSample[] = [];

@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 import type { StatsMetric } from "../../crds-like-schemas/index.js";
+import { gauge } from "../../lib/prom-metrics.js";
 import type { ContainerFigures } from "./formulas.js";
-import { gauge } from "./prom.js";
 
 /** Prometheus gauge names, one per CloudWatch metric, on the agent's /metrics. */
 export const GAUGE_NAMES: Record<StatsMetric, string> = {
@@ -31,7 +31,7 @@ export function createStatsGauges(registry: Registry) {
   const gauges = Object.fromEntries(
     (Object.keys(GAUGE_NAMES) as StatsMetric[]).map((metric) => [
       metric,
-      gauge(registry, GAUGE_NAMES[metric], HELP[metric], LABELS),
+      gauge(registry, { name: GAUGE_NAMES[metric], help: HELP[metric], labelNames: LABELS }),
     ]),
   ) as Record<StatsMetric, ReturnType<typeof gauge<keyof ContainerLabels>>>;
   /** Label sets currently exported, by container key, with the metrics set for each. */

@@ -5,6 +5,7 @@ import type { NodeSyncJob, StatsAssignment, StatsDimension, StatsMetric } from "
 import { AnchoredPatterns } from "../../lib/anchored-pattern.js";
 import { clusterNameOf } from "../../lib/arn.js";
 import type { Logger } from "../../lib/logger.js";
+import { zeroedCounter } from "../../lib/prom-metrics.js";
 import type { NodeHandler } from "../node-handler.js";
 import type { Dimension, StatsSample } from "./batching.js";
 import { createDockerCollector, type DockerTarget } from "./collectors/docker-collector.js";
@@ -12,7 +13,6 @@ import { createMetadataCollector } from "./collectors/metadata-collector.js";
 import type { RawRead } from "./collectors/types.js";
 import { createContainerBaselines } from "./container-baselines.js";
 import { computeContainerFigures, METRIC_UNITS, type Reservation } from "./formulas.js";
-import { counter } from "./prom.js";
 import { createStatsPublisher, type StatsPublisher, type StatsPublisherOptions } from "./publisher.js";
 import { createStatsGauges } from "./stats-gauges.js";
 import { parseStatsPayload } from "./stats-payload.js";
@@ -107,22 +107,26 @@ export function createStatsHandler(deps: StatsHandlerDeps): NodeHandler {
   const now = deps.now ?? Date.now;
   const { logger, registry } = deps;
   const log = logger.child({ handler: "stats" });
-  const malformed = counter(
-    registry,
-    "ecsmon_stats_malformed_total",
-    "Stats payloads that failed validation and were skipped.",
-    ["source"],
-  );
-  const collectErrors = counter(registry, "ecsmon_stats_collect_errors_total", "Stats reads that failed, by reason.", [
-    "reason",
-  ]);
-  const cycles = counter(registry, "ecsmon_stats_cycles_total", "Stats collection cycles, by result.", ["result"]);
   const source = deps.docker ? "docker" : "metadata";
-  malformed.inc({ source }, 0);
-  for (const reason of ["timeout", "not_found", "not_running", "unreachable", "error"])
-    collectErrors.inc({ reason }, 0);
+  const malformed = zeroedCounter(registry, {
+    name: "ecsmon_stats_malformed_total",
+    help: "Stats payloads that failed validation and were skipped.",
+    label: "source",
+    values: [source],
+  });
+  const collectErrors = zeroedCounter(registry, {
+    name: "ecsmon_stats_collect_errors_total",
+    help: "Stats reads that failed, by reason.",
+    label: "reason",
+    values: ["timeout", "not_found", "not_running", "unreachable", "error"],
+  });
   const baselines = createContainerBaselines({ registry, logger: log, source });
-  for (const result of ["ok", "skipped_overlap"]) cycles.inc({ result }, 0);
+  const cycles = zeroedCounter(registry, {
+    name: "ecsmon_stats_cycles_total",
+    help: "Stats collection cycles, by result.",
+    label: "result",
+    values: ["ok", "skipped_overlap"],
+  });
 
   const gauges = createStatsGauges(registry);
   const docker = deps.docker
