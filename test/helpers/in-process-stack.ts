@@ -6,24 +6,11 @@ import { loadConfig } from "../../lib/config.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
 import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, type StartSimOptions, startSim } from "../../sim/index.js";
-import { PORT_PATH_LABEL } from "./demo-expected.js";
-import { putSimSpec } from "./put-spec.js";
+import { demoSpec, putSimSpec } from "./put-spec.js";
 import { type RedisServer, startRedisServer } from "./redis-server.js";
 import { simEnv } from "./sim-clients.js";
 
-/** The demo cluster's spec as most stack tests use it: seed 002's `port/path` label, a fast scrape interval. */
-export function demoSpec(interval = "1s", timeout = "900ms"): string {
-  return `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        interval: ${interval}
-        timeout: ${timeout}
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
-}
+export { demoSpec } from "./put-spec.js";
 
 export interface InProcessStackOptions {
   /** The MonitoringSpec stored in the simulator's SSM before the controller starts. @defaultValue demoSpec() */

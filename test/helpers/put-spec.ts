@@ -1,6 +1,21 @@
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { RunningSim } from "../../sim/index.js";
+import { PORT_PATH_LABEL } from "./demo-expected.js";
 import { simClientConfig } from "./sim-clients.js";
+
+/** The demo cluster's spec as most stack tests use it: seed 002's `port/path` label, a fast scrape interval. */
+export function demoSpec(interval = "1s", timeout = "900ms"): string {
+  return `apiVersion: ecsmon.dev/v1alpha1
+kind: MonitoringSpec
+spec:
+  clusters:
+    - name: demo
+      scrape:
+        interval: ${interval}
+        timeout: ${timeout}
+        labels: { portPath: ${PORT_PATH_LABEL} }
+`;
+}
 
 /** Stores `spec` as the MonitoringSpec parameter (`/ecsmon/spec`, the controller's default) in the simulator's SSM. */
 export async function putSimSpec(sim: RunningSim, spec: string, name = "/ecsmon/spec"): Promise<void> {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaleNote, StatusDocument } from "../../controller/api/status-view.js";
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { controllerEnv } from "../helpers/controller-env.js";
+import { type Replica, spawnReplica } from "../helpers/controller-replicas.js";
 import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
@@ -26,30 +26,17 @@ spec:
     - name: demo
 `;
 
-interface Replica {
-  id: string;
-  url: string;
-  child: ChildProcess;
-}
-
 let sim: RunningSim;
 let redis: RedisServer;
 const replicas: Replica[] = [];
 
 async function startReplica(id: string): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "controller"], {
-    env: controllerEnv(sim, redis.url, {
-      ECSMON_CONTROLLER_ID: id,
-      ECSMON_API_BIND: `127.0.0.1:${port}`,
-      ECSMON_LEASE_TTL: "3s",
-      ECSMON_RECONCILE_INTERVAL: "500ms",
-      ECSMON_SPEC_POLL_INTERVAL: "500ms",
-      LOG_LEVEL: "silent",
-    }),
-    stdio: "ignore",
+  const replica = spawnReplica(sim, redis.url, id, await freePort(), {
+    ECSMON_LEASE_TTL: "3s",
+    ECSMON_RECONCILE_INTERVAL: "500ms",
+    ECSMON_SPEC_POLL_INTERVAL: "500ms",
+    LOG_LEVEL: "silent",
   });
-  const replica = { id, url: `http://127.0.0.1:${port}`, child };
   replicas.push(replica);
   await until(`${id} to serve /healthz`, async () => (await fetch(`${replica.url}/healthz`)).ok, 20_000);
   return replica;

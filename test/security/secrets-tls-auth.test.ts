@@ -9,8 +9,7 @@ import type { AgentView } from "../../controller/machines/views.js";
 import { freePort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { PORT_PATH_LABEL } from "../helpers/demo-expected.js";
-import { putSimSpec } from "../helpers/put-spec.js";
+import { demoSpec, putSimSpec } from "../helpers/put-spec.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
@@ -25,14 +24,8 @@ import { type Probe, until as pollUntil } from "../helpers/until.js";
 const PASSWORD = `pw-${randomUUID()}`;
 const TOKEN = `tok-${randomUUID()}`;
 const AWS_SECRET = `aws-${randomUUID()}`;
-const spec = `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
+// The demo cluster with the default scrape interval and timeout.
+const spec = demoSpec("15s", "10s");
 
 let dir: string;
 let redisChild: ChildProcess;
