@@ -56,48 +56,55 @@ export async function resolveIdentity(options: IdentityOptions): Promise<NodeIde
   }
   const deadline = Date.now() + (options.retryForMs ?? 60_000);
   const timeout = options.requestTimeoutMs ?? 2_000;
+  const endpoint = identityEndpoint(agent);
   let lastError = "";
   const backoff = new Backoff({ initialMs: 500, maxMs: 5_000 });
   for (let attempt = 0; ; attempt++) {
     try {
-      if (agent.metadataUriV4) {
-        const task = (await getJson(`${agent.metadataUriV4.replace(/\/$/, "")}/task`, timeout)) as Record<
-          string,
-          unknown
-        >;
-        const cluster = stringField(task, "Cluster");
-        const taskArn = stringField(task, "TaskARN");
-        return {
-          cluster: clusterNameOf(agent.cluster ?? cluster),
-          nodeId: agent.nodeId ?? arnId(taskArn),
-          mode: "sidecar",
-          source: "task-metadata",
-        };
-      }
-      const meta = (await getJson(`${agent.ecsAgentUri.replace(/\/$/, "")}/v1/metadata`, timeout)) as Record<
-        string,
-        unknown
-      >;
-      const cluster = stringField(meta, "Cluster");
-      const instanceArn = stringField(meta, "ContainerInstanceArn");
+      const body = (await getJson(endpoint.url, timeout)) as Record<string, unknown>;
+      const cluster = stringField(body, "Cluster");
+      const arn = stringField(body, endpoint.arnField);
       return {
         cluster: clusterNameOf(agent.cluster ?? cluster),
-        nodeId: agent.nodeId ?? arnId(instanceArn),
-        mode: "daemon",
-        source: "ecs-agent",
+        nodeId: agent.nodeId ?? arnId(arn),
+        mode: endpoint.mode,
+        source: endpoint.source,
       };
     } catch (error) {
       lastError = (error as Error).message;
     }
     if (Date.now() >= deadline) {
-      const where = agent.metadataUriV4 ? "task metadata v4" : `ECS agent introspection at ${agent.ecsAgentUri}`;
       throw new IdentityError(
-        `cannot determine the node identity from ${where}: ${lastError}; pass --cluster and --node-id`,
+        `cannot determine the node identity from ${endpoint.where}: ${lastError}; pass --cluster and --node-id`,
       );
     }
     options.logger.info({ attempt, error: lastError }, "node identity not available yet; retrying");
     await new Promise((r) => setTimeout(r, backoff.next()));
   }
+}
+
+/**
+ * Where the identity is read: the task metadata (sidecar; the node is the task) when the container has one, else
+ * the ECS agent's introspection (daemon; the node is the container instance). Both answer with `Cluster` and the
+ * node's ARN in `arnField`.
+ */
+function identityEndpoint(agent: IdentityOptions["agent"]) {
+  if (agent.metadataUriV4) {
+    return {
+      url: `${agent.metadataUriV4.replace(/\/$/, "")}/task`,
+      arnField: "TaskARN",
+      mode: "sidecar",
+      source: "task-metadata",
+      where: "task metadata v4",
+    } as const;
+  }
+  return {
+    url: `${agent.ecsAgentUri.replace(/\/$/, "")}/v1/metadata`,
+    arnField: "ContainerInstanceArn",
+    mode: "daemon",
+    source: "ecs-agent",
+    where: `ECS agent introspection at ${agent.ecsAgentUri}`,
+  } as const;
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<unknown> {
