@@ -1,19 +1,12 @@
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type RedisServer, startRedisServer } from "../test/helpers/redis-server.js";
+import { describe, expect, it, vi } from "vitest";
+import { useRedisServer } from "../test/helpers/use-redis-server.js";
 import { closeWorker } from "./close-worker.js";
 import { createLogger } from "./logger.js";
 
 const logger = createLogger({ level: "silent", name: "test" });
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const redis = useRedisServer();
 
 function worker(connection: Redis): Worker {
   const w = new Worker(`q-${Math.random()}`, async () => {}, { connection });
@@ -23,7 +16,7 @@ function worker(connection: Redis): Worker {
 
 describe("closeWorker", () => {
   it("closes a worker on a healthy Redis", async () => {
-    const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(redis.server.url, { maxRetriesPerRequest: null });
     const w = worker(connection);
     await w.waitUntilReady();
     expect(await closeWorker(w, logger)).toBe(true);
@@ -32,7 +25,7 @@ describe("closeWorker", () => {
   });
 
   it("stops waiting for a close that never finishes (a blocking connection stuck reconnecting)", async () => {
-    const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(redis.server.url, { maxRetriesPerRequest: null });
     const w = worker(connection);
     await w.waitUntilReady();
     const hung = vi.spyOn(w, "close").mockReturnValue(new Promise<void>(() => {}));

@@ -1,22 +1,16 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/program.js";
 import { freePort } from "../../lib/net.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { useRedisServer } from "../helpers/use-redis-server.js";
 
 /** `ecsmon agent`: flags and usage errors in-process through main(); a clean stop on SIGTERM as the built CLI. */
 
 const CLI = fileURLToPath(new URL("../../dist/cli/ecsmon.js", import.meta.url));
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedisServer();
 afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
@@ -88,7 +82,7 @@ describe("ecsmon agent", () => {
         "--bind",
         `127.0.0.1:${port}`,
         "--redis-url",
-        redis.url,
+        redis.server.url,
       ],
       { stdio: "ignore" },
     );
