@@ -262,3 +262,25 @@ describe("mergeSnapshots conflict rules (ADR 0044), each output checked by promt
     expect(stats.duplicates).toBe(1);
   });
 });
+
+describe("mergeSnapshots family order", () => {
+  it("groups every family once in first-seen order whatever order each source lists them in", () => {
+    const body = (names: string[], value: number) =>
+      names.map((n) => `# HELP ${n} ${n} help.\n# TYPE ${n} gauge\n${n}{x="1"} ${value}\n`).join("");
+    const sources = [
+      parseBody(body(["a", "b", "c"], 1), "text", { task_id: "t1" }),
+      parseBody(body(["a", "c", "b", "d"], 2), "text", { task_id: "t2" }),
+      parseBody(body(["d", "b"], 3), "text", { task_id: "t3" }),
+      parseBody(body(["a", "b", "c"], 4), "text", { task_id: "t4" }),
+    ];
+    const { text, stats } = mergeSnapshots(sources);
+    const families = [...text.matchAll(/^# TYPE (\w+) /gm)].map((m) => m[1]);
+    expect(families).toEqual(["a", "b", "c", "d"]);
+    const series = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`));
+    expect(series("a").map((l) => l.split(" ")[1])).toEqual(["1", "2", "4"]);
+    expect(series("b").map((l) => l.split(" ")[1])).toEqual(["1", "2", "3", "4"]);
+    expect(series("c").map((l) => l.split(" ")[1])).toEqual(["1", "2", "4"]);
+    expect(series("d").map((l) => l.split(" ")[1])).toEqual(["2", "3"]);
+    expect(stats).toMatchObject({ families: 4, duplicates: 0 });
+  });
+});

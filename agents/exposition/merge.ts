@@ -43,6 +43,8 @@ interface Group {
   alive: boolean;
   /** Parts were filtered or folded in, so the cheap "sources cannot collide" argument no longer holds. */
   dedup: boolean;
+  /** Position in first-seen order. */
+  index: number;
 }
 
 /**
@@ -106,28 +108,37 @@ export function syntheticFamily(name: string, type: PromType, help: string, line
 function groupFamilies(sources: readonly Snapshot[]): { groups: Group[]; byName: Map<string, Group> } {
   const byName = new Map<string, Group>();
   const groups: Group[] = [];
-  sources.forEach((snapshot, source) => {
-    for (const family of snapshot.families) {
-      if (family.bytes.length === 0) continue;
-      const part: Part = { source, type: family.type, help: family.help, bytes: family.bytes };
-      const group = byName.get(family.name);
+  // Runs for every family of every source on every render: indexed loops, and the targets of one service list
+  // the same families in the same order, so the group after the previous family's is tried before the map.
+  for (let source = 0; source < sources.length; source++) {
+    const families = sources[source]!.families;
+    let next = -1;
+    for (let f = 0; f < families.length; f++) {
+      const family = families[f]!;
+      const bytes = family.bytes;
+      if (bytes.length === 0) continue;
+      const part: Part = { source, type: family.type, help: family.help, bytes };
+      const guess = next >= 0 && next < groups.length ? groups[next]! : undefined;
+      let group = guess !== undefined && guess.name === family.name ? guess : byName.get(family.name);
       if (group === undefined) {
-        const created: Group = {
+        group = {
           name: family.name,
           type: family.type,
           help: family.help,
           parts: [part],
           alive: true,
           dedup: false,
+          index: groups.length,
         };
-        byName.set(family.name, created);
-        groups.push(created);
+        byName.set(family.name, group);
+        groups.push(group);
       } else {
         if (group.help === undefined || group.help === "") group.help = family.help;
         group.parts.push(part);
       }
+      next = group.index + 1;
     }
-  });
+  }
   return { groups, byName };
 }
 
@@ -230,28 +241,30 @@ function compatiblePartners(sources: readonly Snapshot[]): { partners: number[][
   return { partners, needle };
 }
 
-/** The label name that every labelled source injects with the most distinct values, if any. */
+/** Sources sampled to rank the candidate bucket labels by distinct values. */
+const BUCKET_SAMPLE = 64;
+
+/**
+ * A label name that every labelled source injects (required: it decides which sources are ever compared), the
+ * one with the most distinct values among the first {@link BUCKET_SAMPLE} labelled sources (only a matter of
+ * speed: fewer sources per bucket).
+ */
 function bucketLabel(sources: readonly Snapshot[], labelled: readonly number[]): string | undefined {
-  const values = new Map<string, Set<string>>();
   const counts = new Map<string, number>();
   for (const i of labelled) {
-    for (const l of sources[i]!.injected) {
-      counts.set(l.name, (counts.get(l.name) ?? 0) + 1);
-      let set = values.get(l.name);
-      if (set === undefined) {
-        set = new Set();
-        values.set(l.name, set);
-      }
-      set.add(l.value);
-    }
+    for (const l of sources[i]!.injected) counts.set(l.name, (counts.get(l.name) ?? 0) + 1);
   }
   let best: string | undefined;
   let distinct = 0;
   for (const [name, count] of counts) {
-    const n = values.get(name)!.size;
-    if (count === labelled.length && n > distinct) {
+    if (count !== labelled.length) continue;
+    const values = new Set<string>();
+    for (let k = 0; k < labelled.length && k < BUCKET_SAMPLE; k++) {
+      values.add(sources[labelled[k]!]!.injected.find((l) => l.name === name)!.value);
+    }
+    if (values.size > distinct) {
       best = name;
-      distinct = n;
+      distinct = values.size;
     }
   }
   return best;
