@@ -14,6 +14,11 @@ import {
 } from "./contracts/status-api.js";
 import { MonitoringSpec } from "./monitoring-spec.js";
 
+/** A contract rendered as what its producer must send. */
+function output(schema: z.ZodType, title: string) {
+  return { schema, io: "output", title } as const;
+}
+
 /**
  * The JSON Schema documents derived from the zod schemas, one per contract, as committed under
  * `crds-like-schemas/generated/`. The MonitoringSpec is rendered for input (what a user writes: fields with
@@ -22,31 +27,22 @@ import { MonitoringSpec } from "./monitoring-spec.js";
  */
 export const SCHEMA_CONTRACTS = {
   "monitoring-spec": { schema: MonitoringSpec, io: "input", title: "MonitoringSpec (ecsmon.dev/v1alpha1)" },
-  "node-sync": { schema: NodeSyncJob, io: "output", title: "Node sync job (ecsmon.dev/node-sync/v1)" },
-  "target-health": {
-    schema: TargetHealthReport,
-    io: "output",
-    title: "Target health report (ecsmon.dev/target-health/v1)",
-  },
-  capacity: { schema: CapacityReport, io: "output", title: "Capacity report (ecsmon.dev/capacity/v1)" },
-  heartbeat: { schema: Heartbeat, io: "output", title: "Agent heartbeat (ecsmon.dev/heartbeat/v1)" },
-  "cluster-summary": {
-    schema: ClusterSummary,
-    io: "output",
-    title: "Cluster summary (Redis <prefix>:status:<cluster>; an entry of GET /api/v1/status)",
-  },
-  "api-status": { schema: StatusDocument, io: "output", title: "Status API: GET /api/v1/status" },
-  "api-targets": { schema: TargetList, io: "output", title: "Status API: GET /api/v1/targets" },
-  "api-target": { schema: TargetView, io: "output", title: "Status API: GET /api/v1/targets/<id>" },
-  "api-agents": { schema: AgentList, io: "output", title: "Status API: GET /api/v1/agents" },
-  "api-capacity": { schema: CapacityList, io: "output", title: "Status API: GET /api/v1/capacity" },
-  "api-explain": { schema: TaskExplanation, io: "output", title: "Status API: GET /api/v1/explain (200)" },
-  "api-explain-not-found": {
-    schema: ExplainNotFound,
-    io: "output",
-    title: "Status API: GET /api/v1/explain (404, task not found)",
-  },
-  "api-error": { schema: ApiErrorBody, io: "output", title: "Status API: the error body of every status >= 400" },
+  "node-sync": output(NodeSyncJob, "Node sync job (ecsmon.dev/node-sync/v1)"),
+  "target-health": output(TargetHealthReport, "Target health report (ecsmon.dev/target-health/v1)"),
+  capacity: output(CapacityReport, "Capacity report (ecsmon.dev/capacity/v1)"),
+  heartbeat: output(Heartbeat, "Agent heartbeat (ecsmon.dev/heartbeat/v1)"),
+  "cluster-summary": output(
+    ClusterSummary,
+    "Cluster summary (Redis <prefix>:status:<cluster>; an entry of GET /api/v1/status)",
+  ),
+  "api-status": output(StatusDocument, "Status API: GET /api/v1/status"),
+  "api-targets": output(TargetList, "Status API: GET /api/v1/targets"),
+  "api-target": output(TargetView, "Status API: GET /api/v1/targets/<id>"),
+  "api-agents": output(AgentList, "Status API: GET /api/v1/agents"),
+  "api-capacity": output(CapacityList, "Status API: GET /api/v1/capacity"),
+  "api-explain": output(TaskExplanation, "Status API: GET /api/v1/explain (200)"),
+  "api-explain-not-found": output(ExplainNotFound, "Status API: GET /api/v1/explain (404, task not found)"),
+  "api-error": output(ApiErrorBody, "Status API: the error body of every status >= 400"),
 } as const;
 
 export type SchemaContractName = keyof typeof SCHEMA_CONTRACTS;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { STATS_DIMENSIONS, STATS_METRICS } from "../monitoring-spec.js";
+import { count, nodeMessage } from "./fragments.js";
 import { ScrapeTarget } from "./scrape-target.js";
 
 export const NODE_SYNC_CONTRACT = "ecsmon.dev/node-sync/v1";
@@ -38,13 +39,11 @@ export type StatsAssignment = z.infer<typeof StatsAssignment>;
  * generation twice changes nothing.
  */
 export const NodeSyncJob = z.strictObject({
-  contract: z.literal(NODE_SYNC_CONTRACT),
-  cluster: z.string(),
-  nodeId: z.string(),
+  ...nodeMessage(NODE_SYNC_CONTRACT),
   /** Monotonic per node. */
-  generation: z.number().int().nonnegative(),
+  generation: count(),
   /** Lease fencing token of the controller that produced this job. */
-  fencingToken: z.number().int().nonnegative(),
+  fencingToken: count(),
   issuedAt: z.string(),
   scrape: z.strictObject({
     intervalMs: z.number().int().positive(),
@@ -70,7 +69,7 @@ export const NodeSyncJob = z.strictObject({
     instanceType: z.string().optional(),
     trunking: z.boolean(),
     /** Number of awsvpc tasks the controller observed on this node. */
-    awsvpcTasks: z.number().int().nonnegative(),
+    awsvpcTasks: count(),
   }),
 });
 export type NodeSyncJob = z.infer<typeof NodeSyncJob>;

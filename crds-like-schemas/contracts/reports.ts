@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { count, nodeMessage } from "./fragments.js";
 
 /**
  * Everything agents send back on the `ecsmon-reports` queue. Discriminated by `contract`; each contract
@@ -26,7 +27,7 @@ export const TargetHealth = z.strictObject({
   /** Human-readable reason, e.g. `parse: line 3: invalid metric name`. */
   error: z.string().max(1024).optional(),
   durationMs: z.number().nonnegative(),
-  samples: z.number().int().nonnegative(),
+  samples: count(),
   /** ISO-8601. */
   at: z.string(),
 });
@@ -34,19 +35,15 @@ export type TargetHealth = z.infer<typeof TargetHealth>;
 
 /** A batch of target health results from one agent. */
 export const TargetHealthReport = z.strictObject({
-  contract: z.literal(TARGET_HEALTH_CONTRACT),
-  cluster: z.string(),
-  nodeId: z.string(),
-  generation: z.number().int().nonnegative(),
+  ...nodeMessage(TARGET_HEALTH_CONTRACT),
+  generation: count(),
   results: z.array(TargetHealth),
 });
 export type TargetHealthReport = z.infer<typeof TargetHealthReport>;
 
 /** What the agent can see of its node's capacity; the controller fills in the rest from DescribeContainerInstances. */
 export const CapacityReport = z.strictObject({
-  contract: z.literal(CAPACITY_CONTRACT),
-  cluster: z.string(),
-  nodeId: z.string(),
+  ...nodeMessage(CAPACITY_CONTRACT),
   at: z.string(),
   instanceType: z.string().optional(),
   /** Where instanceType came from. */
@@ -54,21 +51,19 @@ export const CapacityReport = z.strictObject({
   eni: z
     .strictObject({
       /** Maximum ENIs (or trunk branch ENIs when trunking) for the instance type. */
-      max: z.number().int().nonnegative(),
+      max: count(),
       /** Primary ENI plus one per awsvpc task (or branch ENIs in use when trunking). */
-      used: z.number().int().nonnegative(),
+      used: count(),
       trunking: z.boolean(),
     })
     .optional(),
   /** Network interfaces attached, as IMDS lists them (network/interfaces/macs/). */
-  attachedInterfaces: z.number().int().nonnegative().optional(),
+  attachedInterfaces: count().optional(),
 });
 export type CapacityReport = z.infer<typeof CapacityReport>;
 
 export const Heartbeat = z.strictObject({
-  contract: z.literal(HEARTBEAT_CONTRACT),
-  cluster: z.string(),
-  nodeId: z.string(),
+  ...nodeMessage(HEARTBEAT_CONTRACT),
   /** Unique per agent process (changes on restart). */
   agentId: z.string(),
   mode: z.enum(["daemon", "sidecar", "pool"]),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { count, isoTime } from "./fragments.js";
 
 /**
  * The controller's status API (`GET /api/v1/*`) as the wire carries it: the one definition the server's types
@@ -6,8 +7,6 @@ import { z } from "zod";
  * the JSON, so such fields are optional here. Objects are not strict: a newer controller may add fields that an
  * older client ignores. The generated JSON Schemas (`generated/api-*.schema.json`) describe the same answers.
  */
-
-const isoTime = () => z.string().describe("ISO-8601 time");
 
 /** Kubernetes-style condition; `lastTransitionTime` moves only when `status` changes. */
 export const Condition = z.object({
@@ -52,7 +51,7 @@ export const NodeWithoutAgent = z.object({
   nodeId: z.string(),
   ec2InstanceId: z.string().optional(),
   /** Targets planned on the node: none of them is scraped until an agent heartbeats there. */
-  targets: z.number().int().nonnegative(),
+  targets: count(),
 });
 export type NodeWithoutAgent = z.infer<typeof NodeWithoutAgent>;
 
@@ -114,11 +113,11 @@ export const ClusterSummary = z.object({
   targets: z.record(z.string(), z.number()),
   /** Agents by state name. */
   agents: z.record(z.string(), z.number()),
-  invalidTargets: z.number().int().nonnegative(),
-  nodes: z.number().int().nonnegative(),
+  invalidTargets: count(),
+  nodes: count(),
   nodesWithoutAgent: z.array(NodeWithoutAgent),
-  poolTargets: z.number().int().nonnegative(),
-  syncJobsSent: z.number().int().nonnegative(),
+  poolTargets: count(),
+  syncJobsSent: count(),
   capacity: ClusterCapacityTotals.optional(),
 });
 export type ClusterSummary = z.infer<typeof ClusterSummary>;
@@ -181,7 +180,7 @@ export const TargetView = z.object({
   labels: z.record(z.string(), z.string()).optional(),
   reason: z.string().optional(),
   lastError: z.string().optional(),
-  failures: z.number().int().nonnegative(),
+  failures: count(),
   /** When the current state was entered. */
   since: z.string(),
   lastHealthAt: isoTime().optional(),
@@ -204,13 +203,13 @@ export const AgentView = z.object({
   metricsUrl: z.string().optional(),
   lastSeen: z.string(),
   since: z.string(),
-  incarnations: z.number().int().nonnegative(),
+  incarnations: count(),
 });
 export type AgentView = z.infer<typeof AgentView>;
 
 /** `GET /api/v1/targets`: the targets matching the filter, sorted by id. */
 export const TargetList = z.object({
-  count: z.number().int().nonnegative(),
+  count: count(),
   targets: z.array(TargetView),
   stale: z.array(StaleNote),
 });
@@ -218,7 +217,7 @@ export type TargetList = z.infer<typeof TargetList>;
 
 /** `GET /api/v1/agents`. */
 export const AgentList = z.object({
-  count: z.number().int().nonnegative(),
+  count: count(),
   agents: z.array(AgentView),
   stale: z.array(StaleNote),
 });
