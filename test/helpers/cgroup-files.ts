@@ -56,26 +56,30 @@ function statValue(text: string, key: string): number {
 
 const readNumber = async (path: string) => Number((await readFile(path, "utf8")).trim());
 
+/** Where each figure is, per cgroup version: the memory usage file and the memory.stat keys (v1 prefixes `total_`). */
+const MEMORY_SOURCES = {
+  v1: {
+    usage: "memory.usage_in_bytes",
+    inactiveFile: "total_inactive_file",
+    cache: "total_cache",
+    shmem: "total_shmem",
+  },
+  v2: { usage: "memory.current", inactiveFile: "inactive_file", cache: "file", shmem: "shmem" },
+} as const;
+
 export async function readCgroupFigures(dirs: CgroupDirs): Promise<CgroupFigures> {
   const stat = await readFile(join(dirs.memory, "memory.stat"), "utf8");
-  if (dirs.version === "v1") {
-    return {
-      version: "v1",
-      usage: await readNumber(join(dirs.memory, "memory.usage_in_bytes")),
-      inactiveFile: statValue(stat, "total_inactive_file"),
-      cache: statValue(stat, "total_cache"),
-      shmem: statValue(stat, "total_shmem"),
-      cpuNs: await readNumber(join(dirs.cpu, "cpuacct.usage")),
-    };
-  }
-  const cpuStat = await readFile(join(dirs.cpu, "cpu.stat"), "utf8");
+  const source = MEMORY_SOURCES[dirs.version];
   return {
-    version: "v2",
-    usage: await readNumber(join(dirs.memory, "memory.current")),
-    inactiveFile: statValue(stat, "inactive_file"),
-    cache: statValue(stat, "file"),
-    shmem: statValue(stat, "shmem"),
-    cpuNs: statValue(cpuStat, "usage_usec") * 1000,
+    version: dirs.version,
+    usage: await readNumber(join(dirs.memory, source.usage)),
+    inactiveFile: statValue(stat, source.inactiveFile),
+    cache: statValue(stat, source.cache),
+    shmem: statValue(stat, source.shmem),
+    cpuNs:
+      dirs.version === "v1"
+        ? await readNumber(join(dirs.cpu, "cpuacct.usage"))
+        : statValue(await readFile(join(dirs.cpu, "cpu.stat"), "utf8"), "usage_usec") * 1000,
   };
 }
 
