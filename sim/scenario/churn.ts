@@ -1,5 +1,5 @@
-import type { ClusterStore } from "../state/cluster-store.js";
 import { SeededRng } from "../../lib/rng.js";
+import type { ClusterStore } from "../state/cluster-store.js";
 import type { Scenario } from "./schema.js";
 
 export interface ChurnHandle {

@@ -1,3 +1,4 @@
+import { SeededRng } from "../../lib/rng.js";
 import { AwsError } from "../aws/service.js";
 import { instanceTypeInfo } from "../aws/services/instance-types.js";
 import { AddressAllocator, EPHEMERAL_PORT_MAX, EPHEMERAL_PORT_MIN, RESERVED_PORTS } from "./addresses.js";
@@ -13,7 +14,6 @@ import type {
   SimTaskDefinition,
 } from "./model.js";
 import type { InstanceUsage } from "./placement.js";
-import { SeededRng } from "../../lib/rng.js";
 
 /** Options of a {@link ClusterStore}. */
 export interface ClusterStoreOptions {

@@ -1,3 +1,4 @@
+import type { SeededRng } from "../../lib/rng.js";
 import type { AddressAllocator } from "./addresses.js";
 import { allocateDynamicPort } from "./addresses.js";
 import type { ArnBuilder } from "./arns.js";
@@ -9,7 +10,6 @@ import type {
   SimTask,
   SimTaskDefinition,
 } from "./model.js";
-import type { SeededRng } from "../../lib/rng.js";
 import type { InstanceBook } from "./store-state.js";
 
 export interface BuildTaskArgs {
