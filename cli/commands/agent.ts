@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { startAgent } from "../../agents/agent.js";
 import { boundShutdown } from "../../lib/bounded-stop.js";
-import { parseHostPort } from "../../lib/net.js";
 import { createCliContext, UsageError } from "../context.js";
+import { checkedBind, checkRedisUrl, redisUrlOption } from "./server-options.js";
 
 interface AgentOptions {
   cluster?: string;
@@ -35,10 +35,7 @@ export function registerAgentCommand(program: Command): void {
       "--pool",
       "consume the shared pool queue for Fargate tasks without a sidecar and Cloud Map targets (needs --cluster)",
     )
-    .option(
-      "--redis-url <url>",
-      "redis:// or rediss:// URL (default: $REDIS_URL; the password may come from $REDIS_PASSWORD; with $REDIS_CLUSTER=true, one node of a Redis Cluster)",
-    )
+    .addOption(redisUrlOption())
     .addHelpText(
       "after",
       `
@@ -57,19 +54,8 @@ Examples:
       if (options.cluster) ctx.config.agent.cluster = options.cluster;
       if (options.nodeId) ctx.config.agent.nodeId = options.nodeId;
       if (options.redisUrl) ctx.config.redis.url = options.redisUrl;
-      if (options.bind) {
-        try {
-          parseHostPort(options.bind);
-        } catch (error) {
-          throw new UsageError(`--bind: ${(error as Error).message}`);
-        }
-        ctx.config.agent.bind = options.bind;
-      }
-      try {
-        new URL(ctx.config.redis.url);
-      } catch {
-        throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
-      }
+      if (options.bind) ctx.config.agent.bind = checkedBind(options.bind);
+      checkRedisUrl(ctx.config.redis.url, { redisSchemeOnly: false });
       if (options.pool && !ctx.config.agent.cluster) throw new UsageError("--pool needs --cluster (or ECSMON_CLUSTER)");
       // Installed before start-up: a signal while the agent is still starting (Redis unreachable) is bounded too.
       const shutdown = boundShutdown({ timeoutMs: ctx.config.shutdownTimeoutMs, logger: ctx.logger, what: "agent" });

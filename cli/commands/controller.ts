@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { boundShutdown } from "../../lib/bounded-stop.js";
 import { redactUrl } from "../../lib/logger.js";
-import { parseHostPort } from "../../lib/net.js";
 import { createRedisConnection } from "../../lib/redis.js";
-import { createCliContext, UsageError } from "../context.js";
+import { createCliContext } from "../context.js";
+import { checkedBind, checkRedisUrl, redisUrlOption } from "./server-options.js";
 
 interface ControllerOptions {
   bind?: string;
@@ -25,10 +25,7 @@ export function registerControllerCommand(program: Command): void {
       "--parameter <name>",
       "SSM parameter holding the MonitoringSpec (default: $ECSMON_SPEC_PARAMETER or /ecsmon/spec)",
     )
-    .option(
-      "--redis-url <url>",
-      "redis:// or rediss:// URL (default: $REDIS_URL; password may come from $REDIS_PASSWORD; with $REDIS_CLUSTER=true, one node of a Redis Cluster)",
-    )
+    .addOption(redisUrlOption())
     .option("--file-sd <path>", "write Prometheus file_sd YAML here (overrides the spec's outputs.fileSd.path)")
     .option("--no-api", "do not serve the status API")
     .addHelpText(
@@ -45,22 +42,10 @@ Examples:
     )
     .action(async (options: ControllerOptions) => {
       const ctx = createCliContext(program, "controller");
-      if (options.bind) {
-        try {
-          parseHostPort(options.bind);
-        } catch (error) {
-          throw new UsageError(`--bind: ${(error as Error).message}`);
-        }
-        ctx.config.controller.apiBind = options.bind;
-      }
+      if (options.bind) ctx.config.controller.apiBind = checkedBind(options.bind);
       if (options.parameter) ctx.config.controller.specParameter = options.parameter;
       if (options.redisUrl) ctx.config.redis.url = options.redisUrl;
-      try {
-        const url = new URL(ctx.config.redis.url);
-        if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new Error("protocol");
-      } catch {
-        throw new UsageError("--redis-url: expected a redis:// or rediss:// URL");
-      }
+      checkRedisUrl(ctx.config.redis.url, { redisSchemeOnly: true });
       const { startControllerFromConfig } = await import("../../controller/wiring.js");
       const redis = createRedisConnection(ctx.config.redis, "worker");
       redis.on("error", (error) => ctx.logger.warn({ err: { message: error.message } }, "redis connection error"));

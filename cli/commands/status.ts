@@ -56,6 +56,11 @@ function print(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
+/** Prints the API's JSON as it came (`--json`), else the answer rendered for a reader. */
+function printAnswer(answer: ApiAnswer, options: ClientOptions, render: () => string): void {
+  print(options.json ? JSON.stringify(answer.body, null, 2) : render());
+}
+
 /** `ecsmon status`, `ecsmon targets` and `ecsmon explain <task>`: read-only clients of the status API. */
 export function registerStatusCommands(program: Command): void {
   withClientOptions(
@@ -64,11 +69,8 @@ export function registerStatusCommands(program: Command): void {
     const answer = await callApi(program, options, "api/v1/status");
     expectSuccess(answer);
     const status = readAnswer(answer, StatusDocument);
-    if (options.json) {
-      print(JSON.stringify(answer.body, null, 2));
-      return;
-    }
-    print(renderStatus(status));
+    printAnswer(answer, options, () => renderStatus(status));
+    if (options.json) return;
     // The agents table is extra: an older controller without the route (404) still gets its status shown.
     const agentsAnswer = await callApi(program, options, "api/v1/agents");
     if (agentsAnswer.status !== 200) return;
@@ -96,11 +98,8 @@ export function registerStatusCommands(program: Command): void {
     failIfBadQuery(answer);
     expectSuccess(answer);
     const targets = readAnswer(answer, TargetList);
-    if (options.json) {
-      print(JSON.stringify(answer.body, null, 2));
-      return;
-    }
-    print(renderTargets(targets));
+    printAnswer(answer, options, () => renderTargets(targets));
+    if (options.json) return;
     for (const line of renderStale(targets.stale)) print(line);
     // Why targets are not healthy often lies with the cluster (NodesWithoutAgent): show its problems too.
     const statusAnswer = await callApi(program, options, "api/v1/status");
@@ -119,11 +118,11 @@ export function registerStatusCommands(program: Command): void {
     expectSuccess(answer, [404]);
     if (answer.status === 404) {
       const notFound = readAnswer(answer, ExplainNotFound);
-      print(options.json ? JSON.stringify(answer.body, null, 2) : notFound.message);
+      printAnswer(answer, options, () => notFound.message);
       process.exitCode = 1;
       return;
     }
     const explanation = readAnswer(answer, TaskExplanation);
-    print(options.json ? JSON.stringify(answer.body, null, 2) : renderExplain(explanation));
+    printAnswer(answer, options, () => renderExplain(explanation));
   });
 }
