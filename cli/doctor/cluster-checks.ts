@@ -31,29 +31,35 @@ class StepError extends Error {
   }
 }
 
-async function step<T>(call: string, action: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw new StepError(call, action, error);
-  }
-}
+/** Makes one call of a chain: `call` names it in the row, `action` is the IAM action a denial names. */
+type Step = <T>(call: string, action: string, send: () => Promise<T>) => Promise<T>;
 
 /**
- * One row for a chain of calls (a list, then a describe of its first item, as the observer does): ok names the
- * calls made; a failure names the call that failed, with the fix for its kind of failure.
+ * One row for a chain of calls (a list, then a describe of its first item, as the observer does). The chain makes
+ * its calls through `step`, and returns a summary for the ok row or an outcome of its own; ok names the calls made
+ * (each once, however many pages); a failure names the call that failed, with the fix for its kind of failure.
  */
 function chainCheck(
   ctx: AwsCheckContext,
   region: string,
   name: string,
-  chain: () => Promise<{ calls: string[]; summary: string }>,
+  chain: (step: Step) => Promise<string | CheckOutcome>,
 ): Promise<CheckResult> {
   return runCheck(
     name,
     async () => {
-      const { calls, summary } = await chain();
-      return { status: "ok", detail: `${calls.join(", ")} allowed (${summary})` };
+      const calls = new Set<string>();
+      const result = await chain(async (call, action, send) => {
+        try {
+          const output = await send();
+          calls.add(call);
+          return output;
+        } catch (error) {
+          throw new StepError(call, action, error);
+        }
+      });
+      if (typeof result !== "string") return result;
+      return { status: "ok", detail: `${[...calls].join(", ")} allowed (${result})` };
     },
     stepFailure(ctx, region),
   );
@@ -107,109 +113,94 @@ export async function clusterChecks(ctx: AwsCheckContext, cluster: ClusterSpec):
   if (described.status === "fail") return [described];
 
   const rows = [
-    chainCheck(ctx, region, `ECS container instances ${name}`, async () => {
+    chainCheck(ctx, region, `ECS container instances ${name}`, async (step) => {
       const listed = await step("ListContainerInstances", "ecs:ListContainerInstances", () =>
         ecs.send(new ListContainerInstancesCommand({ cluster: name, maxResults: 10 })),
       );
-      const calls = ["ListContainerInstances"];
       const first = listed.containerInstanceArns?.[0];
-      if (first) {
-        const instances = await step("DescribeContainerInstances", "ecs:DescribeContainerInstances", () =>
-          ecs.send(new DescribeContainerInstancesCommand({ cluster: name, containerInstances: [first] })),
+      const instances = first
+        ? await step("DescribeContainerInstances", "ecs:DescribeContainerInstances", () =>
+            ecs.send(new DescribeContainerInstancesCommand({ cluster: name, containerInstances: [first] })),
+          )
+        : undefined;
+      const ec2InstanceId = instances?.containerInstances?.[0]?.ec2InstanceId;
+      if (ec2InstanceId) {
+        await step("EC2 DescribeInstances", "ec2:DescribeInstances", () =>
+          ec2.send(new DescribeInstancesCommand({ InstanceIds: [ec2InstanceId] })),
         );
-        calls.push("DescribeContainerInstances");
-        const ec2InstanceId = instances.containerInstances?.[0]?.ec2InstanceId;
-        if (ec2InstanceId) {
-          await step("EC2 DescribeInstances", "ec2:DescribeInstances", () =>
-            ec2.send(new DescribeInstancesCommand({ InstanceIds: [ec2InstanceId] })),
-          );
-          calls.push("EC2 DescribeInstances");
-        }
       }
-      return { calls, summary: firstPage(listed.containerInstanceArns, listed.nextToken, "container instances") };
+      return firstPage(listed.containerInstanceArns, listed.nextToken, "container instances");
     }),
-    chainCheck(ctx, region, `ECS tasks ${name}`, async () => {
+    chainCheck(ctx, region, `ECS tasks ${name}`, async (step) => {
       const listed = await step("ListTasks", "ecs:ListTasks", () =>
         ecs.send(new ListTasksCommand({ cluster: name, maxResults: 10 })),
       );
-      const calls = ["ListTasks"];
       const first = listed.taskArns?.[0];
-      if (first) {
-        const tasks = await step("DescribeTasks", "ecs:DescribeTasks", () =>
-          ecs.send(new DescribeTasksCommand({ cluster: name, tasks: [first] })),
+      const tasks = first
+        ? await step("DescribeTasks", "ecs:DescribeTasks", () =>
+            ecs.send(new DescribeTasksCommand({ cluster: name, tasks: [first] })),
+          )
+        : undefined;
+      const taskDefinition = tasks?.tasks?.[0]?.taskDefinitionArn;
+      if (taskDefinition) {
+        await step("DescribeTaskDefinition", "ecs:DescribeTaskDefinition", () =>
+          ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
         );
-        calls.push("DescribeTasks");
-        const taskDefinition = tasks.tasks?.[0]?.taskDefinitionArn;
-        if (taskDefinition) {
-          await step("DescribeTaskDefinition", "ecs:DescribeTaskDefinition", () =>
-            ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-          );
-          calls.push("DescribeTaskDefinition");
-        }
       }
-      return { calls, summary: firstPage(listed.taskArns, listed.nextToken, "tasks") };
+      return firstPage(listed.taskArns, listed.nextToken, "tasks");
     }),
-    chainCheck(ctx, region, `ECS services ${name}`, async () => {
+    chainCheck(ctx, region, `ECS services ${name}`, async (step) => {
       const listed = await step("ListServices", "ecs:ListServices", () =>
         ecs.send(new ListServicesCommand({ cluster: name, maxResults: 10 })),
       );
-      const calls = ["ListServices"];
       const first = listed.serviceArns?.[0];
       if (first) {
         await step("DescribeServices", "ecs:DescribeServices", () =>
           ecs.send(new DescribeServicesCommand({ cluster: name, services: [first] })),
         );
-        calls.push("DescribeServices");
       }
-      return { calls, summary: firstPage(listed.serviceArns, listed.nextToken, "services") };
+      return firstPage(listed.serviceArns, listed.nextToken, "services");
     }),
   ];
 
   const wanted = cluster.cloudMap.namespaces;
   if (wanted.length > 0) {
     rows.push(
-      runCheck(
-        `Cloud Map ${wanted.join(", ")}`,
-        async () => {
-          const ids = new Map<string, string>();
-          let token: string | undefined;
-          do {
-            const page = await step("ListNamespaces", "servicediscovery:ListNamespaces", () =>
-              serviceDiscovery.send(new ListNamespacesCommand({ NextToken: token })),
-            );
-            for (const namespace of page.Namespaces ?? []) {
-              if (namespace.Name && namespace.Id) ids.set(namespace.Name, namespace.Id);
-            }
-            token = page.NextToken;
-          } while (token);
-          const missing = wanted.filter((namespace) => !ids.has(namespace));
-          if (missing.length > 0) {
-            return {
-              status: "fail",
-              detail: `namespace${missing.length === 1 ? "" : "s"} ${missing.join(", ")} not found in ${region}`,
-              fix: "check spec.clusters[].cloudMap.namespaces against `aws servicediscovery list-namespaces`",
-            };
-          }
-          const calls = ["ListNamespaces"];
-          const services = await step("ListServices", "servicediscovery:ListServices", () =>
-            serviceDiscovery.send(
-              new ListCloudMapServicesCommand({
-                Filters: [{ Name: "NAMESPACE_ID", Values: [ids.get(wanted[0] as string) as string], Condition: "EQ" }],
-              }),
-            ),
+      chainCheck(ctx, region, `Cloud Map ${wanted.join(", ")}`, async (step) => {
+        const ids = new Map<string, string>();
+        let token: string | undefined;
+        do {
+          const page = await step("ListNamespaces", "servicediscovery:ListNamespaces", () =>
+            serviceDiscovery.send(new ListNamespacesCommand({ NextToken: token })),
           );
-          calls.push("ListServices");
-          const serviceId = services.Services?.[0]?.Id;
-          if (serviceId) {
-            await step("ListInstances", "servicediscovery:ListInstances", () =>
-              serviceDiscovery.send(new ListInstancesCommand({ ServiceId: serviceId })),
-            );
-            calls.push("ListInstances");
+          for (const namespace of page.Namespaces ?? []) {
+            if (namespace.Name && namespace.Id) ids.set(namespace.Name, namespace.Id);
           }
-          return { status: "ok", detail: `${calls.join(", ")} allowed (${wanted.length} namespace(s) found)` };
-        },
-        stepFailure(ctx, region),
-      ),
+          token = page.NextToken;
+        } while (token);
+        const missing = wanted.filter((namespace) => !ids.has(namespace));
+        if (missing.length > 0) {
+          return {
+            status: "fail",
+            detail: `namespace${missing.length === 1 ? "" : "s"} ${missing.join(", ")} not found in ${region}`,
+            fix: "check spec.clusters[].cloudMap.namespaces against `aws servicediscovery list-namespaces`",
+          };
+        }
+        const services = await step("ListServices", "servicediscovery:ListServices", () =>
+          serviceDiscovery.send(
+            new ListCloudMapServicesCommand({
+              Filters: [{ Name: "NAMESPACE_ID", Values: [ids.get(wanted[0] as string) as string], Condition: "EQ" }],
+            }),
+          ),
+        );
+        const serviceId = services.Services?.[0]?.Id;
+        if (serviceId) {
+          await step("ListInstances", "servicediscovery:ListInstances", () =>
+            serviceDiscovery.send(new ListInstancesCommand({ ServiceId: serviceId })),
+          );
+        }
+        return `${wanted.length} namespace(s) found`;
+      }),
     );
   }
 
