@@ -9,7 +9,7 @@ import { fromRoot } from "../lib/paths.js";
 import { startSim } from "../sim/index.js";
 import { startChurn } from "../sim/scenario/churn.js";
 import { startHttpSdPoller } from "./support/http-sd-poller.js";
-import { type BenchChild, getJson, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
+import { type BenchChild, getJson, getText, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
 import { applyClustersSpec, percentile, startControllerReplica } from "./support/scale-processes.js";
 import type { BenchResult } from "./types.js";
 
@@ -34,10 +34,13 @@ const WINDOW_MS = benchQuick() ? 45_000 : 120_000;
 const SETTLE_MS = 45_000;
 const CHURN = { startsPerMinute: 100, stopsPerMinute: 100, taskDefinitions: ["app-1500", "app-1501", "app-1502"] };
 const RESYNC = "1m";
+const QUEUE_NAME = "large-ecs-events";
 const RESYNC_MS = 60_000;
 const DEFAULT_RESYNC_MS = 5 * 60_000;
 
 interface PhaseResult {
+  /** Where the time goes: reconciles in the window (mean wall time), event backlog, SQS calls. */
+  diagnosis: string;
   appear: number[];
   disappear: number[];
   missing: number;
@@ -56,9 +59,8 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const redisServer = await startRedisChild(await freePort(), dir);
     children.push(redisServer.child);
-    const queueName = "large-ecs-events";
-    sim.sqs.create(queueName, sim.region);
-    const queueUrl = sim.sqs.queueUrl(sim.endpoint, queueName);
+    sim.sqs.create(QUEUE_NAME, sim.region);
+    const queueUrl = sim.sqs.queueUrl(sim.endpoint, QUEUE_NAME);
     const specFile = join(dir, "spec.yaml");
     const controller = async (id: string, env: Record<string, string> = {}) => {
       const api = `http://127.0.0.1:${await freePort()}`;
@@ -113,13 +115,26 @@ export async function run(): Promise<BenchResult[]> {
     const poller = startHttpSdPoller(`${api}/sd/prometheus`);
     await sleep(3_000); // the poller's first responses list what is already there
     const before = ecsCalls();
+    const sqsBefore = sqsCalls();
+    const reconcilesBefore = await reconcileTotals(api);
+    const delivered0 = sim.events.stats().delivered;
+    let maxDepth = 0;
+    const depthTimer = setInterval(() => {
+      maxDepth = Math.max(maxDepth, sim.sqs.queues.get(QUEUE_NAME)?.messages.length ?? 0);
+    }, 250);
     const churn = startChurn(sim.store, CHURN, sim.scenario);
     progress("window started");
     const started = Date.now();
     await sleep(WINDOW_MS);
     churn.stop();
+    clearInterval(depthTimer);
     const windowS = (Date.now() - started) / 1_000;
     const calls = diff(ecsCalls(), before);
+    const reconciles = await reconcileTotals(api);
+    const n = reconciles.count - reconcilesBefore.count;
+    const meanMs = n > 0 ? ((reconciles.seconds - reconcilesBefore.seconds) / n) * 1_000 : Number.NaN;
+    const sqs = diff(sqsCalls(), sqsBefore);
+    const diagnosis = `${n} reconciles in the window, mean ${Math.round(meanMs)} ms each; ${sim.events.stats().delivered - delivered0} events delivered to SQS, most waiting at once ${maxDepth}; SQS calls ${format(sqs) || "none"}`;
     measuring = false;
     await sleep(SETTLE_MS);
     const seen = await poller.stop();
@@ -141,14 +156,52 @@ export async function run(): Promise<BenchResult[]> {
       if (gone === undefined) missing++;
       else disappear.push(gone - at);
     }
-    return { appear, disappear, missing, ecsCalls: calls, windowS, refreshes, failures, targets: lastTargets };
+    return {
+      diagnosis,
+      appear,
+      disappear,
+      missing,
+      ecsCalls: calls,
+      windowS,
+      refreshes,
+      failures,
+      targets: lastTargets,
+    };
   }
 
   function ecsCalls(): Record<string, number> {
+    return callsOf("ecs");
+  }
+
+  function sqsCalls(): Record<string, number> {
+    return callsOf("sqs");
+  }
+
+  function callsOf(service: string): Record<string, number> {
     const out: Record<string, number> = {};
     for (const c of sim.server.counters.snapshot())
-      if (c.service === "ecs") out[c.operation] = (out[c.operation] ?? 0) + c.count;
+      if (c.service === service) out[c.operation] = (out[c.operation] ?? 0) + c.count;
     return out;
+  }
+}
+
+/** Successful reconciles and their summed wall time, from the controller's /metrics. */
+async function reconcileTotals(api: string): Promise<{ count: number; seconds: number }> {
+  try {
+    const text = await getText(`${api}/metrics`);
+    const value = (series: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${series} `))
+          ?.slice(series.length + 1) ?? Number.NaN,
+      );
+    return {
+      count: value('ecsmon_reconcile_duration_seconds_count{result="success"}'),
+      seconds: value('ecsmon_reconcile_duration_seconds_sum{result="success"}'),
+    };
+  } catch {
+    return { count: Number.NaN, seconds: Number.NaN };
   }
 }
 
@@ -208,12 +261,14 @@ function figures(polling: PhaseResult, events: PhaseResult): BenchResult[] {
     }),
     row("time-to-target to /sd/prometheus p99, events, 10k tasks", percentile(changes, 99), "ms", {
       goal: "≤ 2000 ms",
-      note: `appear p50/p99 ${Math.round(percentile(events.appear, 50))}/${Math.round(percentile(events.appear, 99))} ms, disappear p50/p99 ${Math.round(percentile(events.disappear, 50))}/${Math.round(percentile(events.disappear, 99))} ms; ${loaded}`,
+      note: `appear p50/p99 ${Math.round(percentile(events.appear, 50))}/${Math.round(percentile(events.appear, 99))} ms, disappear p50/p99 ${Math.round(percentile(events.disappear, 50))}/${Math.round(percentile(events.disappear, 99))} ms; ${events.diagnosis}; ${loaded}`,
     }),
     row("time-to-target to /sd/prometheus p50, polling only (baseline)", percentile(pollChanges, 50), "ms", {
       note: `same run, same churn, events off, reconcile every 10 s at 10 req/s; ${how(polling)}`,
     }),
-    row("time-to-target to /sd/prometheus p99, polling only (baseline)", percentile(pollChanges, 99), "ms"),
+    row("time-to-target to /sd/prometheus p99, polling only (baseline)", percentile(pollChanges, 99), "ms", {
+      note: polling.diagnosis,
+    }),
     row(`ECS requests/s with events (resync every ${RESYNC}, measured)`, rate(events), "req/s", {
       goal: "≤ 1",
       note: `${Math.round(events.windowS)} s window, resyncs inside it: ${format(events.ecsCalls)}`,
