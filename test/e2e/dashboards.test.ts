@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fromRoot } from "../../lib/paths.js";
-import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
+import { useDemoLocalStack } from "../helpers/demo-local-stack.js";
 import {
   allPanels,
   dashboardProblems,
@@ -29,21 +29,11 @@ interface QueryResult {
   data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
 }
 
-let demo: DemoLocalStack;
-
 function alertRules(): { alert: string; expr: string }[] {
   const file = parse(readFileSync(fromRoot("deploy/prometheus/ecsmon-alerts.yml"), "utf8")) as {
     groups: { rules: { alert: string; expr: string }[] }[];
   };
   return file.groups.flatMap((g) => g.rules);
-}
-
-async function instant(expr: string): Promise<QueryResult["data"]["result"]> {
-  const url = `${demo.stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`;
-  const response = await fetch(url);
-  const body = (await response.json()) as QueryResult & { error?: string };
-  if (!response.ok) throw new Error(`${expr}: HTTP ${response.status} ${body.error}`);
-  return body.data.result;
 }
 
 const finite = (result: QueryResult["data"]["result"]) => result.some((r) => Number.isFinite(Number(r.value[1])));
@@ -76,12 +66,18 @@ describe("Grafana dashboards: structure", () => {
 });
 
 describe("Grafana dashboards and alert rules against the local stack's Prometheus", () => {
-  beforeAll(async () => {
-    demo = await startDemoLocalStack("dashboards");
+  const demo = useDemoLocalStack("dashboards");
+
+  async function instant(expr: string): Promise<QueryResult["data"]["result"]> {
+    const url = `${demo.stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`;
+    const response = await fetch(url);
+    const body = (await response.json()) as QueryResult & { error?: string };
+    if (!response.ok) throw new Error(`${expr}: HTTP ${response.status} ${body.error}`);
+    return body.data.result;
+  }
+
+  beforeAll(() => {
     expect(demo.stack.urls.prometheus, "the prometheus binary (Debian package prometheus) is required").toBeDefined();
-  }, 180_000);
-  afterAll(async () => {
-    await demo?.stop();
   });
 
   it("every panel expression returns data", async () => {

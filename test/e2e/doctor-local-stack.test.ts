@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../cli/local/local-stack.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
-import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
+import { useDemoLocalStack } from "../helpers/demo-local-stack.js";
 
 /**
  * The issue's acceptance run: the BUILT `ecsmon doctor` against the local stack (`ecsmon local`'s processes:
@@ -13,19 +12,10 @@ import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-
  */
 
 const CLI = fromRoot("dist", "cli", "ecsmon.js");
-let demo: DemoLocalStack;
-let stack: LocalStack;
-let stateDir: string;
-
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  demo = await startDemoLocalStack("doctor-local", { agents: 0, poolAgent: false, prometheus: false });
-  ({ stack, stateDir } = demo);
-}, 180_000);
-
-afterAll(async () => {
-  await demo?.stop();
 });
+const demo = useDemoLocalStack("doctor-local", { agents: 0, poolAgent: false, prometheus: false });
 
 describe("ecsmon doctor against the local stack", () => {
   it("reports every check ready (PutMetricData proven with --put-test-metric) and exits 0", async () => {
@@ -40,9 +30,9 @@ describe("ecsmon doctor against the local stack", () => {
               AWS_ACCESS_KEY_ID: "test",
               AWS_SECRET_ACCESS_KEY: "test",
               AWS_REGION: "us-east-1",
-              AWS_ENDPOINT_URL: stack.urls.aws,
-              REDIS_URL: stack.urls.redis,
-              DOCKER_HOST: `unix://${join(stateDir, "no-docker.sock")}`,
+              AWS_ENDPOINT_URL: demo.stack.urls.aws,
+              REDIS_URL: demo.stack.urls.redis,
+              DOCKER_HOST: `unix://${join(demo.stateDir, "no-docker.sock")}`,
             },
             timeout: 60_000,
           },
@@ -53,7 +43,7 @@ describe("ecsmon doctor against the local stack", () => {
     const json = await run(["--json"]);
     const report = JSON.parse(json.stdout) as { ready: boolean; checks: { name: string; status: string }[] };
     const notOk = report.checks.filter((c) => c.status !== "ok").map((c) => `${c.name}: ${c.status}`);
-    expect(notOk).toEqual([`Docker unix://${join(stateDir, "no-docker.sock")}: skip`]);
+    expect(notOk).toEqual([`Docker unix://${join(demo.stateDir, "no-docker.sock")}: skip`]);
     expect(report.ready).toBe(true);
     expect(json.code).toBe(0);
     expect(report.checks.map((c) => c.name)).toContain("ECS DescribeClusters demo");

@@ -8,12 +8,11 @@ import {
   ListServicesCommand,
   ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { LocalStack } from "../../cli/local/local-stack.js";
 import type { TargetView } from "../../controller/machines/views.js";
 import { fromRoot } from "../../lib/paths.js";
-import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
+import { useDemoLocalStack } from "../helpers/demo-local-stack.js";
 import { duplicateSeries } from "../helpers/exposition-check.js";
 import { until } from "../helpers/until.js";
 
@@ -31,9 +30,7 @@ interface PromTarget {
   labels: Record<string, string>;
 }
 
-let demo: DemoLocalStack;
-let stack: LocalStack;
-let stateDir: string;
+const demo = useDemoLocalStack("local-e2e");
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
@@ -44,28 +41,19 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
 
 async function promTargets(pool: string): Promise<PromTarget[]> {
   const body = await json<{ data: { activeTargets: PromTarget[] } }>(
-    `${stack.urls.prometheus}/api/v1/targets?state=active`,
+    `${demo.stack.urls.prometheus}/api/v1/targets?state=active`,
   );
   return body.data.activeTargets.filter((t) => t.scrapePool === pool);
 }
 
 async function sdAddresses(): Promise<Set<string>> {
-  const groups = await json<{ targets: string[] }[]>(`${stack.urls.controller}/sd/prometheus`);
+  const groups = await json<{ targets: string[] }[]>(`${demo.stack.urls.controller}/sd/prometheus`);
   return new Set(groups.flatMap((g) => g.targets));
 }
 
-beforeAll(async () => {
-  demo = await startDemoLocalStack("local-e2e");
-  ({ stack, stateDir } = demo);
-}, 180_000);
-
-afterAll(async () => {
-  await demo?.stop();
-});
-
 describe("local stack with a real Prometheus", () => {
   it("Prometheus scrapes every healthy demo target through http_sd, then file_sd, with up == 1", async () => {
-    expect(stack.urls.prometheus, "the prometheus binary (Debian package prometheus) is required").toBeDefined();
+    expect(demo.stack.urls.prometheus, "the prometheus binary (Debian package prometheus) is required").toBeDefined();
     const expected = await until(
       "targets in http_sd",
       async () => {
@@ -111,7 +99,7 @@ describe("local stack with a real Prometheus", () => {
   it("keeps the two SD jobs' series apart: no duplicate-sample warnings in Prometheus's log", async () => {
     // The first test saw both jobs scrape every target; two more 5 s scrape cycles give any collision its chance.
     await new Promise((r) => setTimeout(r, 11_000));
-    const log = readFileSync(join(stateDir, "logs", "prometheus.log"), "utf8");
+    const log = readFileSync(join(demo.stateDir, "logs", "prometheus.log"), "utf8");
     expect(log).toContain("Server is ready to receive web requests");
     const collisions = log.split("\n").filter((l) => /different value but same timestamp|duplicate sample/i.test(l));
     expect(collisions, collisions.slice(0, 5).join("\n")).toEqual([]);
@@ -119,7 +107,7 @@ describe("local stack with a real Prometheus", () => {
     // /metrics, scraped with honor_labels, carries the same job label on its own `up` series, without ecsmon_sd.)
     const query = encodeURIComponent('up{job="node",ecsmon_sd!=""}');
     const body = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
-      `${stack.urls.prometheus}/api/v1/query?query=${query}`,
+      `${demo.stack.urls.prometheus}/api/v1/query?query=${query}`,
     );
     const sources = body.data.result.map((r) => r.metric.ecsmon_sd).sort();
     expect(new Set(sources)).toEqual(new Set(["file_sd", "http_sd"]));
@@ -129,7 +117,7 @@ describe("local stack with a real Prometheus", () => {
   it("a task started in the simulator shows up in Prometheus, and disappears when stopped", async () => {
     const before = await sdAddresses();
     const started = await json<{ tasks: { taskArn: string; id?: string }[]; failures: unknown[] }>(
-      `${stack.urls.aws}/_sim/tasks`,
+      `${demo.stack.urls.aws}/_sim/tasks`,
       {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -151,7 +139,7 @@ describe("local stack with a real Prometheus", () => {
       90_000,
       500,
     );
-    await json(`${stack.urls.aws}/_sim/tasks/${taskId}`, { method: "DELETE" });
+    await json(`${demo.stack.urls.aws}/_sim/tasks/${taskId}`, { method: "DELETE" });
     await until(
       "the stopped task's target to leave Prometheus",
       async () => {
@@ -169,7 +157,7 @@ describe("local stack with a real Prometheus", () => {
       `${namespace} datums`,
       async () => {
         const body = await json<{ datums: { metricName?: string; MetricName?: string }[] }>(
-          `${stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent(namespace)}`,
+          `${demo.stack.urls.aws}/_sim/cloudwatch/datums?namespace=${encodeURIComponent(namespace)}`,
         );
         return body.datums.length > 0 ? body.datums : undefined;
       },
@@ -190,7 +178,7 @@ describe("local stack with a real Prometheus", () => {
   it("http_sd lists each endpoint once; targets on the node without an agent are not healthy, and a condition says why", async () => {
     const client = {
       region: "us-east-1",
-      endpoint: stack.urls.aws,
+      endpoint: demo.stack.urls.aws,
       credentials: { accessKeyId: "t", secretAccessKey: "t" },
     };
     // The reference for the overlap is Cloud Map itself, read through the AWS API: every endpoint registered in
@@ -218,7 +206,7 @@ describe("local stack with a real Prometheus", () => {
     const groups = await until(
       "every Cloud Map registration in http_sd, merged with its docker-label target",
       async () => {
-        const got = await json<Group[]>(`${stack.urls.controller}/sd/prometheus`);
+        const got = await json<Group[]>(`${demo.stack.urls.controller}/sd/prometheus`);
         const merged = registered.every((r) =>
           got.some((g) => key(g) === r && g.labels.__meta_ecs_cloudmap_service && g.labels.__meta_ecs_task_arn),
         );
@@ -237,7 +225,7 @@ describe("local stack with a real Prometheus", () => {
     const ecs = new ECSClient(client);
     const instances = await ecs.send(new ListContainerInstancesCommand({ cluster: "demo" }));
     ecs.destroy();
-    const withAgent = new Set(stack.urls.agents.map((a) => a.nodeId));
+    const withAgent = new Set(demo.stack.urls.agents.map((a) => a.nodeId));
     const bare = (instances.containerInstanceArns ?? []).map((arn) => arn.split("/").pop() as string);
     const withoutAgent = bare.filter((nodeId) => !withAgent.has(nodeId));
     expect(withoutAgent.length, "the demo runs fewer agents than instances").toBeGreaterThan(0);
@@ -247,7 +235,7 @@ describe("local stack with a real Prometheus", () => {
       "agents' targets healthy and the bare node's targets listed",
       async () => {
         const { targets: all } = await json<{ targets: TargetView[] }>(
-          `${stack.urls.controller}/api/v1/targets?cluster=demo`,
+          `${demo.stack.urls.controller}/api/v1/targets?cluster=demo`,
         );
         const healthy = all.some((t) => t.state === "active.healthy" && withAgent.has(t.nodeId ?? ""));
         const orphans = all.filter((t) => withoutAgent.includes(t.nodeId ?? ""));
@@ -263,13 +251,13 @@ describe("local stack with a real Prometheus", () => {
     }
     const status = await json<{
       clusters: { cluster: string; conditions: { type: string; status: string; reason: string; message: string }[] }[];
-    }>(`${stack.urls.controller}/api/v1/status`);
+    }>(`${demo.stack.urls.controller}/api/v1/status`);
     const condition = status.clusters
       .find((c) => c.cluster === "demo")
       ?.conditions.find((c) => c.type === "NodesWithoutAgent");
     expect(condition).toMatchObject({ status: "True", reason: "NoLiveAgent" });
     for (const nodeId of withoutAgent) expect(condition?.message).toContain(nodeId);
-    const metrics = await (await fetch(`${stack.urls.controller}/metrics`)).text();
+    const metrics = await (await fetch(`${demo.stack.urls.controller}/metrics`)).text();
     expect(metrics).toContain(`ecsmon_nodes_without_agent{cluster="demo"} ${withoutAgent.length}`);
   });
 
@@ -288,7 +276,7 @@ describe("local stack with a real Prometheus", () => {
     const texts = await until(
       "both endpoints of a web task in an agent's /metrics",
       async () => {
-        const bodies = await Promise.all(stack.urls.agents.map(async (a) => (await fetch(a.metrics)).text()));
+        const bodies = await Promise.all(demo.stack.urls.agents.map(async (a) => (await fetch(a.metrics)).text()));
         const both = [...webEndpoints(bodies).values()].some(
           (e) => e.has("8080/internal/metrics") && e.has("9106/metrics"),
         );
@@ -297,7 +285,7 @@ describe("local stack with a real Prometheus", () => {
       90_000,
       500,
     );
-    stack.urls.agents.forEach((agent, i) => {
+    demo.stack.urls.agents.forEach((agent, i) => {
       const text = texts[i]!;
       // An independent reader (not the agent's parser): name + sorted non-empty labels, each at most once.
       expect(duplicateSeries(text), `${agent.nodeId}: duplicate series`).toEqual([]);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
 
@@ -47,4 +48,23 @@ export async function startDemoLocalStack(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers the suite's `beforeAll`/`afterAll` around {@link startDemoLocalStack}; the returned object's fields are
+ * set once `beforeAll` has run.
+ */
+export function useDemoLocalStack(
+  name: string,
+  overrides: Parameters<typeof startDemoLocalStack>[1] = {},
+  timeoutMs = 180_000,
+): DemoLocalStack {
+  const demo = {} as DemoLocalStack;
+  beforeAll(async () => {
+    Object.assign(demo, await startDemoLocalStack(name, overrides));
+  }, timeoutMs);
+  afterAll(async () => {
+    await demo.stop?.();
+  });
+  return demo;
 }
