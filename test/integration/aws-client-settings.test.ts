@@ -68,10 +68,15 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function ecsmon(
-  args: string[],
+const portOf = (server: Server | TcpServer) => (server.address() as { port: number }).port;
+
+/** `ecsmon [flags] spec get --parameter /p` (the built CLI) against `endpoint`, with only `env` for AWS settings. */
+function specGet(
+  endpoint: Server | TcpServer,
+  flags: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number; ended: number }> {
+  const args = ["--endpoint-url", `http://127.0.0.1:${portOf(endpoint)}`, ...flags, "spec", "get", "--parameter", "/p"];
   const started = Date.now();
   return new Promise((resolve) => {
     // No AWS_* variables leak in from the test runner: only what each case sets.
@@ -87,28 +92,14 @@ function ecsmon(
   });
 }
 
-const portOf = (server: Server | TcpServer) => (server.address() as { port: number }).port;
-
 describe("AWS credentials with a custom endpoint", () => {
   it("signs with the profile's key from the shared files (AWS_PROFILE), not a built-in test key", async () => {
     captured = [];
-    const result = await ecsmon(
-      [
-        "--endpoint-url",
-        `http://127.0.0.1:${portOf(capturing)}`,
-        "--region",
-        "eu-west-1",
-        "spec",
-        "get",
-        "--parameter",
-        "/p",
-      ],
-      {
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
-        AWS_CONFIG_FILE: join(dir, "config"),
-        AWS_PROFILE: "ops",
-      },
-    );
+    const result = await specGet(capturing, ["--region", "eu-west-1"], {
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_PROFILE: "ops",
+    });
     expect(result.stderr).not.toContain("ecsmon:");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("hello\n");
@@ -120,10 +111,11 @@ describe("AWS credentials with a custom endpoint", () => {
 
   it("signs with AWS_ACCESS_KEY_ID from the environment when set (the simulator's way)", async () => {
     captured = [];
-    const result = await ecsmon(
-      ["--endpoint-url", `http://127.0.0.1:${portOf(capturing)}`, "spec", "get", "--parameter", "/p"],
-      { AWS_ACCESS_KEY_ID: "AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY: "s", AWS_REGION: "us-east-1" },
-    );
+    const result = await specGet(capturing, [], {
+      AWS_ACCESS_KEY_ID: "AKIAENVIRONMENT00001",
+      AWS_SECRET_ACCESS_KEY: "s",
+      AWS_REGION: "us-east-1",
+    });
     expect(result.code).toBe(0);
     expect(String(captured[0]?.authorization)).toContain("Credential=AKIAENVIRONMENT00001/");
   });
@@ -132,21 +124,11 @@ describe("AWS credentials with a custom endpoint", () => {
 describe("AWS request timeouts", () => {
   it("fails a command against a silent endpoint within attempts × the request timeout, naming the limit", async () => {
     connections = [];
-    const result = await ecsmon(
-      [
-        "--endpoint-url",
-        `http://127.0.0.1:${portOf(silent)}`,
-        "--aws-request-timeout",
-        "1s",
-        "--aws-max-attempts",
-        "2",
-        "spec",
-        "get",
-        "--parameter",
-        "/p",
-      ],
-      { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" },
-    );
+    const result = await specGet(silent, ["--aws-request-timeout", "1s", "--aws-max-attempts", "2"], {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+    });
     expect(result.code).toBe(1);
     // From the first connection to the exit (Node's start-up excluded): 2 attempts × 1 s plus the SDK's retry
     // backoff. Without a timeout the same command hung for about a minute.
@@ -161,16 +143,13 @@ describe("AWS request timeouts", () => {
 
   it("takes the timeout from ECSMON_AWS_REQUEST_TIMEOUT as well", async () => {
     connections = [];
-    const result = await ecsmon(
-      ["--endpoint-url", `http://127.0.0.1:${portOf(silent)}`, "spec", "get", "--parameter", "/p"],
-      {
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_REGION: "us-east-1",
-        AWS_MAX_ATTEMPTS: "1",
-        ECSMON_AWS_REQUEST_TIMEOUT: "1500ms",
-      },
-    );
+    const result = await specGet(silent, [], {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+      AWS_MAX_ATTEMPTS: "1",
+      ECSMON_AWS_REQUEST_TIMEOUT: "1500ms",
+    });
     expect(result.code).toBe(1);
     expect(connections).toHaveLength(1);
     const waited = result.ended - (connections[0] as number);
