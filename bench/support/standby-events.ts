@@ -33,6 +33,8 @@ export interface StandbyEventsRun {
   overReceiveLimit: number;
   /** SQS requests the standby made per message sent. */
   standbyRequestsPerMessage: number;
+  /** Distinct messages the standby received: how much of the cluster's change its view would have seen. */
+  standbySaw: number;
 }
 
 async function measure(client: SQSClient, queueUrl: string, mode: StandbyEventsRun["mode"]): Promise<StandbyEventsRun> {
@@ -40,6 +42,7 @@ async function measure(client: SQSClient, queueUrl: string, mode: StandbyEventsR
   const latencies: number[] = [];
   let overReceiveLimit = 0;
   let standbyRequests = 0;
+  const standbySaw = new Set<string>();
   let running = true;
   const leader = (async () => {
     while (running) {
@@ -71,7 +74,7 @@ async function measure(client: SQSClient, queueUrl: string, mode: StandbyEventsR
     if (mode === "no standby") return;
     while (running) {
       standbyRequests++;
-      await client.send(
+      const out = await client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
@@ -79,6 +82,7 @@ async function measure(client: SQSClient, queueUrl: string, mode: StandbyEventsR
           ...(mode === "standby peeks" ? { VisibilityTimeout: 0 } : {}),
         }),
       );
+      for (const m of out.Messages ?? []) standbySaw.add(m.Body ?? "");
     }
   })();
   for (let i = 0; i < MESSAGES; i++) {
@@ -100,6 +104,7 @@ async function measure(client: SQSClient, queueUrl: string, mode: StandbyEventsR
     missed: MESSAGES - received.length,
     overReceiveLimit,
     standbyRequestsPerMessage: standbyRequests / MESSAGES,
+    standbySaw: standbySaw.size,
   };
 }
 

@@ -122,18 +122,28 @@ export function republished(
   return { jobs, samePayload, sdChanged: before.sdDigest !== after.sdDigest };
 }
 
-/** Bytes Redis uses for the shared observer cache of `cluster` (MEMORY USAGE, all samples) and its entries. */
+/**
+ * Bytes Redis uses for the shared observer cache of `cluster` (MEMORY USAGE, all samples): the task definitions and
+ * instance facts, and the task snapshot, with their entry counts.
+ */
 export async function sharedCacheFootprint(
   redis: Redis,
   cluster: string,
   prefix = "ecsmon",
-): Promise<{ bytes: number; taskDefinitions: number; instanceEntries: number }> {
+): Promise<{
+  factsBytes: number;
+  tasksBytes: number;
+  taskDefinitions: number;
+  instanceEntries: number;
+  tasks: number;
+}> {
   const keys = redisKeys(prefix);
   const usage = async (key: string) => Number((await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0")) ?? 0);
-  const bytes = (await usage(keys.taskDefinitions(cluster))) + (await usage(keys.instanceFacts(cluster)));
   return {
-    bytes,
+    factsBytes: (await usage(keys.taskDefinitions(cluster))) + (await usage(keys.instanceFacts(cluster))),
+    tasksBytes: await usage(keys.taskSnapshot(cluster)),
     taskDefinitions: await redis.hlen(keys.taskDefinitions(cluster)),
     instanceEntries: await redis.hlen(keys.instanceFacts(cluster)),
+    tasks: await redis.hlen(keys.taskSnapshot(cluster)),
   };
 }
