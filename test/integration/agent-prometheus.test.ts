@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +9,11 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
 import { loadConfig } from "../../lib/config.js";
-import { freePort } from "../../lib/net.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
+import { type PrometheusServer, startPrometheus } from "../helpers/prometheus-server.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { syncJob, target } from "../helpers/sync-job.js";
+import { until } from "../helpers/until.js";
 
 const logger = pino({ level: "silent" });
 const TEXT = `# HELP orders_total Orders.
@@ -34,23 +35,12 @@ build_info{version="2.0"} 1
 # EOF
 `;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe("a real Prometheus scrapes the agent", () => {
   let redis: RedisServer;
   let targets: TargetServer;
   let agent: RunningAgent;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
   let dir: string;
-  let promUrl: string;
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -93,31 +83,15 @@ describe("a real Prometheus scrapes the agent", () => {
     await agent.scrape.scrapeAll();
 
     dir = await mkdtemp(join(tmpdir(), "ecsmon-prom-"));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
     const agentTarget = new URL(agent.metricsUrl).host;
-    await writeFile(
-      join(dir, "prometheus.yml"),
+    prometheus = await startPrometheus(
+      dir,
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: ecsmon-agent\n    static_configs:\n      - targets: ["${agentTarget}"]\n`,
     );
-    prometheus = spawn(
-      "prometheus",
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: "ignore" },
-    );
-    prometheus.on("error", () => {});
   });
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus?.once("exit", r));
-      prometheus.kill("SIGTERM");
-      await exited;
-    }
+    await prometheus?.stop();
     await agent?.stop();
     await targets?.close();
     await redis?.stop();
@@ -125,7 +99,7 @@ describe("a real Prometheus scrapes the agent", () => {
   });
 
   async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-    const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const response = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
     const body = (await response.json()) as {
       status: string;
       data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
@@ -157,10 +131,15 @@ describe("a real Prometheus scrapes the agent", () => {
   });
 
   it("Prometheus sees up == 1 per target and the injected labels", async () => {
-    const ups = await waitFor("up series in Prometheus", async () => {
-      const r = await query('up{cluster="prom-cluster",service=~"svc-.*"} == 1');
-      return r.length === 2 ? r : undefined;
-    });
+    const ups = await until(
+      "up series in Prometheus",
+      async () => {
+        const r = await query('up{cluster="prom-cluster",service=~"svc-.*"} == 1');
+        return r.length === 2 ? r : undefined;
+      },
+      30_000,
+      250,
+    );
     expect(ups.map((r) => r.metric.service).sort()).toEqual(["svc-a", "svc-b"]);
     expect(ups[0]?.metric).toMatchObject({
       job: "ecsmon-agent",
