@@ -1,4 +1,10 @@
-import type { CapacityConfig, CapacityReport, TaskSize } from "../../crds-like-schemas/index.js";
+import type {
+  CapacityConfig,
+  CapacityReport,
+  ClusterCapacity,
+  NodeCapacity,
+  TaskSize,
+} from "../../crds-like-schemas/index.js";
 import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "../../lib/aws/ec2-network-interfaces.js";
 import { trunkEniLimit, trunkListing } from "../../lib/aws/eni-trunking-limits.js";
 import { tryParseDuration } from "../../lib/duration.js";
@@ -9,58 +15,15 @@ import type { ObservedCluster, ObservedInstance, ObservedTask } from "../model.j
  * latest reports in; per-node and per-cluster headroom out.
  */
 
+/** A node's and a cluster's headroom: the status API contract's types (docs/capacity.md). */
+export type { ClusterCapacity, NodeCapacity };
+
 /**
  * Where a node's ENI limit came from: `table` the published AWS tables (the ECS guide's trunking table, the EC2
  * guide's maximum network interfaces), `observed` EC2 DescribeInstanceTypes (a type newer than the EC2 table),
  * `report` the node's agent, `unknown` none of them (the node then counts for no awsvpc task).
  */
-export type EniSource = "table" | "observed" | "report" | "unknown";
-
-export interface NodeCapacity {
-  nodeId: string;
-  containerInstanceArn: string;
-  instanceType: string | undefined;
-  /** ACTIVE with a connected ECS agent: the only nodes ECS places tasks on, and the only ones summed. */
-  schedulable: boolean;
-  /** ECS CPU units registered with ECS (DescribeContainerInstances registeredResources). */
-  registeredCpu: number;
-  /** MiB registered with ECS. */
-  registeredMemory: number;
-  /** ECS CPU units. */
-  remainingCpu: number;
-  /** MiB. */
-  remainingMemory: number;
-  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs when the instance has a trunk. */
-  eniMax: number;
-  /** awsvpc tasks on the node (each holds one slot). */
-  eniUsed: number;
-  eniRemaining: number;
-  /** The instance has a trunk (`ecs.awsvpc-trunk-id`) and its type's branch-ENI limit is known. */
-  trunking: boolean;
-  /**
-   * `capacity.trunking` is on and the type supports trunking, but the instance has no trunk: it was launched before
-   * the account opted in to awsvpcTrunking, or its trunk was not provisioned. It counts without trunking.
-   */
-  trunkMissing: boolean;
-  eniSource: EniSource;
-  /** Tasks of each spec size that still fit on this node. */
-  fits: Record<string, number>;
-}
-
-export interface ClusterCapacity {
-  cluster: string;
-  /** The observation time the figures describe (ISO-8601). */
-  observedAt: string;
-  nodes: NodeCapacity[];
-  /** Σ eniRemaining over schedulable nodes. */
-  remainingEnis: number;
-  /** Σ remaining CPU units over schedulable nodes. */
-  remainingCpu: number;
-  /** Σ remaining MiB over schedulable nodes. */
-  remainingMemory: number;
-  /** Task size name → Σ over schedulable nodes of min(⌊cpu/size.cpu⌋, ⌊mem/size.memory⌋, eniRemaining if awsvpc). */
-  schedulable: Record<string, number>;
-}
+export type EniSource = NodeCapacity["eniSource"];
 
 export interface ComputeCapacityOptions {
   /** Reports older than this (relative to `observedAt`) are ignored. @defaultValue 3 × the capacity period */

@@ -62,20 +62,27 @@ export const NodeCapacity = z.object({
   instanceType: z.string().optional(),
   /** ACTIVE with a connected ECS agent: the only nodes ECS places tasks on, and the only ones summed. */
   schedulable: z.boolean(),
-  /** ECS CPU units registered with ECS. */
+  /** ECS CPU units registered with ECS (DescribeContainerInstances registeredResources). */
   registeredCpu: z.number(),
   /** MiB registered with ECS. */
   registeredMemory: z.number(),
+  /** ECS CPU units. */
   remainingCpu: z.number(),
+  /** MiB. */
   remainingMemory: z.number(),
-  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs. */
+  /** awsvpc ENI slots: maxEnis − 1 (the primary), or the trunk's branch ENIs when the instance has a trunk. */
   eniMax: z.number(),
+  /** awsvpc tasks on the node (each holds one slot). */
   eniUsed: z.number(),
   eniRemaining: z.number(),
+  /** The instance has a trunk (`ecs.awsvpc-trunk-id`) and its type's branch-ENI limit is known. */
   trunking: z.boolean(),
-  /** Trunking is on and the type supports it, but the instance has no trunk; it counts without trunking. */
+  /**
+   * `capacity.trunking` is on and the type supports trunking, but the instance has no trunk: it was launched before
+   * the account opted in to awsvpcTrunking, or its trunk was not provisioned. It counts without trunking.
+   */
   trunkMissing: z.boolean(),
-  /** Where the ENI limit came from. */
+  /** Where the ENI limit came from (EniSource in controller/capacity/compute-capacity.ts). */
   eniSource: z.enum(["table", "observed", "report", "unknown"]),
   /** Tasks of each spec size that still fit on this node. */
   fits: z.record(z.string(), z.number()),
@@ -87,10 +94,13 @@ export const ClusterCapacityTotals = z.object({
   cluster: z.string(),
   /** The observation time the figures describe. */
   observedAt: isoTime(),
+  /** Σ eniRemaining over schedulable nodes. */
   remainingEnis: z.number(),
+  /** Σ remaining CPU units over schedulable nodes. */
   remainingCpu: z.number(),
+  /** Σ remaining MiB over schedulable nodes. */
   remainingMemory: z.number(),
-  /** Task size name → how many more tasks of that size fit. */
+  /** Task size name → Σ over schedulable nodes of min(⌊cpu/size.cpu⌋, ⌊mem/size.memory⌋, eniRemaining if awsvpc). */
   schedulable: z.record(z.string(), z.number()),
 });
 export type ClusterCapacityTotals = z.infer<typeof ClusterCapacityTotals>;
