@@ -16,28 +16,10 @@ import { loadConfig } from "../../lib/config.js";
 import { startTargetServer, type TargetServer } from "../helpers/metrics-targets.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { syncJob, target } from "../helpers/sync-job.js";
+import { until } from "../helpers/until.js";
 
 const logger = pino({ level: "silent" });
 const BODY = "# HELP work_done_total Work.\n# TYPE work_done_total counter\nwork_done_total 42\n";
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 async function metrics(agent: RunningAgent): Promise<string> {
   const response = await fetch(agent.metricsUrl);
@@ -100,7 +82,7 @@ describe("agent runtime with a real redis-server", () => {
   it("converges to the latest stored generation on start and serves the merged /metrics", async () => {
     expect(agent.generation()).toBe(5);
     expect(agent.identity).toMatchObject({ cluster: "test-cluster", nodeId, mode: "daemon" });
-    const text = await waitFor("first scrape", async () => {
+    const text = await until("first scrape", async () => {
       const t = await metrics(agent);
       return t.includes("work_done_total{") ? t : undefined;
     });
@@ -118,11 +100,11 @@ describe("agent runtime with a real redis-server", () => {
   it("applies newer generations from the queue, ignores stale ones and rejects invalid jobs without crashing", async () => {
     const job6 = syncJob(nodeId, 6, [target("t2", targets.address, "/other")], { intervalMs: 250, timeoutMs: 250 });
     await queue.add("sync", job6, { jobId: nodeSyncJobId(nodeId, 6) });
-    await waitFor("generation 6", () => agent.generation() === 6);
+    await until("generation 6", () => agent.generation() === 6);
     const stale = await queue.add("sync", syncJob(nodeId, 4, []), { jobId: nodeSyncJobId(nodeId, 4) });
     const bad = await queue.add("sync", { contract: "nope", generation: "x" }, { jobId: "sync-bad-g1", attempts: 3 });
-    await waitFor("stale job done", async () => (await stale.isCompleted()) || undefined);
-    await waitFor("bad job failed", async () => (await bad.isFailed()) || undefined);
+    await until("stale job done", async () => (await stale.isCompleted()) || undefined);
+    await until("bad job failed", async () => (await bad.isFailed()) || undefined);
     const failed = await queue.getJob("sync-bad-g1");
     expect(failed?.attemptsMade).toBe(1);
     expect(failed?.failedReason).toMatch(/invalid NodeSyncJob at contract/);
@@ -134,7 +116,7 @@ describe("agent runtime with a real redis-server", () => {
       { ...job6, scrape: { ...job6.scrape, targets: [] } },
       { jobId: "sync-again-g6" },
     );
-    await waitFor("duplicate done", async () => (await again.isCompleted()) || undefined);
+    await until("duplicate done", async () => (await again.isCompleted()) || undefined);
     expect(agent.scrape.views().map((v) => v.target.id)).toEqual(["t2"]);
     const text = await metrics(agent);
     expect(counterValue(text, 'ecsmon_agent_sync_jobs_total{result="invalid"}')).toBe(1);
@@ -144,7 +126,7 @@ describe("agent runtime with a real redis-server", () => {
   it("sends heartbeats and batched health reports that match the contracts", async () => {
     const reports = new Queue(REPORTS_QUEUE, { connection: client });
     try {
-      const found = await waitFor("reports", async () => {
+      const found = await until("reports", async () => {
         const jobs = await reports.getJobs(["waiting"], 0, 200);
         const parsed = jobs.map((j) => AgentReport.parse(j?.data));
         const hb = parsed.find((r) => r.contract === "ecsmon.dev/heartbeat/v1");
@@ -172,7 +154,7 @@ describe("agent runtime with a real redis-server", () => {
   it("keeps scraping and serving through a Redis outage, then resumes", async () => {
     await redis.stop(true);
     const before = counterValue(await metrics(agent), 'ecsmon_agent_scrapes_total{result="ok"}');
-    const during = await waitFor("scrapes during the outage", async () => {
+    const during = await until("scrapes during the outage", async () => {
       const text = await metrics(agent);
       return counterValue(text, 'ecsmon_agent_scrapes_total{result="ok"}') >= before + 3 ? text : undefined;
     });
@@ -184,14 +166,14 @@ describe("agent runtime with a real redis-server", () => {
       intervalMs: 200,
       timeoutMs: 200,
     });
-    await waitFor("queue add after restart", async () => {
+    await until("queue add after restart", async () => {
       await queue.add("sync", job7, { jobId: nodeSyncJobId(nodeId, 7) });
       return true;
     });
-    await waitFor("generation 7 after reconnect", () => agent.generation() === 7, 20_000);
+    await until("generation 7 after reconnect", () => agent.generation() === 7, 20_000);
     const reports = new Queue(REPORTS_QUEUE, { connection: client });
     try {
-      await waitFor("reports after restart", async () => {
+      await until("reports after restart", async () => {
         const jobs = await reports.getJobs(["waiting"], 0, 200);
         return (
           jobs.some((j) => j?.data?.contract === "ecsmon.dev/target-health/v1" && j.data.generation === 7) || undefined

@@ -7,6 +7,7 @@ import { type CapacityReport, ClusterSpec, type TaskSize } from "../../crds-like
 import { PUBLISHED_ENI_LIMITS, publishedTaskSlots } from "../helpers/published-eni-limits.js";
 import { registerSizedTask, useSimObserver } from "../helpers/sim-observer.js";
 import { handlerJob } from "../helpers/sync-job.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Issue 16 (capacity truth), with the account's awsvpcTrunking on and `capacity.trunking: true` in the spec:
@@ -81,8 +82,7 @@ async function agentReport(nodeId: string, imdsUrl: string, trunking: boolean, a
   });
   try {
     await handler.apply(handlerJob("trunk", nodeId, { capacity: { trunking, awsvpcTasks } }));
-    const deadline = Date.now() + 15_000;
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(`a capacity report from ${nodeId}`, () => received.length > 0);
   } finally {
     await handler.stop();
   }

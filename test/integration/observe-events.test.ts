@@ -8,6 +8,7 @@ import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
 import { createSqsService } from "../../sim/aws/services/sqs.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Issue 10 against the simulator: ECS over HTTP for polling, and the simulated SQS (JSON protocol, long polling)
@@ -51,14 +52,6 @@ async function send(body: string): Promise<void> {
   await sqsClients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
 }
 
-async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 beforeAll(async () => {
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
   sqsServer = await startAwsServer({
@@ -92,7 +85,7 @@ afterAll(async () => {
 
 describe("event-driven observation", () => {
   it("reports EventsFlowing once the queue answers", async () => {
-    await waitFor(() => observer.eventsStatus()?.flowing === true);
+    await until("EventsFlowing", () => observer.eventsStatus()?.flowing === true);
     expect(observer.conditions()[0]).toMatchObject({ type: "EventsFlowing", status: "True", reason: "Receiving" });
   });
 
@@ -100,7 +93,7 @@ describe("event-driven observation", () => {
     const [started] = sim.store.runTask({ cluster: "demo", taskDefinition: "reports", launchType: "FARGATE" }).tasks;
     const before = changes;
     await send(await taskEventBody(started!.taskArn));
-    await waitFor(() => changes > before);
+    await until("a change", () => changes > before);
     const calls = ecsCalls();
     const view = await observer.observe();
     const after = ecsCalls();
@@ -117,11 +110,11 @@ describe("event-driven observation", () => {
     const stoppedEvent = await taskEventBody(task!.taskArn);
     const before = observer.eventsStatus()!.counts;
     await send(runningEvent);
-    await waitFor(() => observer.eventsStatus()!.counts.applied > before.applied);
+    await until("an applied event", () => observer.eventsStatus()!.counts.applied > before.applied);
     await send(stoppedEvent);
-    await waitFor(() => observer.eventsStatus()!.counts.removed > before.removed);
+    await until("a removed event", () => observer.eventsStatus()!.counts.removed > before.removed);
     await send(runningEvent);
-    await waitFor(() => observer.eventsStatus()!.counts.stale > before.stale);
+    await until("a stale event", () => observer.eventsStatus()!.counts.stale > before.stale);
     const view = await observer.observe();
     expect(view.tasks.map((t) => t.taskArn)).not.toContain(task!.taskArn);
   });
@@ -129,18 +122,18 @@ describe("event-driven observation", () => {
   it("a malformed message does not stop the consumer", async () => {
     const before = observer.eventsStatus()!.counts.malformed;
     await send("this is not an event");
-    await waitFor(() => observer.eventsStatus()!.counts.malformed > before);
+    await until("a malformed event", () => observer.eventsStatus()!.counts.malformed > before);
     const [task] = sim.store.runTask({ cluster: "demo", taskDefinition: "reports", launchType: "FARGATE" }).tasks;
     const applied = observer.eventsStatus()!.counts.applied;
     await send(await taskEventBody(task!.taskArn));
-    await waitFor(() => observer.eventsStatus()!.counts.applied > applied);
+    await until("another applied event", () => observer.eventsStatus()!.counts.applied > applied);
     const view = await observer.observe();
     expect(view.tasks.map((t) => t.taskArn)).toContain(task!.taskArn);
   });
 
   it("falls back to polling when the queue is unreachable", async () => {
     await sqsServer.close();
-    await waitFor(() => observer.eventsStatus()?.flowing === false, 10_000);
+    await until("EventsFlowing to drop", () => observer.eventsStatus()?.flowing === false, 10_000);
     expect(observer.conditions()[0]).toMatchObject({ status: "False", reason: "QueueUnreachable" });
     const calls = ecsCalls();
     await observer.observe();

@@ -5,6 +5,7 @@ import { createObserver } from "../../controller/observe/create-observer.js";
 import { ClusterSpec } from "../../crds-like-schemas/index.js";
 import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
+import { until } from "../helpers/until.js";
 
 /**
  * The simulator's own EventBridge delivery (every task and instance change → SQS) feeding the observer:
@@ -38,14 +39,6 @@ async function viewRunning(): Promise<string[]> {
     .sort();
 }
 
-async function eventually(check: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 beforeAll(async () => {
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: [5, 20] });
   clients = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint });
@@ -60,7 +53,7 @@ beforeAll(async () => {
   });
   await observer.observe();
   observer.start();
-  await eventually(async () => observer.eventsStatus()?.flowing === true);
+  await until("EventsFlowing", async () => observer.eventsStatus()?.flowing === true);
 });
 
 afterAll(async () => {
@@ -83,7 +76,7 @@ describe("events from the simulator's EventBridge delivery", () => {
       .tasks()
       .find((t) => t.taskDefinitionArn.includes("/batch:") && t.desiredStatus === "RUNNING");
     if (victim) sim.store.stopTask(victim.taskArn, "test");
-    await eventually(async () => {
+    await until("the started tasks running and the victim gone", async () => {
       const running = await viewRunning();
       return started.every((t) => running.includes(t.taskArn)) && (!victim || !running.includes(victim.taskArn));
     });
@@ -99,7 +92,7 @@ describe("events from the simulator's EventBridge delivery", () => {
       launchType: "FARGATE",
     }).tasks;
     for (const t of started.slice(0, 8)) sim.store.stopTask(t.taskArn, "test");
-    await eventually(async () =>
+    await until("every task RUNNING or STOPPED", async () =>
       sim.store.tasks().every((t) => t.lastStatus === "RUNNING" || t.lastStatus === "STOPPED"),
     );
     await sim.events.flush();

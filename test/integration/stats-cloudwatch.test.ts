@@ -12,6 +12,7 @@ import { createClusterObserver } from "../../controller/observe/create-observer.
 import { plan } from "../../controller/plan/plan.js";
 import { ClusterSpec, type NodeSyncJob, STATS_METRICS, type StatsAssignment } from "../../crds-like-schemas/index.js";
 import { type RunningSim, type SimNodeInfo, startSim } from "../../sim/index.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Issue 6 acceptance against the simulator: the controller's observation and plan produce each node's stats
@@ -141,14 +142,6 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = await registry.getSingleMetric(name)?.get();
   return m?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value ?? 0;
@@ -225,7 +218,7 @@ describe("stats → simulator CloudWatch", () => {
             dimensions: { ContainerName: c.name, TaskId: c.taskId },
           })
           .reduce((n, d) => n + d.sampleCount, 0);
-      await until(() => containers.every((c) => cpuValues(c) >= 3));
+      await until("three CPU values per container", () => containers.every((c) => cpuValues(c) >= 3));
     } finally {
       for (const h of handlers) await h.stop();
     }
@@ -317,7 +310,7 @@ describe("stats → simulator CloudWatch", () => {
     try {
       await handler.apply({ ...job, stats: { ...job.stats, namespace } });
       let maxBuffered = 0;
-      await until(async () => {
+      await until("a buffer_full drop", async () => {
         maxBuffered = Math.max(maxBuffered, await metric(registry, "ecsmon_stats_buffered_samples"));
         return (await metric(registry, "ecsmon_stats_dropped_samples_total", { reason: "buffer_full" })) > 0;
       });
@@ -328,10 +321,11 @@ describe("stats → simulator CloudWatch", () => {
       expect(sim.metrics.datums({ namespace })).toHaveLength(0);
 
       sim.server.faults.remove("monitoring", "PutMetricData");
-      await until(() => sim.metrics.datums({ namespace }).length > 0);
-      await until(async () => (await metric(registry, "ecsmon_stats_buffered_samples")) === 0);
+      await until("datums after the outage", () => sim.metrics.datums({ namespace }).length > 0);
+      await until("an empty buffer", async () => (await metric(registry, "ecsmon_stats_buffered_samples")) === 0);
       // The simulator stores a call's datums a moment before the client sees the response.
       await until(
+        "an ok PutMetricData call",
         async () => (await metric(registry, "ecsmon_stats_put_metric_data_calls_total", { result: "ok" })) > 0,
       );
       expect(await metric(registry, "ecsmon_stats_malformed_total", { source: "docker" })).toBeGreaterThan(0);
@@ -375,6 +369,7 @@ describe("stats → simulator CloudWatch", () => {
     try {
       await handler.apply({ ...job, stats: { ...job.stats, namespace, assignments: [] } });
       await until(
+        "NetworkRxBytes of every container",
         () => sim.metrics.datums({ namespace, metricName: "NetworkRxBytes" }).length >= assignment.containers.length,
       );
     } finally {
