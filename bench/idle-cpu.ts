@@ -127,6 +127,10 @@ function startIdleNode(redisUrl: string, connections: number): BenchChild {
   return spawnChild("idle node", process.execPath, ["--input-type=module", "-e", source]);
 }
 
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -215,9 +219,9 @@ export async function run(): Promise<BenchResult[]> {
       {
         area: AREA,
         name: "baseline: idle Node.js process with the controller's Redis connections",
-        value: median([...idleQuiet, ...idleWithAgents]),
+        value: mean([...idleQuiet, ...idleWithAgents]),
         unit: "cpu-s",
-        note: `same windows; ${connections} ioredis connections, nothing else`,
+        note: `same windows (mean: /proc counts 10 ms ticks); ${connections} ioredis connections, nothing else`,
       },
     ];
   } finally {
