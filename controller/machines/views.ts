@@ -1,49 +1,11 @@
 import type { SnapshotFrom } from "xstate";
+import type { AgentView, TargetView } from "../../crds-like-schemas/index.js";
 import type { DesiredTarget } from "../model.js";
 import type { AgentStateName, agentMachine } from "./agent-machine.js";
-import { type TargetStateName, type targetMachine, targetStateName } from "./target-machine.js";
+import { type targetMachine, targetStateName } from "./target-machine.js";
 
-/** One target as the status API shows it. */
-export interface TargetView {
-  id: string;
-  cluster: string;
-  state: TargetStateName;
-  nodeId: string | undefined;
-  taskArn: string | undefined;
-  containerName: string | undefined;
-  serviceName: string | undefined;
-  /** From the latest plan (absent for invalid targets). */
-  address: string | undefined;
-  scheme: string | undefined;
-  metricsPath: string | undefined;
-  /** Labels from the latest plan, when this replica holds the cluster. */
-  labels: Record<string, string> | undefined;
-  reason: string | undefined;
-  lastError: string | undefined;
-  failures: number;
-  /** ISO-8601 time the current state was entered. */
-  since: string;
-  lastHealthAt: string | undefined;
-}
-
-/** One agent as the status API shows it. */
-export interface AgentView {
-  cluster: string;
-  nodeId: string;
-  state: AgentStateName;
-  agentId: string;
-  mode: string;
-  /**
-   * Number of the node assignment (sync job `sync-<node>-g<n>`) the agent last applied; -1 before the first.
-   * Not the spec generation: it counts the node's own payload changes and starts at the epoch second.
-   */
-  assignment: number;
-  ttlMs: number;
-  metricsUrl: string | undefined;
-  lastSeen: string;
-  since: string;
-  incarnations: number;
-}
+/** One target and one agent as the status API shows them: the contract's types. */
+export type { AgentView, TargetView };
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -207,7 +207,10 @@ export const AgentView = z.object({
   state: z.enum(AGENT_STATE_NAMES),
   agentId: z.string(),
   mode: z.string(),
-  /** Number of the node assignment (sync job `sync-<node>-g<n>`) the agent last applied; -1 before the first. */
+  /**
+   * Number of the node assignment (sync job `sync-<node>-g<n>`) the agent last applied; -1 before the first.
+   * Not the spec generation: it counts the node's own payload changes and starts at the epoch second.
+   */
   assignment: z.number().int(),
   ttlMs: z.number(),
   metricsUrl: z.string().optional(),
