@@ -23,17 +23,25 @@ function atLeast(issues: SemanticIssue[], path: (string | number)[], value: stri
   }
 }
 
-function noDuplicates(issues: SemanticIssue[], path: (string | number)[], values: readonly string[]): void {
+/** Each value of `values` that repeats an earlier one: its index, and the index where it was first listed. */
+function repeats(values: readonly string[]): Map<number, number> {
   const seen = new Map<string, number>();
+  const found = new Map<number, number>();
   values.forEach((value, index) => {
     const first = seen.get(value);
     if (first === undefined) seen.set(value, index);
-    else
-      issues.push({
-        path: [...path, index],
-        message: `duplicate ${JSON.stringify(value)}: already listed at [${first}]`,
-      });
+    else found.set(index, first);
   });
+  return found;
+}
+
+function noDuplicates(issues: SemanticIssue[], path: (string | number)[], values: readonly string[]): void {
+  for (const [index, first] of repeats(values)) {
+    issues.push({
+      path: [...path, index],
+      message: `duplicate ${JSON.stringify(values[index])}: already listed at [${first}]`,
+    });
+  }
 }
 
 /**
@@ -44,13 +52,11 @@ function noDuplicates(issues: SemanticIssue[], path: (string | number)[], values
  */
 export function checkSpecSemantics(spec: MonitoringSpec): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
-  const clusterKeys = new Map<string, number>();
+  const repeatedClusters = repeats(spec.spec.clusters.map((c) => `${c.region ?? ""}\u0000${c.name}`));
   spec.spec.clusters.forEach((cluster, index) => {
     const base = ["spec", "clusters", index];
-    const key = `${cluster.region ?? ""}\u0000${cluster.name}`;
-    const first = clusterKeys.get(key);
-    if (first === undefined) clusterKeys.set(key, index);
-    else
+    const first = repeatedClusters.get(index);
+    if (first !== undefined)
       issues.push({
         path: [...base, "name"],
         message: `duplicate cluster ${JSON.stringify(cluster.name)}${cluster.region ? ` in ${cluster.region}` : ""}: already listed at spec.clusters[${first}]`,
@@ -83,16 +89,12 @@ export function checkSpecSemantics(spec: MonitoringSpec): SemanticIssue[] {
 
     atLeast(issues, [...base, "capacity", "period"], cluster.capacity.period, MIN_PERIOD_MS);
     const sizeNames = cluster.capacity.taskSizes.map((size) => size.name);
-    const seenSizes = new Map<string, number>();
-    sizeNames.forEach((name, sizeIndex) => {
-      const firstSize = seenSizes.get(name);
-      if (firstSize === undefined) seenSizes.set(name, sizeIndex);
-      else
-        issues.push({
-          path: [...base, "capacity", "taskSizes", sizeIndex, "name"],
-          message: `duplicate task size ${JSON.stringify(name)}: already listed at [${firstSize}]`,
-        });
-    });
+    for (const [sizeIndex, firstSize] of repeats(sizeNames)) {
+      issues.push({
+        path: [...base, "capacity", "taskSizes", sizeIndex, "name"],
+        message: `duplicate task size ${JSON.stringify(sizeNames[sizeIndex])}: already listed at [${firstSize}]`,
+      });
+    }
 
     atLeast(issues, [...base, "serviceMetrics", "period"], cluster.serviceMetrics.period, MIN_PERIOD_MS);
     noDuplicates(issues, [...base, "cloudMap", "namespaces"], cluster.cloudMap.namespaces);
