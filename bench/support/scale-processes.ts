@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { StatusDocument } from "../../controller/api/status-view.js";
 import { parseLeaseValue } from "../../controller/leases/cluster-lease.js";
 import { redisKeys } from "../../crds-like-schemas/contracts/redis-keys.js";
-import { fromRoot } from "../../lib/paths.js";
+import { CLI, childEnv } from "./controller-process.js";
 import { type BenchChild, getJson, spawnChild, untilWhileAlive, whenReady } from "./processes.js";
 
 /**
@@ -14,21 +14,8 @@ import { type BenchChild, getJson, spawnChild, untilWhileAlive, whenReady } from
  * lease holders in Redis, /proc CPU time, the status API.
  */
 
-export const CLI = fromRoot("dist/cli/ecsmon.js");
-
-/** This process's environment minus our own settings a shell may carry, plus the simulator's region and keys. */
-export function scaleChildEnv(region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(
-    ([key]) => !/^(AWS_|ECSMON_|REDIS_|MALLOC_|LOG_LEVEL$)/.test(key),
-  );
-  return {
-    ...Object.fromEntries(inherited),
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: "bench",
-    AWS_SECRET_ACCESS_KEY: "bench",
-    ...extra,
-  };
-}
+/** The children's environment: the one of bench/support/controller-process.ts. */
+export const scaleChildEnv = childEnv;
 
 /** `ecsmon sim` on `endpoint` with the scenario; large scenarios take a while to load on a busy machine. */
 export async function startSimProcess(
