@@ -22,6 +22,8 @@ export interface InProcessStackOptions {
   cluster?: string;
   /** In-process agents to start: none, one per container instance, or those plus the pool agent. @defaultValue "none" */
   agents?: "none" | "nodes" | "nodes+pool";
+  /** Controller options besides config, logger and Redis (a file_sd path, say). */
+  controller?: Omit<Parameters<typeof startControllerFromConfig>[0], "config" | "logger" | "redis">;
   /** Options for every in-process agent. */
   agentOptions?: Partial<Omit<Parameters<typeof startAgent>[0], "config" | "logger" | "pool">>;
   logger?: Logger;
@@ -81,7 +83,7 @@ export async function startInProcessStack(options: InProcessStackOptions = {}): 
     };
     const config = loadConfig(env);
     redis = createRedisConnection(config.redis, "worker");
-    controller = await startControllerFromConfig({ config, logger, redis });
+    controller = await startControllerFromConfig({ ...options.controller, config, logger, redis });
     const wired = controller;
     const startOne = async (nodeId: string | undefined) => {
       const identity = nodeId === undefined ? {} : { ECSMON_NODE_ID: nodeId };

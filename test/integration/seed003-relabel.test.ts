@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,16 +8,10 @@ import {
   ECSClient,
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
-import { loadConfig } from "../../lib/config.js";
-import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
-import { controllerEnv } from "../helpers/controller-env.js";
+import { type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
 import { type PrometheusServer, type PrometheusTarget, startPrometheus } from "../helpers/prometheus-server.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { simClientConfig } from "../helpers/sim-clients.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -31,7 +24,6 @@ import { until } from "../helpers/until.js";
  */
 
 const CLUSTER = "seed003";
-const PARAMETER = "/ecsmon/spec";
 
 /** Seed 003's README, "optional relabel example". */
 const SEED003_RELABEL = `
@@ -120,20 +112,13 @@ interface Expected {
   skip15s: boolean;
 }
 
-let sim: RunningSim;
-let redisServer: RedisServer;
-let redis: RedisClient;
-let controller: WiredController;
+let stack: InProcessStack;
 let prometheus: PrometheusServer | undefined;
 let dir: string;
 
 /** From the ECS API: every labelled container's endpoints and the `instance` seed 003's rules give them. */
 async function expectedFromEcsApi(): Promise<Expected[]> {
-  const ecs = new ECSClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
+  const ecs = new ECSClient(simClientConfig(stack.sim));
   try {
     const arns = (await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns ?? [];
     const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }))).tasks ?? [];
@@ -189,47 +174,21 @@ const seen = (targets: PrometheusTarget[], pool: string) =>
 const wanted = (expected: Expected[]) => expected.map((e) => `${e.instance} ${e.path}`).sort();
 
 beforeAll(async () => {
-  sim = await startSim({ scenario: SCENARIO, nodeSurfaces: false, transitionDelayMs: 0 });
-  redisServer = await startRedisServer();
   dir = await mkdtemp(join(tmpdir(), "ecsmon-seed003-"));
-  const ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await ssm.send(
-    new PutParameterCommand({
-      Name: PARAMETER,
-      Type: "String",
-      Overwrite: true,
-      Value: `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${CLUSTER}\n`,
-    }),
-  );
-  ssm.destroy();
-  const config = loadConfig(
-    controllerEnv(sim, redisServer.url, {
+  const fileSdPath = join(dir, "ecs_file_sd.yml");
+  stack = await startInProcessStack({
+    sim: { scenario: SCENARIO, nodeSurfaces: false },
+    spec: `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${CLUSTER}\n`,
+    env: {
       AWS_MAX_ATTEMPTS: "1",
-      ECSMON_SPEC_PARAMETER: PARAMETER,
       ECSMON_SPEC_POLL_INTERVAL: "200ms",
       ECSMON_RECONCILE_INTERVAL: "400ms",
-      ECSMON_AWS_RPS: "500",
-      ECSMON_AWS_BURST: "500",
       ECSMON_CONTROLLER_ID: "seed003",
-      ECSMON_API_BIND: "127.0.0.1:0",
-    }),
-  );
-  redis = createRedisConnection(config.redis, "worker");
-  const fileSdPath = join(dir, "ecs_file_sd.yml");
-  controller = await startControllerFromConfig({
-    config,
-    logger: createLogger({ level: "silent", name: "test" }),
-    redis,
-    fileSdPath,
-    keyPrefix: `seed003-${randomUUID()}`,
-    bullPrefix: `bull-${randomUUID()}`,
+    },
+    controller: { fileSdPath },
   });
 
-  const sdUrl = `${controller.apiUrl}/sd/prometheus`;
+  const sdUrl = `${stack.controller.apiUrl}/sd/prometheus`;
   prometheus = await startPrometheus(
     dir,
     `global:
@@ -260,10 +219,7 @@ ${SEED003_RELABEL}
 
 afterAll(async () => {
   await prometheus?.stop();
-  await controller?.stop();
-  redis?.disconnect();
-  await sim?.stop();
-  await redisServer?.stop();
+  await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
