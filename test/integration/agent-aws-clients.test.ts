@@ -7,8 +7,8 @@ import { defaultHandlers } from "../../agents/runtime/default-handlers.js";
 import type { LazyAwsClients } from "../../lib/aws/lazy-clients.js";
 import { loadConfig } from "../../lib/config.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { simEnv } from "../helpers/sim-clients.js";
+import { useRedisServer } from "../helpers/use-redis-server.js";
 
 /**
  * The agent's AWS clients (issue 18): built only when used, behind the same request budget and
@@ -16,17 +16,16 @@ import { simEnv } from "../helpers/sim-clients.js";
  * when the agent stops. The reference for what was sent is the simulator's own CloudWatch store.
  */
 
+const redis = useRedisServer();
 let sim: RunningSim;
-let redis: RedisServer;
 let agent: RunningAgent;
 let aws: LazyAwsClients;
 const nodeId = `node-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  redis = await startRedisServer();
   const config = loadConfig({
-    ...simEnv(sim, redis.url),
+    ...simEnv(sim, redis.server.url),
     ECSMON_CLUSTER: "aws-clients",
     ECSMON_NODE_ID: nodeId,
     ECSMON_AGENT_BIND: "127.0.0.1:0",
@@ -46,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.stop();
-  await redis?.stop();
   await sim?.stop();
 });
 
