@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { type RedisKeys, redisKeys } from "../../crds-like-schemas/contracts/redis-keys.js";
+import type { LeaseStatus } from "../../crds-like-schemas/contracts/status-api.js";
 import type { Logger } from "../../lib/logger.js";
 import { ClusterLease } from "./cluster-lease.js";
 import { planShare } from "./fair-share.js";
@@ -29,12 +30,8 @@ export interface LeaseManagerOptions {
 }
 
 /** One row of the status API's lease table. */
-export interface LeaseStatus {
-  cluster: string;
-  holder: string | undefined;
-  token: number | undefined;
-  mine: boolean;
-}
+/** One row of the lease table: the status API contract's type. */
+export type { LeaseStatus };
 
 /**
  * Splits clusters between controller replicas with one {@link ClusterLease} per cluster. Each {@link tick}

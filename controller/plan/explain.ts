@@ -1,4 +1,4 @@
-import type { ClusterSpec } from "../../crds-like-schemas/index.js";
+import type { ClusterSpec, ContainerExplanation, TaskExplanation } from "../../crds-like-schemas/index.js";
 import type { CurrentState, ObservedCluster, ObservedTask } from "../model.js";
 import { type ContainerVerdict, createPlanContext, evaluateTask, nodeForTask } from "./evaluate-task.js";
 
@@ -10,33 +10,8 @@ export type ExplainReason =
   /** A Fargate task without a live sidecar: the shared pool scrapes it. */
   | "Pool";
 
-export interface ContainerExplanation {
-  containerName: string;
-  /** Whether at least one target exists for the container in the plan. */
-  isTarget: boolean;
-  reason: ExplainReason;
-  message: string;
-  /** Ids of the container's targets (valid ones). */
-  targetIds: string[];
-  /** Ids and reasons of the container's invalid targets. */
-  invalid: { id: string; reason: string }[];
-}
-
-export interface TaskExplanation {
-  /** The query as given. */
-  query: string;
-  found: boolean;
-  cluster: string;
-  taskArn?: string | undefined;
-  lastStatus?: string | undefined;
-  serviceName?: string | undefined;
-  taskDefinitionArn?: string | undefined;
-  /** Node whose agent scrapes the task (EC2 node id, or the task id for a sidecar); undefined for the pool. */
-  nodeId?: string | undefined;
-  /** Summary line, e.g. "task not found in cluster demo". */
-  message: string;
-  containers: ContainerExplanation[];
-}
+/** What explain answers, per container and for the task: the status API contract's types. */
+export type { ContainerExplanation, TaskExplanation };
 
 /**
  * Why each container of a task is, or is not, a target. `taskArnOrId` is a full task ARN or the task id

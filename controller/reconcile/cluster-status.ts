@@ -1,3 +1,4 @@
+import type { ClusterSummary } from "../../crds-like-schemas/index.js";
 import type { ClusterCapacity } from "../capacity/compute-capacity.js";
 import type { ClusterPlan, Condition, CurrentState, ObservedCluster } from "../model.js";
 import { type NodeWithoutAgent, nodesWithoutAgentCondition } from "./node-coverage.js";
@@ -12,23 +13,7 @@ export interface StateCounts {
 }
 
 /** The per-cluster summary shown by the status API (also stored in Redis for the other replicas). */
-export interface ClusterSummary {
-  cluster: string;
-  holder: string | undefined;
-  fencingToken: number | undefined;
-  observedAt: string | undefined;
-  lastReconcileAt: string | undefined;
-  conditions: Condition[];
-  targets: Record<string, number>;
-  agents: Record<string, number>;
-  invalidTargets: number;
-  nodes: number;
-  /** Nodes holding targets with no live agent; also the `NodesWithoutAgent` condition and metric. */
-  nodesWithoutAgent: NodeWithoutAgent[];
-  poolTargets: number;
-  syncJobsSent: number;
-  capacity: Omit<ClusterCapacity, "nodes"> | undefined;
-}
+export type { ClusterSummary };
 
 /** What the last complete reconcile saw and planned (explain and the summary read it). */
 export interface ReconciledRound {
