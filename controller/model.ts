@@ -1,4 +1,4 @@
-import type { ScrapeTarget, StatsAssignment } from "../crds-like-schemas/index.js";
+import type { Condition, ScrapeTarget, StatsAssignment } from "../crds-like-schemas/index.js";
 
 /**
  * The controller's internal contracts between observe → plan → dispatch/outputs.
@@ -218,17 +218,8 @@ export interface ClusterPlan {
   services: ServiceFigures[] | undefined;
 }
 
-/** Kubernetes-style status condition. `lastTransitionTime` moves only when `status` changes. */
-export interface Condition {
-  /** e.g. "SpecValid", "SpecAvailable", "ObservationComplete", "EventsFlowing". */
-  type: string;
-  status: "True" | "False" | "Unknown";
-  /** CamelCase machine-readable reason, e.g. "ValidationFailed", "ParameterNotFound", "Throttled". */
-  reason: string;
-  message: string;
-  observedGeneration?: number | undefined;
-  lastTransitionTime: string;
-}
+/** Kubernetes-style status condition (`lastTransitionTime` moves only when `status` changes): the contract's type. */
+export type { Condition };
 
 /** What the controller knows beyond AWS: which agents are alive (heartbeats within TTL) and which tasks run a sidecar agent. */
 export interface CurrentState {

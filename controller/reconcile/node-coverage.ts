@@ -1,13 +1,8 @@
+import type { NodeWithoutAgent } from "../../crds-like-schemas/index.js";
 import type { ClusterPlan, Condition, ObservedInstance } from "../model.js";
 
-/** A node the plan gives scrape targets while no live agent serves it. */
-export interface NodeWithoutAgent {
-  nodeId: string;
-  /** The EC2 instance behind the container instance, when observed. */
-  ec2InstanceId: string | undefined;
-  /** Targets planned on the node: none of them is scraped until an agent heartbeats there. */
-  targets: number;
-}
+/** A node the plan gives scrape targets while no live agent serves it: the status API contract's type. */
+export type { NodeWithoutAgent };
 
 /** Most nodes named in the condition message; the summary lists them all. */
 const NAMED_NODES = 5;
