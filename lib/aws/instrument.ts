@@ -3,7 +3,8 @@ import type {
   FinalizeRequestMiddleware,
   RelativeMiddlewareOptions,
 } from "@smithy/types";
-import { Counter, type Registry } from "prom-client";
+import type { Counter, Registry } from "prom-client";
+import { counter } from "../prom-metrics.js";
 import type { RequestBudget } from "./budget.js";
 import type { AwsClients } from "./clients.js";
 
@@ -71,13 +72,10 @@ export type AwsRequestCounter = Counter<"service" | "operation" | "outcome">;
 
 /** `ecsmon_aws_requests_total{service,operation,outcome}`, registered on `registry` (idempotent per registry). */
 export function createAwsRequestCounter(registry: Registry): AwsRequestCounter {
-  const existing = registry.getSingleMetric("ecsmon_aws_requests_total");
-  if (existing) return existing as AwsRequestCounter;
-  return new Counter({
+  return counter(registry, {
     name: "ecsmon_aws_requests_total",
     help: "AWS API request attempts (each retry counts), by service, operation and outcome.",
-    labelNames: ["service", "operation", "outcome"] as const,
-    registers: [registry],
+    labelNames: ["service", "operation", "outcome"],
   });
 }
 
