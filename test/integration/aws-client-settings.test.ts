@@ -128,7 +128,7 @@ describe("AWS request timeouts", () => {
     {
       name: "fails a command against a silent endpoint within attempts × the request timeout, naming the limit",
       flags: ["--aws-request-timeout", "1s", "--aws-max-attempts", "2"],
-      env: {},
+      env: {} as Record<string, string>,
       attempts: 2,
       timeoutMs: 1_000,
       limit: "1s",
