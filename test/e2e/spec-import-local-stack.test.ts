@@ -16,12 +16,12 @@ import {
   ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { LocalStack } from "../../cli/local/local-stack.js";
 import { fromRoot } from "../../lib/paths.js";
-import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
+import { useDemoLocalStack } from "../helpers/demo-local-stack.js";
 import { type PrometheusServer, startPrometheus } from "../helpers/prometheus-server.js";
+import { simClientConfig } from "../helpers/sim-clients.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -35,8 +35,6 @@ const seed = (name: string) => readFileSync(fromRoot(`test/fixtures/seeds/${name
 const codeBlock = (text: string, marker: string) =>
   [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1] as string).find((b) => b.includes(marker)) as string;
 
-let stack: LocalStack;
-let demo: DemoLocalStack;
 let stateDir: string;
 let fileSd: string;
 let spec003: string;
@@ -47,7 +45,7 @@ function ecsmon(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 function awsClientConfig() {
-  return { region: "us-east-1", endpoint: stack.urls.aws, credentials: { accessKeyId: "t", secretAccessKey: "t" } };
+  return simClientConfig({ region: "us-east-1", endpoint: demo.stack.urls.aws });
 }
 
 /** Every running task of the demo cluster with its EC2 instance id, from the ECS API. */
@@ -93,14 +91,10 @@ function importSeed003(dir: string): string {
   return spec003;
 }
 
-beforeAll(async () => {
-  demo = await startDemoLocalStack("import-e2e", (dir) => ({ spec: importSeed003(dir), prometheus: false }));
-  stack = demo.stack;
-}, 240_000);
+const demo = useDemoLocalStack("import-e2e", (dir) => ({ spec: importSeed003(dir), prometheus: false }), 240_000);
 
 afterAll(async () => {
   for (const prometheus of prometheuses) await prometheus.stop();
-  await demo?.stop();
 });
 
 describe("spec import on the local stack", () => {
@@ -213,7 +207,7 @@ describe("spec import on the local stack", () => {
     const merged = join(out, "spec.yaml");
     const imported = ecsmon([
       "--endpoint-url",
-      stack.urls.aws,
+      demo.stack.urls.aws,
       "--region",
       "us-east-1",
       "spec",
@@ -226,7 +220,7 @@ describe("spec import on the local stack", () => {
       "--merge",
       spec003,
       "--sd-url",
-      `${stack.urls.controller}/sd/prometheus`,
+      `${demo.stack.urls.controller}/sd/prometheus`,
       "-o",
       merged,
     ]);
@@ -253,7 +247,10 @@ describe("spec import on the local stack", () => {
       original.scrape_configs.find((j: { job_name: string }) => j.job_name === "self"),
     );
 
-    const applied = ecsmon(["spec", "apply", merged], { AWS_ENDPOINT_URL: stack.urls.aws, AWS_REGION: "us-east-1" });
+    const applied = ecsmon(["spec", "apply", merged], {
+      AWS_ENDPOINT_URL: demo.stack.urls.aws,
+      AWS_REGION: "us-east-1",
+    });
     expect(applied.status, applied.stderr).toBe(0);
 
     // Reference: Cloud Map's registrations in demo.local, and the ECS tasks behind their IPs.
@@ -332,7 +329,10 @@ describe("spec import on the local stack", () => {
       merged,
     ]);
     expect(imported.status, imported.stderr).toBe(0);
-    const applied = ecsmon(["spec", "apply", merged], { AWS_ENDPOINT_URL: stack.urls.aws, AWS_REGION: "us-east-1" });
+    const applied = ecsmon(["spec", "apply", merged], {
+      AWS_ENDPOINT_URL: demo.stack.urls.aws,
+      AWS_REGION: "us-east-1",
+    });
     expect(applied.status, applied.stderr).toBe(0);
 
     const alarm = JSON.parse(readFileSync(join(out, "ecsmon-alarm.json"), "utf8"));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type Chromium, launchChromium } from "../helpers/chromium.js";
-import { type DemoLocalStack, startDemoLocalStack } from "../helpers/demo-local-stack.js";
+import { useDemoLocalStack } from "../helpers/demo-local-stack.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -41,7 +41,7 @@ interface CapacityJson {
 
 const FAILURES = join(tmpdir(), "ecsmon-status-page-failures");
 
-let demo: DemoLocalStack;
+const demo = useDemoLocalStack("status-page");
 let browser: Chromium;
 let page: Page;
 const foreignRequests: string[] = [];
@@ -109,7 +109,6 @@ async function agreeWithApi<T>(what: string, fromPage: () => Promise<T>, fromApi
 }
 
 beforeAll(async () => {
-  demo = await startDemoLocalStack("status-page");
   browser = await launchChromium();
   page = await browser.context.newPage();
   const origin = new URL(demo.stack.urls.controller).origin;
@@ -129,7 +128,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await demo?.stop();
 });
 
 describe("status page", () => {
