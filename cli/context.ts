@@ -44,3 +44,16 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Awaits `start`; an error of class `kind` (what the user asked for cannot be done: no node identity, a bad
+ * scenario, a local stack that cannot start) becomes a UsageError with the same message (exit 2).
+ */
+export async function withUsageErrors<T>(kind: new (...args: never[]) => Error, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof kind) throw new UsageError(error.message);
+    throw error;
+  }
+}

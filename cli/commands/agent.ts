@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import type { startAgent } from "../../agents/agent.js";
 import { boundShutdown } from "../../lib/bounded-stop.js";
-import { createCliContext, UsageError } from "../context.js";
+import { createCliContext, UsageError, withUsageErrors } from "../context.js";
 import { checkedBind, checkRedisUrl, redisUrlOption } from "./server-options.js";
 
 interface AgentOptions {
@@ -65,18 +64,9 @@ Examples:
         import("../../agents/identity/resolve-identity.js"),
         import("../../agents/runtime/default-handlers.js"),
       ]);
-      let agent: Awaited<ReturnType<typeof startAgent>>;
-      try {
-        agent = await startAgent({
-          config: ctx.config,
-          logger: ctx.logger,
-          pool: options.pool,
-          handlers: defaultHandlers,
-        });
-      } catch (error) {
-        if (error instanceof IdentityError) throw new UsageError(error.message);
-        throw error;
-      }
+      const agent = await withUsageErrors(IdentityError, () =>
+        startAgent({ config: ctx.config, logger: ctx.logger, pool: options.pool, handlers: defaultHandlers }),
+      );
       await shutdown.signalled;
       await shutdown.stopAndExit(() => agent.stop());
     });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { fromRoot } from "../../lib/paths.js";
-import { createCliContext, UsageError } from "../context.js";
+import { createCliContext, UsageError, withUsageErrors } from "../context.js";
 import { watchParent } from "../local/stack-reaper.js";
 
 interface LocalOptions {
@@ -69,25 +69,26 @@ export function registerLocalCommand(program: Command): void {
       });
       let stack: Awaited<ReturnType<typeof startLocalStack>>;
       try {
-        stack = await startLocalStack({
-          stateDir: options.stateDir,
-          scenario: options.scenario,
-          spec: options.spec,
-          agents,
-          prometheus: options.prometheus,
-          poolAgent: options.poolAgent,
-          redisUrl: config.redis.urlConfigured ? config.redis.url : undefined,
-          region: config.aws.region,
-          logLevel: config.logLevel,
-          progress: say,
-          signal: interrupted.signal,
-        });
+        stack = await withUsageErrors(LocalStackError, () =>
+          startLocalStack({
+            stateDir: options.stateDir,
+            scenario: options.scenario,
+            spec: options.spec,
+            agents,
+            prometheus: options.prometheus,
+            poolAgent: options.poolAgent,
+            redisUrl: config.redis.urlConfigured ? config.redis.url : undefined,
+            region: config.aws.region,
+            logLevel: config.logLevel,
+            progress: say,
+            signal: interrupted.signal,
+          }),
+        );
       } catch (error) {
         if (interrupted.signal.aborted) {
           say("interrupted during start-up; everything started was stopped");
           return;
         }
-        if (error instanceof LocalStackError) throw new UsageError(error.message);
         throw error;
       }
       const { urls } = stack;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Logger } from "../../lib/logger.js";
 import { fromRoot } from "../../lib/paths.js";
-import { createCliContext, UsageError } from "../context.js";
+import { createCliContext, UsageError, withUsageErrors } from "../context.js";
 
 /** Flags of `ecsmon sim` as commander parses them. */
 export interface SimCommandOptions {
@@ -83,13 +83,7 @@ export async function runSim(
 ): Promise<void> {
   const { startSim } = await import("../../sim/index.js");
   const { ScenarioError } = await import("../../sim/scenario/parse.js");
-  let sim: Awaited<ReturnType<typeof startSim>>;
-  try {
-    sim = await startSim({ ...settings, logger: deps.logger });
-  } catch (error) {
-    if (error instanceof ScenarioError) throw new UsageError(error.message);
-    throw error;
-  }
+  const sim = await withUsageErrors(ScenarioError, () => startSim({ ...settings, logger: deps.logger }));
   const { out } = deps;
   out(
     `ecsmon sim: scenario ${sim.scenario.name} (${sim.loadReport.instances} instances, ${sim.store.tasks().length} tasks)\n`,
