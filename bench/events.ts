@@ -188,7 +188,8 @@ export async function run(): Promise<BenchResult[]> {
 /** Successful reconciles and their summed wall time, from the controller's /metrics. */
 async function reconcileTotals(api: string): Promise<{ count: number; seconds: number }> {
   try {
-    const text = await getText(`${api}/metrics`);
+    // A controller busy reconciling 10,000 targets on a loaded machine answers late: a generous timeout.
+    const text = await (await fetch(`${api}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
     const value = (series: string) =>
       Number(
         text

@@ -1,4 +1,6 @@
+import { get as httpGet } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
+import { createGunzip } from "node:zlib";
 import type { SerializedResult } from "./http-sd-poller.js";
 
 /** The polling loop of http-sd-poller.ts, in its worker thread. */
@@ -18,24 +20,47 @@ let failures = 0;
 let lastTargets = 0;
 let busy: Promise<void> | undefined;
 
-async function refresh(): Promise<void> {
-  // An explicit timer, not AbortSignal.timeout(): the request, body included, is bounded by the refresh interval.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error("refresh timed out")), intervalMs);
-  try {
-    const response = await fetch(url, {
-      headers: {
-        "User-Agent": `Prometheus/${PROMETHEUS_VERSION}`,
-        Accept: "application/json",
-        "Accept-Encoding": "gzip",
-        "X-Prometheus-Refresh-Interval-Seconds": String(intervalMs / 1_000),
+/**
+ * One GET with node:http (not fetch: an aborted fetch whose body had started could stay pending when the server
+ * stalled mid-body), destroyed when the refresh interval is up, body included, as Go's client.Timeout does.
+ */
+function get(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(
+      url,
+      {
+        headers: {
+          "User-Agent": `Prometheus/${PROMETHEUS_VERSION}`,
+          Accept: "application/json",
+          "Accept-Encoding": "gzip",
+          "X-Prometheus-Refresh-Interval-Seconds": String(intervalMs / 1_000),
+        },
       },
-      signal: abort.signal,
-    });
-    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-    const body = await response.text();
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new Error(`HTTP ${response.statusCode}`));
+          return;
+        }
+        const body = response.headers["content-encoding"] === "gzip" ? response.pipe(createGunzip()) : response;
+        const chunks: Buffer[] = [];
+        body.on("data", (chunk: Buffer) => chunks.push(chunk));
+        body.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        body.on("error", reject);
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    const timer = setTimeout(() => request.destroy(new Error("refresh timed out")), intervalMs);
+    request.on("close", () => clearTimeout(timer));
+  });
+}
+
+async function refresh(): Promise<void> {
+  try {
+    const text = await get();
     const at = Date.now();
-    const groups = JSON.parse(body) as TargetGroup[];
+    const groups = JSON.parse(text) as TargetGroup[];
     const now = new Set<string>();
     for (const group of groups) {
       const arn = group.labels?.__meta_ecs_task_arn;
@@ -49,8 +74,6 @@ async function refresh(): Promise<void> {
     refreshes++;
   } catch {
     failures++;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
