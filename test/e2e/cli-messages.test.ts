@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromRoot } from "../../lib/paths.js";
 import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+
 import { createSsmService } from "../../sim/aws/services/ssm.js";
+import { clusterSpec } from "../helpers/put-spec.js";
 
 /**
  * Messages and exit codes of the BUILT CLI as a user meets them: bad global flags and variables are usage
@@ -102,7 +104,7 @@ describe("a reader that closes the pipe early", () => {
 });
 
 describe("spec validate on stdin", () => {
-  const header = "apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: prod\n";
+  const header = clusterSpec("prod");
 
   it("names <stdin> in the errors and in the summary", async () => {
     const result = await ecsmon(["spec", "validate", "-"], { input: `${header}      bogus: 1\n` });

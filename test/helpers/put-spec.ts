@@ -3,18 +3,17 @@ import type { RunningSim } from "../../sim/index.js";
 import { PORT_PATH_LABEL } from "./demo-expected.js";
 import { simClientConfig } from "./sim-clients.js";
 
+/** A MonitoringSpec with the one cluster `name`; `clusterFields` are YAML lines of that cluster, indented six spaces. */
+export function clusterSpec(name: string, clusterFields = ""): string {
+  return `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${name}\n${clusterFields}`;
+}
+
 /** The demo cluster's spec as most stack tests use it: seed 002's `port/path` label, a fast scrape interval. */
 export function demoSpec(interval = "1s", timeout = "900ms"): string {
-  return `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        interval: ${interval}
-        timeout: ${timeout}
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
+  return clusterSpec(
+    "demo",
+    `      scrape:\n        interval: ${interval}\n        timeout: ${timeout}\n        labels: { portPath: ${PORT_PATH_LABEL} }\n`,
+  );
 }
 
 /** Stores `spec` as the MonitoringSpec parameter (`/ecsmon/spec`, the controller's default) in the simulator's SSM. */

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
 import { type PrometheusServer, type PrometheusTarget, startPrometheus } from "../helpers/prometheus-server.js";
+import { clusterSpec } from "../helpers/put-spec.js";
 import { simClientConfig } from "../helpers/sim-clients.js";
 import { until } from "../helpers/until.js";
 
@@ -178,7 +179,7 @@ beforeAll(async () => {
   const fileSdPath = join(dir, "ecs_file_sd.yml");
   stack = await startInProcessStack({
     sim: { scenario: SCENARIO, nodeSurfaces: false },
-    spec: `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${CLUSTER}\n`,
+    spec: clusterSpec(CLUSTER),
     env: {
       AWS_MAX_ATTEMPTS: "1",
       ECSMON_SPEC_POLL_INTERVAL: "200ms",

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type AppliedSpec, SpecWatcher } from "../../controller/spec/spec-watcher.js";
 import { startAwsServer } from "../../sim/aws/server.js";
 import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.js";
+import { clusterSpec } from "../helpers/put-spec.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
@@ -13,8 +14,6 @@ import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 const logger = pino({ level: "silent" });
 const PARAMETER = "/ecsmon/spec";
-const spec = (cluster: string, extra = "") =>
-  `apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters:\n    - name: ${cluster}\n${extra}`;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -63,14 +62,14 @@ describe("spec watch against the simulator", () => {
     await until("ParameterNotFound", () => available(watcher)?.reason === "ParameterNotFound");
     expect(watcher.current()).toBeUndefined();
 
-    await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: spec("one"), Type: "SecureString" }));
+    await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: clusterSpec("one"), Type: "SecureString" }));
     await until("generation 1", () => watcher.current()?.generation === 1);
     expect(watcher.current()?.spec.spec.clusters[0]?.name).toBe("one");
 
     await ssm.send(
       new PutParameterCommand({
         Name: PARAMETER,
-        Value: spec("two", "      scrape: {intervl: 5s}\n"),
+        Value: clusterSpec("two", "      scrape: {intervl: 5s}\n"),
         Overwrite: true,
       }),
     );
@@ -81,7 +80,7 @@ describe("spec watch against the simulator", () => {
     );
     expect(watcher.current()?.spec.spec.clusters[0]?.name).toBe("one");
 
-    await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: spec("three"), Overwrite: true }));
+    await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: clusterSpec("three"), Overwrite: true }));
     await until("generation 2", () => watcher.current()?.generation === 2);
     expect(applied.map((a) => [a.generation, a.version])).toEqual([
       [1, 1],
@@ -96,7 +95,7 @@ describe("spec watch against the simulator", () => {
     const store = new SsmParameterStore();
     const first = await setup(host, store);
     const { watcher } = startWatcher(first.ssm);
-    await first.ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: spec("before"), Type: "String" }));
+    await first.ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: clusterSpec("before"), Type: "String" }));
     await until("generation 1", () => watcher.current()?.generation === 1);
 
     await first.server.close();
@@ -110,7 +109,7 @@ describe("spec watch against the simulator", () => {
     const port = Number(new URL(first.server.url).port);
     const second = await startAwsServer({ services: [createSsmService(store)], host, port });
     cleanups.push(() => second.close());
-    await first.ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: spec("after"), Overwrite: true }));
+    await first.ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: clusterSpec("after"), Overwrite: true }));
     await until("generation 2", () => watcher.current()?.generation === 2);
     expect(watcher.current()?.spec.spec.clusters[0]?.name).toBe("after");
     expect(available(watcher)).toMatchObject({ status: "True", reason: "ParameterFound" });

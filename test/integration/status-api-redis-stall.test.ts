@@ -5,7 +5,7 @@ import { freePort } from "../../lib/net.js";
 import { fromRoot } from "../../lib/paths.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
 import { type Replica, spawnReplica } from "../helpers/controller-replicas.js";
-import { putSimSpec } from "../helpers/put-spec.js";
+import { clusterSpec, putSimSpec } from "../helpers/put-spec.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -19,12 +19,7 @@ import { until } from "../helpers/until.js";
 
 const ROUTE_BOUND_MS = 1_000;
 const CLI_BOUND_MS = 5_000;
-const spec = `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-`;
+const spec = clusterSpec("demo");
 
 let sim: RunningSim;
 let redis: RedisServer;
