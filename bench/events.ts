@@ -9,7 +9,7 @@ import { fromRoot } from "../lib/paths.js";
 import { startSim } from "../sim/index.js";
 import { startChurn } from "../sim/scenario/churn.js";
 import { startHttpSdPoller } from "./support/http-sd-poller.js";
-import { type BenchChild, getJson, getText, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
+import { type BenchChild, getJson, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
 import { applyClustersSpec, percentile, startControllerReplica } from "./support/scale-processes.js";
 import type { BenchResult } from "./types.js";
 
