@@ -3,6 +3,7 @@ import { Registry } from "prom-client";
 import { nodeQueueName, POOL_QUEUE, QUEUE_DEPTH_LABELS, REPORTS_QUEUE } from "../crds-like-schemas/index.js";
 import { settlesWithin } from "../lib/bounded-stop.js";
 import type { Logger } from "../lib/logger.js";
+import { PeriodicRunner } from "../lib/periodic.js";
 import type { RedisClient } from "../lib/redis.js";
 import { ControllerStatusView } from "./api/controller-status-view.js";
 import { type ApiServer, startApiServer } from "./api/server.js";
@@ -210,13 +211,8 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     }
     metrics.queueDepth.labels(QUEUE_DEPTH_LABELS.node).set(nodes);
   };
-  let tickRunning: Promise<void> | undefined;
-  const tickTimer = setInterval(() => {
-    if (tickRunning) return;
-    tickRunning = tick().finally(() => {
-      tickRunning = undefined;
-    });
-  }, ctx.tickMs ?? 1_000);
+  const ticker = new PeriodicRunner({ name: "controller tick", intervalMs: ctx.tickMs ?? 1_000, run: tick, logger });
+  ticker.start();
 
   leases.start();
 
@@ -239,7 +235,7 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
       api = await startApiServer({ view, bind: ctx.apiBind, token: ctx.apiToken, logger });
       logger.info({ url: api.url, auth: Boolean(ctx.apiToken) }, "status API listening");
     } catch (error) {
-      clearInterval(tickTimer);
+      void ticker.stop();
       unsubscribe();
       // Bounded: with Redis away, releasing leases would wait forever and hide this error (e.g. EADDRINUSE).
       await settlesWithin(
@@ -261,12 +257,12 @@ export async function startController(ctx: ControllerContext): Promise<RunningCo
     heldClusters: () => [...runtimes.keys()].sort(),
     async stop() {
       stopping = true;
-      clearInterval(tickTimer);
+      const tickerStopped = ticker.stop();
       unsubscribe();
       const budgetMs = ctx.stopBudgetMs ?? 10_000;
       const drained = await settlesWithin(
         (async () => {
-          await tickRunning;
+          await tickerStopped;
           await Promise.allSettled([...starting.values()]);
           await Promise.allSettled([...runtimes.values()].map((r) => r.stop()));
           runtimes.clear();

@@ -4,31 +4,11 @@ import type { RedisClient } from "../../lib/redis.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type AgentStateName, agentMachine, agentOverdue, isLiveAgentState } from "./agent-machine.js";
 import { type MachineState, MachineStore } from "./machine-store.js";
+import type { HealthInput, HeartbeatInput } from "./registry-inputs.js";
 import { reportedByAssignee, type TargetEvent, targetMachine, targetStateName } from "./target-machine.js";
 import { type AgentView, agentView, type TargetView, targetView } from "./views.js";
 
-/** What the registry needs of a heartbeat (a stored Heartbeat report satisfies it). */
-export interface HeartbeatInput {
-  nodeId: string;
-  agentId: string;
-  mode: "daemon" | "sidecar" | "pool";
-  generation: number;
-  ttlMs: number;
-  metricsUrl?: string | undefined;
-  /** Epoch ms when a controller received it. */
-  receivedAt: number;
-}
-
-/** What the registry needs of a target health result. */
-export interface HealthInput {
-  targetId: string;
-  /** Node id of the agent that reported it (a stored result's `nodeId`); only the assigned agent's count. */
-  nodeId?: string | undefined;
-  ok: boolean;
-  error?: string | undefined;
-  errorClass?: string | undefined;
-  receivedAt: number;
-}
+export type { HealthInput, HeartbeatInput } from "./registry-inputs.js";
 
 export type FenceCheck = { assertHeld(): Promise<number> };
 
@@ -259,14 +239,16 @@ export class TargetRegistry {
     return [...this.agents.values()].map((snapshot) => agentView(snapshot));
   }
 
-  /** Count of targets per state name. */
-  countByState(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const snapshot of this.targets.values()) {
-      const name = targetStateName(snapshot.value);
-      counts.set(name, (counts.get(name) ?? 0) + 1);
+  /** How many targets and agents are in each state (no views built: the 1 s tick calls this). */
+  countByState(): { targets: Record<string, number>; agents: Record<string, number> } {
+    const targets: Record<string, number> = {};
+    for (const { value } of this.targets.values()) {
+      const name = targetStateName(value);
+      targets[name] = (targets[name] ?? 0) + 1;
     }
-    return counts;
+    const agents: Record<string, number> = {};
+    for (const { value } of this.agents.values()) agents[value as string] = (agents[value as string] ?? 0) + 1;
+    return { targets, agents };
   }
 
   /**

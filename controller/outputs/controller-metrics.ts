@@ -40,6 +40,8 @@ export class ControllerMetrics {
   readonly serviceRunning: Gauge<"cluster" | "service">;
   readonly servicePending: Gauge<"cluster" | "service">;
   private readonly services = new Map<string, Set<string>>();
+  /** The last counts written per cluster, so an unchanged tick writes nothing. */
+  private readonly publishedCounts = new Map<string, string>();
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -144,10 +146,16 @@ export class ControllerMetrics {
     this.terminalErrors.labels(controller).inc();
   }
 
-  /** Publishes a cluster's counts by state, zero for every state not present. */
-  setStateCounts(cluster: string, targets: Map<string, number>, agents: Map<string, number>): void {
-    for (const state of TARGET_STATES) this.targets.labels(cluster, state).set(targets.get(state) ?? 0);
-    for (const state of AGENT_STATES) this.agents.labels(cluster, state).set(agents.get(state) ?? 0);
+  /**
+   * Publishes a cluster's counts by state, zero for every state not present. Unchanged counts are not written
+   * again (the 1 s tick calls this; the label lookups were its largest cost at idle).
+   */
+  setStateCounts(cluster: string, counts: { targets: Record<string, number>; agents: Record<string, number> }): void {
+    const key = JSON.stringify(counts);
+    if (this.publishedCounts.get(cluster) === key) return;
+    this.publishedCounts.set(cluster, key);
+    for (const state of TARGET_STATES) this.targets.labels(cluster, state).set(counts.targets[state] ?? 0);
+    for (const state of AGENT_STATES) this.agents.labels(cluster, state).set(counts.agents[state] ?? 0);
     this.syncJobs.labels(cluster).inc(0);
   }
 
@@ -168,6 +176,7 @@ export class ControllerMetrics {
 
   /** Drops every per-cluster series (the cluster moved to another replica). */
   forgetCluster(cluster: string): void {
+    this.publishedCounts.delete(cluster);
     for (const service of this.services.get(cluster) ?? []) this.removeService(cluster, service);
     this.services.delete(cluster);
     for (const state of TARGET_STATES) this.targets.remove(cluster, state);

@@ -5,17 +5,13 @@ import type { StateCounts } from "../reconcile/cluster-status.js";
 import { sdDocument } from "./target-groups.js";
 
 /** Targets and agents of the registry by state name. */
-export function stateCounts(registry: Pick<TargetRegistry, "countByState" | "agentViews">): StateCounts {
-  const targets = Object.fromEntries(registry.countByState());
-  const agents: Record<string, number> = {};
-  for (const a of registry.agentViews()) agents[a.state] = (agents[a.state] ?? 0) + 1;
-  return { targets, agents };
+export function stateCounts(registry: Pick<TargetRegistry, "countByState">): StateCounts {
+  return registry.countByState();
 }
 
 /** The `ecsmon_targets` and `ecsmon_agents` gauges of the cluster, zero for every state not present. */
 export function publishStateCounts(ctx: Pick<ClusterContext, "cluster" | "registry" | "metrics">): void {
-  const { targets, agents } = stateCounts(ctx.registry);
-  ctx.metrics.setStateCounts(ctx.cluster, new Map(Object.entries(targets)), new Map(Object.entries(agents)));
+  ctx.metrics.setStateCounts(ctx.cluster, stateCounts(ctx.registry));
 }
 
 /**
