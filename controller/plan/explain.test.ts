@@ -9,6 +9,15 @@ const def = taskDef("web", "host", [
   { name: "sidecar" },
 ]);
 
+/** Expected [container, reason, isTarget] rows: `app` gets `reason`; `bad`'s label does not parse; `sidecar` has none. */
+const labelled = (reason: string) => [
+  ["app", reason, true],
+  ["bad", "ParseError", true],
+  ["sidecar", "NoLabel", false],
+];
+/** Expected rows when the whole task is passed over for `reason`: no container is a target. */
+const none = (reason: string) => ["app", "bad", "sidecar"].map((name) => [name, reason, false]);
+
 describe("explain", () => {
   it.each([
     [
@@ -16,55 +25,29 @@ describe("explain", () => {
       task("t1", def, { on: node1, serviceName: "web" }),
       spec(),
       ["node-1"],
-      [
-        ["app", "Target", true],
-        ["bad", "ParseError", true],
-        ["sidecar", "NoLabel", false],
-      ],
+      labelled("Target"),
     ],
-    [
-      "node without a live agent",
-      task("t1", def, { on: node1, serviceName: "web" }),
-      spec(),
-      [],
-      [
-        ["app", "NoAgent", true],
-        ["bad", "ParseError", true],
-        ["sidecar", "NoLabel", false],
-      ],
-    ],
+    ["node without a live agent", task("t1", def, { on: node1, serviceName: "web" }), spec(), [], labelled("NoAgent")],
     [
       "task not yet RUNNING",
       task("t1", def, { on: node1, lastStatus: "PENDING" }),
       spec(),
       ["node-1"],
-      [
-        ["app", "TaskNotRunning", false],
-        ["bad", "TaskNotRunning", false],
-        ["sidecar", "TaskNotRunning", false],
-      ],
+      none("TaskNotRunning"),
     ],
     [
       "filtered by the selector",
       task("t1", def, { on: node1, serviceName: "web" }),
       spec({ selector: { serviceNames: ["api"] } }),
       ["node-1"],
-      [
-        ["app", "FilteredBySelector", false],
-        ["bad", "FilteredBySelector", false],
-        ["sidecar", "FilteredBySelector", false],
-      ],
+      none("FilteredBySelector"),
     ],
     [
       "Fargate without sidecar",
       task("t1", def, { launchType: "FARGATE", eniPrivateIp: "10.2.0.1" }),
       spec(),
       [],
-      [
-        ["app", "Pool", true],
-        ["bad", "ParseError", true],
-        ["sidecar", "NoLabel", false],
-      ],
+      labelled("Pool"),
     ],
   ])("%s", (_name, t, s, live, expected) => {
     const result = explain(s, observed({ tasks: [t], defs: [def], instances: [node1] }), current(live), "t1");
