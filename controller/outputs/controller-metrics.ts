@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { QUEUE_DEPTH_LABELS } from "../../crds-like-schemas/index.js";
+import { counter, gauge, histogram, zeroedCounter } from "../../lib/prom-metrics.js";
 import { AGENT_STATES } from "../machines/agent-machine.js";
 import { TARGET_STATES } from "../machines/target-machine.js";
 import type { ServiceFigures } from "../model.js";
@@ -44,94 +45,72 @@ export class ControllerMetrics {
   private readonly publishedCounts = new Map<string, string>();
 
   constructor(readonly registry: Registry) {
-    const registers = [registry];
-    this.reconcileTotal = new Counter({
+    this.reconcileTotal = counter(registry, {
       name: "ecsmon_reconcile_total",
       help: "Reconciles by controller and result.",
       labelNames: ["controller", "result"],
-      registers,
     });
-    this.reconcileDuration = new Histogram({
+    this.reconcileDuration = histogram(registry, {
       name: "ecsmon_reconcile_duration_seconds",
       help: "Wall time of one reconcile by result.",
       labelNames: ["result"],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
     });
-    this.terminalErrors = new Counter({
+    this.terminalErrors = zeroedCounter(registry, {
       name: "ecsmon_reconcile_terminal_errors_total",
       help: "Reconciles that failed with a terminal error (also counted as result=error): not retried, the loop stopped.",
-      labelNames: ["controller"],
-      registers,
+      label: "controller",
+      values: RECONCILERS,
     });
-    this.queueDepth = new Gauge({
+    this.queueDepth = gauge(registry, {
       name: "ecsmon_queue_depth",
       help: "Jobs waiting: ecsmon-node (sum over the node queues of the clusters this replica holds), ecsmon-pool, ecsmon-reports.",
       labelNames: ["queue"],
-      registers,
     });
-    this.targets = new Gauge({
-      name: "ecsmon_targets",
-      help: "Targets by lifecycle state (clusters held by this replica).",
-      labelNames: ["cluster", "state"],
-      registers,
-    });
-    this.agents = new Gauge({
-      name: "ecsmon_agents",
-      help: "Agents by liveness state (clusters held by this replica).",
-      labelNames: ["cluster", "state"],
-      registers,
-    });
-    this.nodesWithoutAgent = new Gauge({
+    const byClusterAndState = (name: string, help: string) =>
+      gauge(registry, { name, help, labelNames: ["cluster", "state"] as ("cluster" | "state")[] });
+    this.targets = byClusterAndState("ecsmon_targets", "Targets by lifecycle state (clusters held by this replica).");
+    this.agents = byClusterAndState("ecsmon_agents", "Agents by liveness state (clusters held by this replica).");
+    this.nodesWithoutAgent = gauge(registry, {
       name: "ecsmon_nodes_without_agent",
       help: "Nodes that hold scrape targets but have no live agent (their targets are orphaned, not scraped).",
       labelNames: ["cluster"],
-      registers,
     });
-    this.reports = new Counter({
+    this.reports = zeroedCounter(registry, {
       name: "ecsmon_reports_total",
       help: "Agent reports consumed by kind; invalid ones are dropped.",
-      labelNames: ["kind"],
-      registers,
+      label: "kind",
+      values: REPORT_KINDS,
     });
-    this.syncJobs = new Counter({
+    this.syncJobs = counter(registry, {
       name: "ecsmon_sync_jobs_total",
       help: "Node sync jobs dispatched (payload changed).",
       labelNames: ["cluster"],
-      registers,
     });
-    this.sdWrites = new Counter({
+    this.sdWrites = zeroedCounter(registry, {
       name: "ecsmon_sd_writes_total",
       help: "Service-discovery outputs rewritten because they changed.",
-      labelNames: ["output"],
-      registers,
+      label: "output",
+      values: ["file_sd", "http_sd"],
     });
-    this.leasesHeld = new Gauge({
-      name: "ecsmon_leases_held",
-      help: "Cluster leases held by this replica.",
-      registers,
-    });
-    this.leaseEvents = new Counter({
+    this.leasesHeld = gauge(registry, { name: "ecsmon_leases_held", help: "Cluster leases held by this replica." });
+    this.leaseEvents = zeroedCounter(registry, {
       name: "ecsmon_lease_events_total",
       help: "Cluster leases acquired and lost by this replica.",
-      labelNames: ["event"],
-      registers,
+      label: "event",
+      values: ["acquired", "lost"],
     });
     const serviceGauge = (name: string, help: string) =>
-      new Gauge({ name, help, labelNames: ["cluster", "service"] as const, registers });
+      gauge(registry, { name, help, labelNames: ["cluster", "service"] as ("cluster" | "service")[] });
     this.serviceDesired = serviceGauge("ecs_service_desired_tasks", "ECS service desiredCount.");
     this.serviceRunning = serviceGauge("ecs_service_running_tasks", "ECS service runningCount.");
     this.servicePending = serviceGauge("ecs_service_pending_tasks", "ECS service pendingCount.");
 
     for (const controller of RECONCILERS) {
       for (const result of RECONCILE_RESULTS) this.reconcileTotal.labels(controller, result).inc(0);
-      this.terminalErrors.labels(controller).inc(0);
     }
     for (const result of RECONCILE_RESULTS) this.reconcileDuration.zero({ result });
     for (const queue of Object.values(QUEUE_DEPTH_LABELS)) this.queueDepth.labels(queue).set(0);
-    for (const kind of REPORT_KINDS) this.reports.labels(kind).inc(0);
-    for (const output of ["file_sd", "http_sd"]) this.sdWrites.labels(output).inc(0);
-    for (const event of ["acquired", "lost"]) this.leaseEvents.labels(event).inc(0);
     this.leasesHeld.set(0);
   }
 
