@@ -1,5 +1,6 @@
 import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { Gauge, type Registry } from "prom-client";
+import type { Gauge, Registry } from "prom-client";
+import { gauge as registeredGauge } from "../../lib/prom-metrics.js";
 import type { ClusterCapacity } from "./compute-capacity.js";
 
 /** CloudWatch allows 1,000 datums per PutMetricData. */
@@ -62,9 +63,7 @@ export async function publishCapacity(
 }
 
 function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Gauge<L>;
-  return new Gauge({ name, help, labelNames, registers: [registry] });
+  return registeredGauge(registry, { name, help, labelNames });
 }
 
 /** Prometheus mirror of the capacity figures on the controller's /metrics. */
