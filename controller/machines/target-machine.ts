@@ -89,6 +89,16 @@ export type TargetEvent =
   | { type: "AGENT_BACK"; at: number }
   | { type: "INVALID"; reason: string; at: number };
 
+/**
+ * What a placed target (active or orphaned) does on a re-plan, a removal or an invalidation: a new node sends it
+ * back to assigning, the same node only refreshes its address.
+ */
+const placedTransitions = {
+  PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
+  GONE: { target: "draining" },
+  INVALID: { target: "invalid", actions: "setReason" },
+} as const;
+
 export const targetMachine = setup({
   types: {
     context: {} as TargetContext,
@@ -204,21 +214,11 @@ export const targetMachine = setup({
           },
         },
       },
-      on: {
-        PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
-        AGENT_LOST: { target: "orphaned" },
-        GONE: { target: "draining" },
-        INVALID: { target: "invalid", actions: "setReason" },
-      },
+      on: { ...placedTransitions, AGENT_LOST: { target: "orphaned" } },
     },
     orphaned: {
       entry: ["stamp", "reasonNoAgent"],
-      on: {
-        AGENT_BACK: { target: "assigning" },
-        PLANNED: [{ guard: "nodeChanged", target: "assigning", actions: "setNode" }, { actions: "setNode" }],
-        GONE: { target: "draining" },
-        INVALID: { target: "invalid", actions: "setReason" },
-      },
+      on: { ...placedTransitions, AGENT_BACK: { target: "assigning" } },
     },
     draining: {
       entry: ["stamp", "clearReason"],

@@ -159,17 +159,21 @@ function evaluateContainer(
     invalid: [],
   };
   const messages: string[] = [];
-  if (scrapes.errors.length > 0) {
-    const reason = scrapes.errors.map(formatLabelError).join("; ");
+  /** Records an invalid target under `id`; its reason also goes into the container's message. */
+  const reject = (id: string, reason: string): void => {
+    const { cluster } = ctx.observed;
     outcome.invalid.push({
-      id: `${task.taskArn}/${cd.name}/label`,
-      cluster: ctx.observed.cluster,
+      id,
+      cluster,
       taskArn: task.taskArn,
       containerName: cd.name,
       serviceName: task.serviceName,
       reason,
     });
     messages.push(reason);
+  };
+  if (scrapes.errors.length > 0) {
+    reject(`${task.taskArn}/${cd.name}/label`, scrapes.errors.map(formatLabelError).join("; "));
   }
   const container = task.containers.find((c) => c.name === cd.name);
   const instance = task.containerInstanceArn ? ctx.instancesByArn.get(task.containerInstanceArn) : undefined;
@@ -178,16 +182,7 @@ function evaluateContainer(
     const id = `${task.taskArn}/${cd.name}/${endpoint.port}${endpoint.path}`;
     const address = resolveAddress(td.networkMode, task, container, instance, endpoint.port);
     if (!address.ok) {
-      const reason = `port ${endpoint.port}: ${address.reason}`;
-      outcome.invalid.push({
-        id,
-        cluster: ctx.observed.cluster,
-        taskArn: task.taskArn,
-        containerName: cd.name,
-        serviceName: task.serviceName,
-        reason,
-      });
-      messages.push(reason);
+      reject(id, `port ${endpoint.port}: ${address.reason}`);
       continue;
     }
     const target: ScrapeTarget = {
