@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseSpec, redisKeys } from "../../crds-like-schemas/index.js";
-import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import { useRedisServer } from "../../test/helpers/use-redis-server.js";
 import type { ClusterCapacity } from "../capacity/compute-capacity.js";
 import type { LeaseManager, LeaseStatus } from "../leases/lease-manager.js";
 import { ClusterStatus } from "../reconcile/cluster-status.js";
@@ -16,17 +15,7 @@ import { ControllerStatusView } from "./controller-status-view.js";
  * not of the contract (a replica of another version) reads as "no summary yet", as a corrupt value always did.
  */
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const fx = useRedisServer();
 
 const parsed = parseSpec(
   "apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nmetadata:\n  name: t\nspec:\n  clusters:\n    - name: demo\n    - name: other\n",
@@ -72,7 +61,7 @@ function view(prefix: string): ControllerStatusView {
   ];
   return new ControllerStatusView({
     id: "replica-a",
-    redis,
+    redis: fx.redis,
     keyPrefix: prefix,
     registry: new Registry(),
     specSource,
@@ -88,7 +77,7 @@ describe("ControllerStatusView: clusters held elsewhere", () => {
   it("answers a stored summary whole, and a cluster without one as pending", async () => {
     const prefix = `t-${randomUUID()}`;
     const summary = holderSummary();
-    await redis.set(redisKeys(prefix).status("demo"), JSON.stringify(summary));
+    await fx.redis.set(redisKeys(prefix).status("demo"), JSON.stringify(summary));
     const status = await view(prefix).status();
     expect(status.clusters).toEqual([
       JSON.parse(JSON.stringify(summary)),
@@ -120,7 +109,7 @@ describe("ControllerStatusView: clusters held elsewhere", () => {
     ],
   ])("reads a stored summary that is %s as pending", async (_name, stored) => {
     const prefix = `t-${randomUUID()}`;
-    await redis.set(redisKeys(prefix).status("demo"), stored);
+    await fx.redis.set(redisKeys(prefix).status("demo"), stored);
     const status = await view(prefix).status();
     expect(status.clusters[0]).toEqual({ cluster: "demo", holder: "replica-b", pending: true });
   });

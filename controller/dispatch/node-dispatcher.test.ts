@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ClusterSpec,
   NodeSyncJob,
@@ -12,7 +11,7 @@ import {
   redisKeys,
 } from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
-import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import { useRedisServer } from "../../test/helpers/use-redis-server.js";
 import { ClusterLease, LeaseLostError } from "../leases/cluster-lease.js";
 import type { NodePayload } from "../model.js";
 import { NodeDispatcher } from "./node-dispatcher.js";
@@ -20,19 +19,10 @@ import { ReportConsumer, type ReportKind } from "./report-consumer.js";
 import { ReportStore, type StoredHealth } from "./report-store.js";
 import { buildNodeSyncJob, buildPoolSyncJob, poolNodeId } from "./sync-job.js";
 
-let server: RedisServer;
-let redis: Redis;
 const logger = createLogger({ level: "silent", name: "test" });
 const spec = ClusterSpec.parse({ name: "demo" });
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const fx = useRedisServer();
 
 const target = (n: number) => ({
   id: `arn:aws:ecs:us-east-1:000000000000:task/demo/t${n}/app/8080/metrics`,
@@ -53,9 +43,9 @@ const payload = (nodeId: string, targets: number[]): NodePayload => ({
 async function setup() {
   const keyPrefix = `t-${randomUUID()}`;
   const bullPrefix = `b-${randomUUID()}`;
-  const lease = new ClusterLease({ redis, cluster: "demo", holderId: "a", ttlMs: 10_000, keyPrefix });
+  const lease = new ClusterLease({ redis: fx.redis, cluster: "demo", holderId: "a", ttlMs: 10_000, keyPrefix });
   await lease.tryAcquire();
-  const dispatcher = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
+  const dispatcher = new NodeDispatcher({ redis: fx.redis, logger, keyPrefix, bullPrefix });
   return { keyPrefix, bullPrefix, lease, dispatcher };
 }
 
@@ -72,7 +62,7 @@ describe("NodeDispatcher", () => {
     const changed = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
     expect(changed).toEqual({ sent: true, generation: g1 + 1, jobId: `sync-${nodeId}-g${g1 + 1}` });
 
-    const queue = new Queue(nodeQueueName(nodeId), { connection: redis, prefix: bullPrefix });
+    const queue = new Queue(nodeQueueName(nodeId), { connection: fx.redis, prefix: bullPrefix });
     const jobs = await queue.getJobs(["wait"]);
     expect(jobs.map((j) => j.id).sort()).toEqual([`sync-${nodeId}-g${g1}`, `sync-${nodeId}-g${g1 + 1}`]);
     for (const job of jobs) {
@@ -83,14 +73,14 @@ describe("NodeDispatcher", () => {
       expect(`sync-${nodeId}-g${data.generation}`).toBe(job.id);
     }
     const keys = redisKeys(keyPrefix).node(nodeId);
-    expect(await redis.get(keys.latest)).toBe(`sync-${nodeId}-g${g1 + 1}`);
+    expect(await fx.redis.get(keys.latest)).toBe(`sync-${nodeId}-g${g1 + 1}`);
 
     // A Redis data loss (the counter disappears) must not make generations go backwards.
-    await redis.del(keys.generation, keys.hash);
+    await fx.redis.del(keys.generation, keys.hash);
     dispatcher.forget();
     const after = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [5])), lease);
     expect(after.generation).toBeGreaterThanOrEqual(g1);
-    expect(NodeSyncJob.parse(JSON.parse((await redis.get(keys.job)) ?? "{}")).scrape.targets).toHaveLength(1);
+    expect(NodeSyncJob.parse(JSON.parse((await fx.redis.get(keys.job)) ?? "{}")).scrape.targets).toHaveLength(1);
     await queue.close();
     await dispatcher.close();
   });
@@ -99,7 +89,7 @@ describe("NodeDispatcher", () => {
     const { keyPrefix, bullPrefix, lease, dispatcher } = await setup();
     const nodeId = randomUUID();
     const first = await dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
-    const other = new NodeDispatcher({ redis, logger, keyPrefix, bullPrefix });
+    const other = new NodeDispatcher({ redis: fx.redis, logger, keyPrefix, bullPrefix });
     const again = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease);
     expect(again.sent).toBe(false);
     const next = await other.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [3])), lease);
@@ -112,12 +102,12 @@ describe("NodeDispatcher", () => {
     const { keyPrefix, lease, dispatcher } = await setup();
     const nodeId = randomUUID();
     await lease.release();
-    const other = new ClusterLease({ redis, cluster: "demo", holderId: "b", ttlMs: 10_000, keyPrefix });
+    const other = new ClusterLease({ redis: fx.redis, cluster: "demo", holderId: "b", ttlMs: 10_000, keyPrefix });
     expect(await other.tryAcquire()).toBeGreaterThan(0);
     await expect(dispatcher.sync(buildNodeSyncJob("demo", spec, payload(nodeId, [1])), lease)).rejects.toBeInstanceOf(
       LeaseLostError,
     );
-    expect(await redis.get(redisKeys(keyPrefix).node(nodeId).generation)).toBeNull();
+    expect(await fx.redis.get(redisKeys(keyPrefix).node(nodeId).generation)).toBeNull();
     await dispatcher.close();
   });
 
@@ -129,7 +119,7 @@ describe("NodeDispatcher", () => {
     expect(job.nodeId).toMatch(/^pool-[A-Za-z0-9_.-]+$/);
     expect(job.stats.enabled).toBe(false);
     const result = await dispatcher.sync(job, lease);
-    const queue = new Queue(POOL_QUEUE, { connection: redis, prefix: bullPrefix });
+    const queue = new Queue(POOL_QUEUE, { connection: fx.redis, prefix: bullPrefix });
     expect((await queue.getJob(result.jobId ?? ""))?.data.scrape.targets).toHaveLength(1);
     expect(await dispatcher.waiting(POOL_QUEUE)).toBe(1);
     await queue.close();
@@ -140,11 +130,11 @@ describe("NodeDispatcher", () => {
 describe("ReportConsumer", () => {
   it("stores valid reports and counts and drops invalid ones without crashing", async () => {
     const bullPrefix = `b-${randomUUID()}`;
-    const store = new ReportStore(redis, `t-${randomUUID()}`);
+    const store = new ReportStore(fx.redis, `t-${randomUUID()}`);
     const kinds: ReportKind[] = [];
-    const consumer = new ReportConsumer({ redis, store, logger, bullPrefix, onReport: (k) => kinds.push(k) });
+    const consumer = new ReportConsumer({ redis: fx.redis, store, logger, bullPrefix, onReport: (k) => kinds.push(k) });
     await consumer.waitUntilReady();
-    const queue = new Queue(REPORTS_QUEUE, { connection: redis, prefix: bullPrefix });
+    const queue = new Queue(REPORTS_QUEUE, { connection: fx.redis, prefix: bullPrefix });
     const at = new Date().toISOString();
     await queue.add("report", { contract: "nonsense" });
     await queue.add("report", "not even an object");
@@ -180,7 +170,7 @@ describe("ReportConsumer", () => {
 
 describe("ReportStore", () => {
   it("visits every stored health result in bounded batches and names corrupt entries", async () => {
-    const store = new ReportStore(redis, `t-${randomUUID()}`);
+    const store = new ReportStore(fx.redis, `t-${randomUUID()}`);
     const at = new Date().toISOString();
     const results = Array.from({ length: 2_500 }, (_, i) => ({
       targetId: `t${i}`,
@@ -190,7 +180,7 @@ describe("ReportStore", () => {
       at,
     }));
     await store.putHealth("demo", "n1", results, 1_000);
-    await redis.hset(store.key("demo", "health"), "broken", "{not json");
+    await fx.redis.hset(store.key("demo", "health"), "broken", "{not json");
     const batches: number[] = [];
     const seen = new Map<string, StoredHealth | undefined>();
     await store.forEachHealth(

@@ -1,28 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { redisKeys } from "../../crds-like-schemas/contracts/redis-keys.js";
 import { createLogger } from "../../lib/logger.js";
-import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import { useRedisServer } from "../../test/helpers/use-redis-server.js";
 import { ClusterLease, LeaseLostError } from "./cluster-lease.js";
 import { LeaseManager } from "./lease-manager.js";
 
-let server: RedisServer;
-let redis: Redis;
 const logger = createLogger({ level: "silent", name: "test" });
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const fx = useRedisServer();
 
 const lease = (prefix: string, holderId: string, ttlMs = 500, cluster = "c1") =>
-  new ClusterLease({ redis, cluster, holderId, ttlMs, keyPrefix: prefix });
+  new ClusterLease({ redis: fx.redis, cluster, holderId, ttlMs, keyPrefix: prefix });
 
 describe("ClusterLease", () => {
   it("admits one holder at a time and hands out increasing tokens", async () => {
@@ -57,7 +47,7 @@ describe("ClusterLease", () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a", 5_000);
     const ta = (await a.tryAcquire()) as number;
-    await redis.pexpire(redisKeys(prefix).lease("c1"), 1);
+    await fx.redis.pexpire(redisKeys(prefix).lease("c1"), 1);
     await sleep(20);
     const b = lease(prefix, "b", 5_000);
     expect(await b.tryAcquire()).toBe(ta + 1);
@@ -86,10 +76,10 @@ describe("ClusterLease", () => {
   it("keeps tokens monotonic when Redis loses the token counter", async () => {
     const prefix = `t-${randomUUID()}`;
     const a = lease(prefix, "a", 5_000);
-    await redis.set(redisKeys(prefix).leaseToken("c1"), "41");
+    await fx.redis.set(redisKeys(prefix).leaseToken("c1"), "41");
     expect(await a.tryAcquire()).toBe(42);
     await a.release();
-    await redis.del(redisKeys(prefix).leaseToken("c1"));
+    await fx.redis.del(redisKeys(prefix).leaseToken("c1"));
     const b = lease(prefix, "b", 5_000);
     expect(await b.tryAcquire()).toBeGreaterThan(42);
   });
@@ -98,7 +88,7 @@ describe("ClusterLease", () => {
     let now = 1_000;
     const prefix = `t-${randomUUID()}`;
     const a = new ClusterLease({
-      redis,
+      redis: fx.redis,
       cluster: "c1",
       holderId: "a",
       ttlMs: 10_000,
@@ -119,7 +109,7 @@ describe("LeaseManager", () => {
     const events: string[] = [];
     const make = (id: string) =>
       new LeaseManager({
-        redis,
+        redis: fx.redis,
         holderId: id,
         ttlMs: 600,
         keyPrefix: prefix,
@@ -159,7 +149,7 @@ describe("LeaseManager", () => {
     const prefix = `t-${randomUUID()}`;
     const lost: string[] = [];
     const m = new LeaseManager({
-      redis,
+      redis: fx.redis,
       holderId: "a",
       ttlMs: 5_000,
       keyPrefix: prefix,
@@ -169,7 +159,7 @@ describe("LeaseManager", () => {
     m.setClusters(["c1"]);
     await m.tick();
     expect(m.lease("c1")).toBeDefined();
-    await redis.set(redisKeys(prefix).lease("c1"), "intruder|99");
+    await fx.redis.set(redisKeys(prefix).lease("c1"), "intruder|99");
     await m.tick();
     expect(lost).toEqual(["c1"]);
     expect(m.lease("c1")).toBeUndefined();

@@ -1,25 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { redisKeys } from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
-import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
+import { useRedisServer } from "../../test/helpers/use-redis-server.js";
 import type { ClusterPlan, DesiredTarget } from "../model.js";
 import { type HeartbeatInput, readPersistedViews, TargetRegistry } from "./target-registry.js";
 
-let server: RedisServer;
-let redis: Redis;
 const logger = createLogger({ level: "silent", name: "test" });
 const fence = { assertHeld: async () => 1 };
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const fx = useRedisServer();
 
 const desired = (n: number, nodeId: string | undefined): DesiredTarget => ({
   target: {
@@ -62,7 +52,7 @@ const ok = (n: number, receivedAt: number, nodeId = "n1") => ({
 });
 
 function make(clock: { now: number }, keyPrefix = `t-${randomUUID()}`) {
-  return new TargetRegistry({ cluster: "demo", redis, logger, keyPrefix, now: () => clock.now });
+  return new TargetRegistry({ cluster: "demo", redis: fx.redis, logger, keyPrefix, now: () => clock.now });
 }
 const ids = (r: TargetRegistry) => r.targetViews().map((v) => v.id);
 const states = (r: TargetRegistry) => Object.fromEntries(r.targetViews().map((v) => [v.id, v.state]));
@@ -249,7 +239,7 @@ describe("TargetRegistry", () => {
     expect(r.pruneAgents(10_000)).toEqual(["n1"]);
     expect(r.agentViews().map((a) => a.nodeId)).toEqual(["n2"]);
     expect(await r.persist(fence)).toBe(2);
-    expect(await redis.hkeys(r.key)).toEqual(["agent:n2"]);
+    expect(await fx.redis.hkeys(r.key)).toEqual(["agent:n2"]);
   });
 
   it("persists snapshots and restores them in another registry (failover)", async () => {
@@ -262,7 +252,7 @@ describe("TargetRegistry", () => {
     a.applyHealth([{ targetId: "task/t1/app/8080/metrics", ok: false, error: "boom", receivedAt: 1_100 }]);
     expect(await a.persist(fence)).toBe(3);
 
-    const views = await readPersistedViews(redis, "demo", keyPrefix);
+    const views = await readPersistedViews(fx.redis, "demo", keyPrefix);
     expect(views.targets.map((t) => [t.id, t.state, t.address]).sort()).toEqual([
       ["task/t1/app/8080/metrics", "active.failing", "10.0.0.1:8080"],
       ["task/t2/app/8080/metrics", "assigning", "10.0.0.2:8080"],
@@ -284,12 +274,12 @@ describe("TargetRegistry", () => {
   it("drops unreadable snapshots on restore and refuses to persist without the lease", async () => {
     const clock = { now: 1_000 };
     const keyPrefix = `t-${randomUUID()}`;
-    await redis.hset(redisKeys(keyPrefix).machines("demo"), "target:x", "{not json", "bogus", "1");
+    await fx.redis.hset(redisKeys(keyPrefix).machines("demo"), "target:x", "{not json", "bogus", "1");
     const r = make(clock, keyPrefix);
     expect(await r.restore()).toEqual({ targets: 0, agents: 0 });
-    expect(await redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
+    expect(await fx.redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
     r.applyPlan(plan([desired(1, "n1")]));
     await expect(r.persist({ assertHeld: async () => Promise.reject(new Error("lost")) })).rejects.toThrow("lost");
-    expect(await redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
+    expect(await fx.redis.hlen(redisKeys(keyPrefix).machines("demo"))).toBe(0);
   });
 });

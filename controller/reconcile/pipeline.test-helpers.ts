@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll } from "vitest";
 import { type ClusterSpec, MonitoringSpec, redisKeys } from "../../crds-like-schemas/index.js";
 import { createLogger } from "../../lib/logger.js";
-import { type RedisServer, startRedisServer } from "../../lib/redis-server.js";
+import { useRedisServer } from "../../test/helpers/use-redis-server.js";
 import { NodeDispatcher } from "../dispatch/node-dispatcher.js";
 import { ReportStore } from "../dispatch/report-store.js";
 import { applyPlanStep } from "../machines/apply-plan-step.js";
@@ -29,24 +28,7 @@ export { CLUSTER };
 export const logger = createLogger({ level: "silent", name: "test" });
 
 /** A redis-server for the calling test file: started in `beforeAll`, stopped in `afterAll`. */
-export function withRedis(): { readonly redis: Redis } {
-  let server: RedisServer | undefined;
-  let client: Redis | undefined;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    client = new Redis(server.url, { maxRetriesPerRequest: null });
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-  });
-  return {
-    get redis(): Redis {
-      if (!client) throw new Error("withRedis(): the redis-server starts in beforeAll");
-      return client;
-    },
-  };
-}
+export const withRedis = useRedisServer;
 
 /** The spec in force, set by the test; `set(..., { notify: false })` changes it without telling listeners. */
 export class FakeSpecSource implements SpecSource {
