@@ -1,4 +1,4 @@
-import { Queue } from "bullmq";
+import { type JobsOptions, Queue, type QueueOptions } from "bullmq";
 import {
   BULL_PREFIX,
   KEY_PREFIX,
@@ -66,10 +66,11 @@ export class NodeDispatcher {
   private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly keys: RedisKeys;
-  private readonly bullPrefix: string;
-  private readonly keepCompleted: number;
-  private readonly keepFailed: number;
   private readonly now: () => Date;
+  /** Connection and prefix of every queue. */
+  private readonly queueOptions: QueueOptions;
+  /** Retention and retries of every sync job (the job id is added per job). */
+  private readonly jobOptions: JobsOptions;
   private readonly queues = new Map<string, Queue>();
   /** Last hash sent per node, mirrored from Redis. */
   private readonly sentHashes = new Map<string, { hash: string; generation: number; jobId: string }>();
@@ -78,10 +79,14 @@ export class NodeDispatcher {
     this.redis = options.redis;
     this.logger = options.logger;
     this.keys = redisKeys(options.keyPrefix ?? KEY_PREFIX);
-    this.bullPrefix = options.bullPrefix ?? BULL_PREFIX;
-    this.keepCompleted = options.keepCompleted ?? 10;
-    this.keepFailed = options.keepFailed ?? 50;
     this.now = options.now ?? (() => new Date());
+    this.queueOptions = { connection: options.redis, prefix: options.bullPrefix ?? BULL_PREFIX };
+    this.jobOptions = {
+      removeOnComplete: { count: options.keepCompleted ?? 10 },
+      removeOnFail: { count: options.keepFailed ?? 50 },
+      attempts: 3,
+      backoff: { type: "exponential", delay: 1_000 },
+    };
   }
 
   /** The queue a job goes to: the pool queue for pool node ids, else the node's own queue. */
@@ -112,13 +117,7 @@ export class NodeDispatcher {
     );
     const full = NodeSyncJob.parse({ ...job, generation, fencingToken, issuedAt: this.now().toISOString() });
     const jobId = nodeSyncJobId(job.nodeId, generation);
-    await this.queue(this.queueNameFor(job)).add("sync", full, {
-      jobId,
-      removeOnComplete: { count: this.keepCompleted },
-      removeOnFail: { count: this.keepFailed },
-      attempts: 3,
-      backoff: { type: "exponential", delay: 1_000 },
-    });
+    await this.queue(this.queueNameFor(job)).add("sync", full, { ...this.jobOptions, jobId });
     await this.redis.multi().set(keys.latest, jobId).set(keys.job, JSON.stringify(full)).set(keys.hash, hash).exec();
     this.sentHashes.set(job.nodeId, { hash, generation, jobId });
     this.logger.debug({ nodeId: job.nodeId, generation, targets: full.scrape.targets.length }, "sync job dispatched");
@@ -146,7 +145,7 @@ export class NodeDispatcher {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.redis, prefix: this.bullPrefix });
+      queue = new Queue(name, this.queueOptions);
       queue.on("error", (error) => this.logger.warn({ err: error, queue: name }, "queue error"));
       this.queues.set(name, queue);
     }
