@@ -29,20 +29,12 @@ export interface LoadReport {
   elapsedMs: number;
 }
 
+/**
+ * A scenario container as RegisterTaskDefinition input: the same fields (the schema is strict, so nothing else
+ * rides along), the environment as name/value pairs.
+ */
 function containerInput(c: ScenarioContainer): ContainerDefinitionInput {
-  return {
-    name: c.name,
-    image: c.image,
-    cpu: c.cpu,
-    memory: c.memory,
-    memoryReservation: c.memoryReservation,
-    essential: c.essential,
-    portMappings: c.portMappings,
-    dockerLabels: c.dockerLabels,
-    environment: Object.entries(c.environment).map(([name, value]) => ({ name, value })),
-    failure: c.failure,
-    series: c.series,
-  };
+  return { ...c, environment: Object.entries(c.environment).map(([name, value]) => ({ name, value })) };
 }
 
 /**
