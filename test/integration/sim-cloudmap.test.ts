@@ -6,38 +6,18 @@ import {
   ListTagsForResourceCommand,
   ServiceNotFound,
 } from "@aws-sdk/client-servicediscovery";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { describe, expect, it } from "vitest";
 import { CloudMapRegistry } from "../../sim/aws/services/cloud-map-registry.js";
 import { createServiceDiscoveryService } from "../../sim/aws/services/servicediscovery.js";
 import type { CloudMapSink } from "../../sim/scenario/load.js";
+import { rejectionOf, useAwsFront } from "../helpers/use-sim.js";
 
-let server: AwsServer;
-let aws: AwsClients;
 const registry = new CloudMapRegistry();
-
-beforeAll(async () => {
-  server = await startAwsServer({ services: [createServiceDiscoveryService(registry)] });
-  aws = createAwsClients({ region: "us-east-1", endpointUrl: server.url, maxAttempts: 1 });
-});
-afterAll(async () => {
-  aws.destroy();
-  await server.close();
-});
-
-async function error(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
+const fx = useAwsFront([createServiceDiscoveryService(registry)]);
 
 describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the reads ecsmon makes)", () => {
   it("lists namespaces with their ARNs and tags, and services by the NAMESPACE_ID filter", async () => {
-    const sd = aws.serviceDiscovery;
+    const sd = fx.aws.serviceDiscovery;
     const http = registry.createNamespace({ name: "ecsmon-http", type: "HTTP", tags: { team: "obs" } });
     const dns = registry.createNamespace({ name: "svc.local", type: "DNS_PRIVATE" });
     registry.createService({ namespaceId: http.id, name: "api" });
@@ -58,15 +38,15 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the read
     );
     expect(listed.Services?.map((s) => s.Name)).toEqual(["api", "web"]);
     expect(
-      await error(sd.send(new ListServicesCommand({ Filters: [{ Name: "RESOURCE_OWNER", Values: ["SELF"] }] }))),
+      await rejectionOf(sd.send(new ListServicesCommand({ Filters: [{ Name: "RESOURCE_OWNER", Values: ["SELF"] }] }))),
     ).toBeInstanceOf(InvalidInput);
-    expect(await error(sd.send(new ListInstancesCommand({ ServiceId: "srv-missing" })))).toBeInstanceOf(
+    expect(await rejectionOf(sd.send(new ListInstancesCommand({ ServiceId: "srv-missing" })))).toBeInstanceOf(
       ServiceNotFound,
     );
   });
 
   it("paginates ListInstances (MaxResults ≤ 100) over every registered instance", async () => {
-    const sd = aws.serviceDiscovery;
+    const sd = fx.aws.serviceDiscovery;
     const ns = registry.createNamespace({ name: "disc", type: "HTTP" });
     const svc = registry.createService({ namespaceId: ns.id, name: "node-exporter" });
     for (let i = 0; i < 150; i++) {
@@ -89,7 +69,7 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the read
     expect(pages).toBe(2);
     expect(new Set(ids).size).toBe(149);
     expect(ids).not.toContain("i-000");
-    expect(await error(sd.send(new ListInstancesCommand({ ServiceId: svc.id, MaxResults: 101 })))).toBeInstanceOf(
+    expect(await rejectionOf(sd.send(new ListInstancesCommand({ ServiceId: svc.id, MaxResults: 101 })))).toBeInstanceOf(
       InvalidInput,
     );
   });
@@ -103,7 +83,7 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the read
       instanceId: "task-1",
       attributes: { AWS_INSTANCE_IPV4: "127.0.5.9", AWS_INSTANCE_PORT: "8080" },
     });
-    const sd = aws.serviceDiscovery;
+    const sd = fx.aws.serviceDiscovery;
     const arn = (
       await sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [ns.id], Condition: "EQ" }] }))
     ).Services?.[0]?.Arn;
@@ -117,12 +97,12 @@ describe("simulated Cloud Map through @aws-sdk/client-servicediscovery (the read
   });
 
   it("throttles with ThrottlingException, as the control plane does", async () => {
-    server.faults.set({ service: "servicediscovery", operation: "ListNamespaces", throttlePct: 100 });
+    fx.server.faults.set({ service: "servicediscovery", operation: "ListNamespaces", throttlePct: 100 });
     try {
-      const throttled = (await error(aws.serviceDiscovery.send(new ListNamespacesCommand({})))) as Error;
+      const throttled = (await rejectionOf(fx.aws.serviceDiscovery.send(new ListNamespacesCommand({})))) as Error;
       expect(throttled.name).toBe("ThrottlingException");
     } finally {
-      server.faults.clear();
+      fx.server.faults.clear();
     }
   });
 });

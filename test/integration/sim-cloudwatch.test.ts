@@ -13,35 +13,20 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { AwsQueryProtocol } from "@aws-sdk/core/protocols";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
 import { createCloudWatchService } from "../../sim/aws/services/cloudwatch.js";
 import type { MetricStore } from "../../sim/aws/services/metric-store.js";
+import { rejectionOf, sigV4Scope, useAwsFront } from "../helpers/use-sim.js";
 
-let server: AwsServer;
-let store: MetricStore;
-
-beforeAll(async () => {
-  const cw = createCloudWatchService();
-  store = cw.store;
-  server = await startAwsServer({ services: [cw] });
-});
-afterAll(async () => {
-  await server.close();
-});
-
-async function error(p: Promise<unknown>): Promise<CloudWatchServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CloudWatchServiceException;
-  }
-  throw new Error("expected the call to fail");
-}
+const service = createCloudWatchService();
+const store: MetricStore = service.store;
+const fx = useAwsFront([service]);
 
 const protocols = [
   ["JSON 1.0 (installed client default)", undefined],
   ["AWS query", AwsQueryProtocol],
 ] as const;
+
+const error = rejectionOf<CloudWatchServiceException>;
 
 describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
   let cw: CloudWatchClient;
@@ -50,7 +35,7 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
   beforeAll(() => {
     cw = new CloudWatchClient({
       region: "us-east-1",
-      endpoint: server.url,
+      endpoint: fx.server.url,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
       maxAttempts: 1,
       ...(protocol ? { protocol } : {}),
@@ -324,25 +309,24 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
   });
 
   it("throttles with Throttling, which the SDK retries", async () => {
-    server.faults.set({ service: "monitoring", operation: "ListMetrics", throttlePct: 100 });
+    fx.server.faults.set({ service: "monitoring", operation: "ListMetrics", throttlePct: 100 });
     try {
       const err = await error(cw.send(new ListMetricsCommand({})));
       expect(err.name).toBe("Throttling");
       expect(err.$metadata.httpStatusCode).toBe(400);
     } finally {
-      server.faults.clear();
+      fx.server.faults.clear();
     }
   });
 });
 
 describe("CloudWatch query wire format", () => {
   it("answers a hand-built form POST with the query XML envelope", async () => {
-    const res = await fetch(server.url, {
+    const res = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-        authorization:
-          "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0",
+        authorization: sigV4Scope("monitoring"),
       },
       body: "Action=PutMetricData&Version=2010-08-01&Namespace=Wire&MetricData.member.1.MetricName=m&MetricData.member.1.Value=3",
     });
@@ -351,7 +335,7 @@ describe("CloudWatch query wire format", () => {
     expect(xml).toMatch(
       /<PutMetricDataResponse xmlns="http:\/\/monitoring\.amazonaws\.com\/doc\/2010-08-01\/"><ResponseMetadata><RequestId>[0-9a-f-]+<\/RequestId><\/ResponseMetadata><\/PutMetricDataResponse>/,
     );
-    const bad = await fetch(server.url, {
+    const bad = await fetch(fx.server.url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "Action=PutMetricData&Version=2010-08-01&Namespace=AWS/X&MetricData.member.1.MetricName=m&MetricData.member.1.Value=3",
@@ -361,7 +345,7 @@ describe("CloudWatch query wire format", () => {
   });
 
   it("sends x-amzn-query-error on JSON errors", async () => {
-    const res = await fetch(server.url, {
+    const res = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-amz-json-1.0",

@@ -9,9 +9,8 @@ import {
   RunTaskCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
+import { describe, expect, it } from "vitest";
+import { useSim } from "../helpers/use-sim.js";
 
 /**
  * The simulator's ECS tagging against the API reference (real @aws-sdk/client-ecs): DescribeClusters,
@@ -19,22 +18,11 @@ import { type RunningSim, startSim } from "../../sim/index.js";
  * the reserved `aws:` prefix.
  */
 
-let sim: RunningSim;
-let aws: AwsClients;
+const fx = useSim();
 const cluster = "demo";
 
-beforeAll(async () => {
-  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  aws = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 });
-});
-
-afterAll(async () => {
-  aws?.destroy();
-  await sim?.stop();
-});
-
 async function firstTaskArn(serviceName: string): Promise<string> {
-  const list = await aws.ecs.send(new ListTasksCommand({ cluster, serviceName }));
+  const list = await fx.aws.ecs.send(new ListTasksCommand({ cluster, serviceName }));
   const arn = list.taskArns?.[0];
   if (!arn) throw new Error(`service ${serviceName} has no task`);
   return arn;
@@ -43,7 +31,7 @@ async function firstTaskArn(serviceName: string): Promise<string> {
 describe("simulated ECS tags", () => {
   it("returns task tags only when DescribeTasks includes TAGS", async () => {
     const arn = await firstTaskArn("web");
-    await aws.ecs.send(
+    await fx.aws.ecs.send(
       new TagResourceCommand({
         resourceArn: arn,
         tags: [
@@ -52,16 +40,16 @@ describe("simulated ECS tags", () => {
         ],
       }),
     );
-    const plain = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn] }));
+    const plain = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn] }));
     expect(plain.tasks?.[0]?.tags).toBeUndefined();
-    const tagged = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    const tagged = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
     expect(tagged.tasks?.[0]?.tags).toEqual([
       { key: "team", value: "web" },
       { key: "cost-center", value: "42" },
     ]);
     // TagResource adds and overwrites by key.
-    await aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "team", value: "edge" }] }));
-    const again = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    await fx.aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "team", value: "edge" }] }));
+    const again = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
     expect(again.tasks?.[0]?.tags).toEqual([
       { key: "team", value: "edge" },
       { key: "cost-center", value: "42" },
@@ -69,51 +57,54 @@ describe("simulated ECS tags", () => {
   });
 
   it("returns cluster and service tags only with include TAGS", async () => {
-    const clusterArn = `arn:aws:ecs:${sim.region}:000000000000:cluster/${cluster}`;
-    await aws.ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: "env", value: "demo" }] }));
-    const plain = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+    const clusterArn = `arn:aws:ecs:${fx.sim.region}:000000000000:cluster/${cluster}`;
+    await fx.aws.ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: "env", value: "demo" }] }));
+    const plain = await fx.aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
     expect(plain.clusters?.[0]?.tags).toBeUndefined();
-    const tagged = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ["TAGS"] }));
+    const tagged = await fx.aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ["TAGS"] }));
     expect(tagged.clusters?.[0]?.tags).toEqual([{ key: "env", value: "demo" }]);
 
-    const services = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"] }));
+    const services = await fx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"] }));
     expect(services.services?.[0]?.tags).toBeUndefined();
-    const withTags = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["api"], include: ["TAGS"] }));
+    const withTags = await fx.aws.ecs.send(
+      new DescribeServicesCommand({ cluster, services: ["api"], include: ["TAGS"] }),
+    );
     expect(withTags.services?.[0]?.tags).toEqual([]);
   });
 
   it("returns container instance tags only with include TAGS", async () => {
-    const arn = (await aws.ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns?.[0] ?? "";
-    await aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "pool", value: "general" }] }));
-    const plain = await aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
+    const arn =
+      (await fx.aws.ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns?.[0] ?? "";
+    await fx.aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "pool", value: "general" }] }));
+    const plain = await fx.aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] }));
     expect(plain.containerInstances?.[0]?.tags).toBeUndefined();
-    const tagged = await aws.ecs.send(
+    const tagged = await fx.aws.ecs.send(
       new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn], include: ["TAGS"] }),
     );
     expect(tagged.containerInstances?.[0]?.tags).toEqual([{ key: "pool", value: "general" }]);
   });
 
   it("tags tasks launched with tags (RunTask)", async () => {
-    const run = await aws.ecs.send(
+    const run = await fx.aws.ecs.send(
       new RunTaskCommand({ cluster, taskDefinition: "batch", tags: [{ key: "job", value: "nightly" }] }),
     );
     const arn = run.tasks?.[0]?.taskArn as string;
-    const tasks = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
+    const tasks = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["TAGS"] }));
     expect(tasks.tasks?.[0]?.tags).toEqual([{ key: "job", value: "nightly" }]);
   });
 
   it("rejects the reserved aws: prefix, unknown include values and unknown resources", async () => {
     const arn = await firstTaskArn("web");
     await expect(
-      aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "aws:owner", value: "x" }] })),
+      fx.aws.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "aws:owner", value: "x" }] })),
     ).rejects.toBeInstanceOf(InvalidParameterException);
     await expect(
-      aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["NOPE" as "TAGS"] })),
+      fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arn], include: ["NOPE" as "TAGS"] })),
     ).rejects.toBeInstanceOf(InvalidParameterException);
     await expect(
-      aws.ecs.send(
+      fx.aws.ecs.send(
         new TagResourceCommand({
-          resourceArn: `arn:aws:ecs:${sim.region}:000000000000:task/${cluster}/0123456789abcdef0123456789abcdef`,
+          resourceArn: `arn:aws:ecs:${fx.sim.region}:000000000000:task/${cluster}/0123456789abcdef0123456789abcdef`,
           tags: [{ key: "a", value: "b" }],
         }),
       ),

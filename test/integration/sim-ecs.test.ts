@@ -18,29 +18,17 @@ import {
   RunTaskCommand,
   ServiceNotFoundException,
 } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
+import { describe, expect, it } from "vitest";
+import { useSim } from "../helpers/use-sim.js";
 
-let sim: RunningSim;
-let aws: AwsClients;
+const fx = useSim();
 const cluster = "demo";
-
-beforeAll(async () => {
-  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  aws = createAwsClients({ region: sim.region, endpointUrl: sim.endpoint, maxAttempts: 1 });
-});
-
-afterAll(async () => {
-  aws?.destroy();
-  await sim?.stop();
-});
 
 describe("simulated ECS through @aws-sdk/client-ecs", () => {
   it("lists and describes the demo cluster", async () => {
-    const list = await aws.ecs.send(new ListClustersCommand({}));
+    const list = await fx.aws.ecs.send(new ListClustersCommand({}));
     expect(list.clusterArns).toEqual(["arn:aws:ecs:us-east-1:000000000000:cluster/demo"]);
-    const described = await aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster, "nope"] }));
+    const described = await fx.aws.ecs.send(new DescribeClustersCommand({ clusters: [cluster, "nope"] }));
     expect(described.clusters?.[0]).toMatchObject({
       clusterName: "demo",
       status: "ACTIVE",
@@ -50,12 +38,12 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
   });
 
   it("loads the demo scenario with every network mode", async () => {
-    const arns = (await aws.ecs.send(new ListTasksCommand({ cluster }))).taskArns ?? [];
+    const arns = (await fx.aws.ecs.send(new ListTasksCommand({ cluster }))).taskArns ?? [];
     expect(arns.length).toBeGreaterThanOrEqual(18);
-    const { tasks = [] } = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
+    const { tasks = [] } = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
     const modes = new Set<string>();
     for (const t of tasks) {
-      const def = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }));
+      const def = await fx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }));
       modes.add(`${t.launchType}/${def.taskDefinition?.networkMode}`);
     }
     expect([...modes].sort()).toEqual(["EC2/awsvpc", "EC2/bridge", "EC2/host", "FARGATE/awsvpc"]);
@@ -78,49 +66,49 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
 
   it("paginates ListTasks with maxResults and nextToken", async () => {
     const all: string[] = [];
-    for await (const page of paginateListTasks({ client: aws.ecs, pageSize: 5 }, { cluster })) {
+    for await (const page of paginateListTasks({ client: fx.aws.ecs, pageSize: 5 }, { cluster })) {
       expect((page.taskArns ?? []).length).toBeLessThanOrEqual(5);
       all.push(...(page.taskArns ?? []));
     }
-    const single = await aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 100 }));
+    const single = await fx.aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 100 }));
     expect(all).toEqual(single.taskArns);
-    await expect(aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 101 }))).rejects.toBeInstanceOf(
+    await expect(fx.aws.ecs.send(new ListTasksCommand({ cluster, maxResults: 101 }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
   });
 
   it("filters ListTasks by service and desired status", async () => {
-    const byService = await aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "web" }));
+    const byService = await fx.aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "web" }));
     expect(byService.taskArns).toHaveLength(4);
-    expect(byService.taskArns?.every((arn) => sim.store.task(arn)?.serviceName === "web")).toBe(true);
-    const running = await aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }));
-    expect(running.taskArns).toHaveLength(sim.store.tasks().filter((t) => t.desiredStatus === "RUNNING").length);
-    await expect(aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "nope" }))).rejects.toBeInstanceOf(
+    expect(byService.taskArns?.every((arn) => fx.sim.store.task(arn)?.serviceName === "web")).toBe(true);
+    const running = await fx.aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }));
+    expect(running.taskArns).toHaveLength(fx.sim.store.tasks().filter((t) => t.desiredStatus === "RUNNING").length);
+    await expect(fx.aws.ecs.send(new ListTasksCommand({ cluster, serviceName: "nope" }))).rejects.toBeInstanceOf(
       ServiceNotFoundException,
     );
   });
 
   it("enforces DescribeTasks batch limits and reports missing tasks", async () => {
     const arns = Array.from({ length: 101 }, (_, i) => `arn:aws:ecs:us-east-1:000000000000:task/demo/${i}`);
-    await expect(aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).rejects.toBeInstanceOf(
+    await expect(fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
-    const res = await aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arns[0]!] }));
+    const res = await fx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: [arns[0]!] }));
     expect(res.failures).toEqual([{ arn: arns[0], reason: "MISSING" }]);
   });
 
   it("raises typed exceptions for unknown clusters and task definitions", async () => {
-    await expect(aws.ecs.send(new ListTasksCommand({ cluster: "nope" }))).rejects.toBeInstanceOf(
+    await expect(fx.aws.ecs.send(new ListTasksCommand({ cluster: "nope" }))).rejects.toBeInstanceOf(
       ClusterNotFoundException,
     );
-    await expect(aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "nope:1" }))).rejects.toBeInstanceOf(
-      ClientException,
-    );
+    await expect(
+      fx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "nope:1" })),
+    ).rejects.toBeInstanceOf(ClientException);
   });
 
   it("describes container instances with registered and remaining resources", async () => {
-    const { containerInstanceArns = [] } = await aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
-    const res = await aws.ecs.send(
+    const { containerInstanceArns = [] } = await fx.aws.ecs.send(new ListContainerInstancesCommand({ cluster }));
+    const res = await fx.aws.ecs.send(
       new DescribeContainerInstancesCommand({ cluster, containerInstances: containerInstanceArns }),
     );
     expect(res.containerInstances).toHaveLength(3);
@@ -138,37 +126,37 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
     }
     const many = Array.from({ length: 101 }, () => containerInstanceArns[0]!);
     await expect(
-      aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: many })),
+      fx.aws.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: many })),
     ).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
   it("describes services with desired, running and pending counts (≤ 10 per call)", async () => {
-    const { serviceArns = [] } = await aws.ecs.send(new ListServicesCommand({ cluster, maxResults: 100 }));
+    const { serviceArns = [] } = await fx.aws.ecs.send(new ListServicesCommand({ cluster, maxResults: 100 }));
     expect(serviceArns).toHaveLength(5);
-    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
+    const res = await fx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns }));
     const web = res.services?.find((s) => s.serviceName === "web");
     expect(web).toMatchObject({ desiredCount: 4, runningCount: 4, pendingCount: 0 });
     const daemon = res.services?.find((s) => s.serviceName === "node-exporter");
     expect(daemon).toMatchObject({ schedulingStrategy: "DAEMON", desiredCount: 3, runningCount: 3 });
     const eleven = Array.from({ length: 11 }, () => "web");
-    await expect(aws.ecs.send(new DescribeServicesCommand({ cluster, services: eleven }))).rejects.toBeInstanceOf(
+    await expect(fx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: eleven }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
   });
 
   it("registers task definitions and runs tasks with placement failures", async () => {
-    const reg = await aws.ecs.send(
+    const reg = await fx.aws.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "sdk-big",
         containerDefinitions: [{ name: "x", image: "busybox", memory: 200_000, cpu: 10 }],
       }),
     );
     expect(reg.taskDefinition?.revision).toBe(1);
-    const failed = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-big" }));
+    const failed = await fx.aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-big" }));
     expect(failed.tasks).toEqual([]);
     expect(failed.failures?.map((f) => f.reason)).toEqual(["RESOURCE:MEMORY", "RESOURCE:MEMORY", "RESOURCE:MEMORY"]);
 
-    await aws.ecs.send(
+    await fx.aws.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "sdk-port",
         containerDefinitions: [
@@ -176,23 +164,23 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
         ],
       }),
     );
-    const ports = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
+    const ports = await fx.aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
     // the api service holds 9400 on two of the three instances
     expect(ports.tasks).toHaveLength(1);
-    const again = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
+    const again = await fx.aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-port" }));
     expect(again.failures?.map((f) => f.reason)).toEqual(["RESOURCE:PORTS", "RESOURCE:PORTS", "RESOURCE:PORTS"]);
 
-    const cpu = await aws.ecs.send(
+    const cpu = await fx.aws.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "sdk-cpu",
         containerDefinitions: [{ name: "x", image: "b", cpu: 100_000, memory: 8 }],
       }),
     );
     expect(cpu.taskDefinition?.taskDefinitionArn).toContain("sdk-cpu:1");
-    const cpuFail = await aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-cpu" }));
+    const cpuFail = await fx.aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-cpu" }));
     expect(cpuFail.failures?.[0]?.reason).toBe("RESOURCE:CPU");
 
-    await aws.ecs.send(
+    await fx.aws.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "sdk-vpc",
         networkMode: "awsvpc",
@@ -200,11 +188,11 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
       }),
     );
     const net = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
-    await expect(aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-vpc" }))).rejects.toBeInstanceOf(
+    await expect(fx.aws.ecs.send(new RunTaskCommand({ cluster, taskDefinition: "sdk-vpc" }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
     // worker tasks hold 2 of 2+3+2 ENI slots
-    const vpc = await aws.ecs.send(
+    const vpc = await fx.aws.ecs.send(
       new RunTaskCommand({ cluster, taskDefinition: "sdk-vpc", count: 10, networkConfiguration: net }),
     );
     expect(vpc.tasks).toHaveLength(5);
@@ -212,31 +200,31 @@ describe("simulated ECS through @aws-sdk/client-ecs", () => {
 
     // A task stopped through the store (as POST /_sim/tasks/<id> DELETE does) is listed under STOPPED.
     const stoppedArn = vpc.tasks![0]!.taskArn!;
-    sim.store.stopTask(stoppedArn, "done");
-    const stoppedList = await aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "STOPPED" }));
+    fx.sim.store.stopTask(stoppedArn, "done");
+    const stoppedList = await fx.aws.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "STOPPED" }));
     expect(stoppedList.taskArns).toContain(stoppedArn);
   });
 
   it("shows a service scaled through the control API; the scheduler keeps running = desired", async () => {
-    const scaled = await fetch(`${sim.endpoint}/_sim/services/${cluster}/web/scale`, {
+    const scaled = await fetch(`${fx.sim.endpoint}/_sim/services/${cluster}/web/scale`, {
       method: "POST",
       body: JSON.stringify({ desiredCount: 5 }),
     });
     expect(scaled.status).toBe(200);
-    const res = await aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["web"] }));
+    const res = await fx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: ["web"] }));
     expect(res.services?.[0]).toMatchObject({ desiredCount: 5, runningCount: 5, pendingCount: 0 });
   });
 
   it("paginates ListServices and ListContainerInstances", async () => {
     const services: string[] = [];
-    for await (const page of paginateListServices({ client: aws.ecs, pageSize: 2 }, { cluster })) {
+    for await (const page of paginateListServices({ client: fx.aws.ecs, pageSize: 2 }, { cluster })) {
       expect((page.serviceArns ?? []).length).toBeLessThanOrEqual(2);
       services.push(...(page.serviceArns ?? []));
     }
     expect(new Set(services).size).toBe(services.length);
     expect(services.length).toBeGreaterThanOrEqual(5);
     const instances: string[] = [];
-    for await (const page of paginateListContainerInstances({ client: aws.ecs, pageSize: 1 }, { cluster })) {
+    for await (const page of paginateListContainerInstances({ client: fx.aws.ecs, pageSize: 1 }, { cluster })) {
       instances.push(...(page.containerInstanceArns ?? []));
     }
     expect(instances.length).toBeGreaterThanOrEqual(3);

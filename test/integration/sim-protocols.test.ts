@@ -6,11 +6,11 @@ import {
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
 import { GetParameterCommand, ThrottlingException } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { describe, expect, it } from "vitest";
+import { createAwsClients } from "../../lib/aws/clients.js";
 import { AwsError, type SimService } from "../../sim/aws/service.js";
 import { createSsmService } from "../../sim/aws/services/ssm.js";
+import { rejectionOf, sigV4Scope, useAwsFront } from "../helpers/use-sim.js";
 
 /** Minimal test doubles for the ECS/EC2 wire shapes: the real services belong to sim/aws/services/ecs*, ec2*. */
 const fakeEcs: SimService = {
@@ -60,49 +60,29 @@ const fakeEc2: SimService = {
   },
 };
 
-let server: AwsServer;
-let aws: AwsClients;
-
-beforeAll(async () => {
-  server = await startAwsServer({ services: [fakeEcs, fakeEc2, createSsmService()] });
-  aws = createAwsClients({ region: "eu-west-1", endpointUrl: server.url, maxAttempts: 1 });
-});
-afterAll(async () => {
-  aws.destroy();
-  await server.close();
-});
-
-async function error(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
+const fx = useAwsFront([fakeEcs, fakeEc2, createSsmService()], { region: "eu-west-1" });
 
 describe("AWS front: JSON 1.1", () => {
   it("routes by SigV4 scope + X-Amz-Target and maps errors to typed exceptions", async () => {
-    expect((await aws.ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(1);
-    expect(await error(aws.ecs.send(new ListTasksCommand({ cluster: "zzz" })))).toBeInstanceOf(
+    expect((await fx.aws.ecs.send(new ListClustersCommand({}))).clusterArns).toHaveLength(1);
+    expect(await rejectionOf(fx.aws.ecs.send(new ListTasksCommand({ cluster: "zzz" })))).toBeInstanceOf(
       ClusterNotFoundException,
     );
   });
 
   it("answers unknown operations with UnknownOperationException and handler crashes with 500", async () => {
-    const res = await fetch(server.url, {
+    const res = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-amz-json-1.1",
         "x-amz-target": "AmazonEC2ContainerServiceV20141113.Nope",
-        authorization:
-          "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=x",
+        authorization: sigV4Scope("ecs"),
       },
       body: "{}",
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: "UnknownOperationException" });
-    const crash = await fetch(server.url, {
+    const crash = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-amz-json-1.1",
@@ -111,7 +91,7 @@ describe("AWS front: JSON 1.1", () => {
       body: "{}",
     });
     expect(crash.status).toBe(500);
-    const bad = await fetch(server.url, {
+    const bad = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-amz-json-1.1",
@@ -124,42 +104,42 @@ describe("AWS front: JSON 1.1", () => {
   });
 
   it("injects throttling that the SDK sees as ThrottlingException after its retries", async () => {
-    const retrying = createAwsClients({ region: "eu-west-1", endpointUrl: server.url, maxAttempts: 2 });
-    server.faults.set({ service: "ecs", operation: "ListClusters", throttlePct: 100 });
+    const retrying = createAwsClients({ region: "eu-west-1", endpointUrl: fx.server.url, maxAttempts: 2 });
+    fx.server.faults.set({ service: "ecs", operation: "ListClusters", throttlePct: 100 });
     try {
-      const before = server.counters.total({ service: "ecs", operation: "ListClusters", outcome: "throttled" });
-      const err = (await error(retrying.ecs.send(new ListClustersCommand({})))) as ECSServiceException;
+      const before = fx.server.counters.total({ service: "ecs", operation: "ListClusters", outcome: "throttled" });
+      const err = (await rejectionOf(retrying.ecs.send(new ListClustersCommand({})))) as ECSServiceException;
       // ECS has no modelled throttling shape: the SDK raises ECSServiceException named ThrottlingException.
       expect(err.name).toBe("ThrottlingException");
       expect(err.$metadata.attempts).toBe(2);
-      expect(server.counters.total({ service: "ecs", operation: "ListClusters", outcome: "throttled" }) - before).toBe(
-        2,
-      );
-      server.faults.set({ service: "ssm", operation: "GetParameter", throttlePct: 100 });
-      expect(await error(retrying.ssm.send(new GetParameterCommand({ Name: "/x" })))).toBeInstanceOf(
+      expect(
+        fx.server.counters.total({ service: "ecs", operation: "ListClusters", outcome: "throttled" }) - before,
+      ).toBe(2);
+      fx.server.faults.set({ service: "ssm", operation: "GetParameter", throttlePct: 100 });
+      expect(await rejectionOf(retrying.ssm.send(new GetParameterCommand({ Name: "/x" })))).toBeInstanceOf(
         ThrottlingException,
       );
     } finally {
-      server.faults.clear();
+      fx.server.faults.clear();
       retrying.destroy();
     }
   });
 
   it("injects 5xx and latency", async () => {
-    server.faults.set({ service: "ecs", operation: "*", errorPct: 100 });
-    const err = (await error(aws.ecs.send(new ListClustersCommand({})))) as ECSServiceException;
+    fx.server.faults.set({ service: "ecs", operation: "*", errorPct: 100 });
+    const err = (await rejectionOf(fx.aws.ecs.send(new ListClustersCommand({})))) as ECSServiceException;
     expect(err.$metadata.httpStatusCode).toBe(500);
-    server.faults.set({ service: "ecs", operation: "*", latencyMs: 150 });
+    fx.server.faults.set({ service: "ecs", operation: "*", latencyMs: 150 });
     const t0 = performance.now();
-    await aws.ecs.send(new ListClustersCommand({}));
+    await fx.aws.ecs.send(new ListClustersCommand({}));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
-    server.faults.clear();
+    fx.server.faults.clear();
   });
 });
 
 describe("AWS front: EC2 query", () => {
   it("decodes flattened lists/filters and encodes <item> lists the SDK parses", async () => {
-    const out = await aws.ec2.send(
+    const out = await fx.aws.ec2.send(
       new DescribeInstancesCommand({
         InstanceIds: ["i-1", "i-2"],
         Filters: [{ Name: "instance-state-name", Values: ["running", "pending"] }],
@@ -174,8 +154,8 @@ describe("AWS front: EC2 query", () => {
   });
 
   it("encodes EC2 errors so the SDK reads the code", async () => {
-    const err = (await error(
-      aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-missing"] })),
+    const err = (await rejectionOf(
+      fx.aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-missing"] })),
     )) as EC2ServiceException;
     expect(err).toBeInstanceOf(EC2ServiceException);
     expect(err.name).toBe("InvalidInstanceID.NotFound");
@@ -183,22 +163,21 @@ describe("AWS front: EC2 query", () => {
   });
 
   it("throttles EC2 with RequestLimitExceeded (503)", async () => {
-    server.faults.set({ service: "ec2", operation: "DescribeInstances", throttlePct: 100 });
-    const err = (await error(
-      aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-1"] })),
+    fx.server.faults.set({ service: "ec2", operation: "DescribeInstances", throttlePct: 100 });
+    const err = (await rejectionOf(
+      fx.aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-1"] })),
     )) as EC2ServiceException;
-    server.faults.clear();
+    fx.server.faults.clear();
     expect(err.name).toBe("RequestLimitExceeded");
     expect(err.$metadata.httpStatusCode).toBe(503);
   });
 
   it("answers an unknown action with InvalidAction", async () => {
-    const res = await fetch(server.url, {
+    const res = await fetch(fx.server.url, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
-        authorization:
-          "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x",
+        authorization: sigV4Scope("ec2"),
       },
       body: "Action=Nope&Version=2016-11-15",
     });

@@ -13,58 +13,40 @@ import {
   type SQSServiceException,
   TooManyEntriesInBatchRequest,
 } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { createSqsService } from "../../sim/aws/services/sqs.js";
 import { SqsStore } from "../../sim/aws/services/sqs-store.js";
+import { rejectionOf, useAwsFront } from "../helpers/use-sim.js";
 
-let server: AwsServer;
-let aws: AwsClients;
 const store = new SqsStore();
-
-beforeAll(async () => {
-  server = await startAwsServer({ services: [createSqsService(store)] });
-  aws = createAwsClients({ region: "us-east-1", endpointUrl: server.url, maxAttempts: 1 });
-});
-afterAll(async () => {
-  store.close();
-  aws.destroy();
-  await server.close();
-});
-
-async function error(p: Promise<unknown>): Promise<SQSServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SQSServiceException;
-  }
-  throw new Error("expected the call to fail");
-}
+const fx = useAwsFront([createSqsService(store)]);
+afterAll(() => store.close());
 
 async function queue(name: string, attributes: Record<string, string> = {}): Promise<string> {
-  const out = await aws.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const out = await fx.aws.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   return out.QueueUrl as string;
 }
+
+const error = rejectionOf<SQSServiceException>;
 
 describe("simulated SQS through @aws-sdk/client-sqs", () => {
   it("creates queues idempotently with <endpoint>/000000000000/<name> URLs", async () => {
     const url = await queue("events");
-    expect(url).toBe(`${server.url}/000000000000/events`);
+    expect(url).toBe(`${fx.server.url}/000000000000/events`);
     expect(await queue("events")).toBe(url);
     expect(
       await error(
-        aws.sqs.send(new CreateQueueCommand({ QueueName: "events", Attributes: { VisibilityTimeout: "5" } })),
+        fx.aws.sqs.send(new CreateQueueCommand({ QueueName: "events", Attributes: { VisibilityTimeout: "5" } })),
       ),
     ).toBeInstanceOf(QueueNameExists);
     expect(
       await error(
-        aws.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: `${server.url}/000000000000/missing`, AttributeNames: ["All"] }),
+        fx.aws.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: `${fx.server.url}/000000000000/missing`, AttributeNames: ["All"] }),
         ),
       ),
     ).toBeInstanceOf(QueueDoesNotExist);
-    const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
+    const attrs = await fx.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
     expect(attrs.Attributes).toMatchObject({
       VisibilityTimeout: "30",
       QueueArn: "arn:aws:sqs:us-east-1:000000000000:events",
@@ -74,13 +56,13 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
 
   it("sends (with MD5s the SDK verifies), receives up to 10 and deletes in batches", async () => {
     const url = await queue("batch");
-    await aws.sqs.send(
+    await fx.aws.sqs.send(
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: "héllo",
       }),
     );
-    const batch = await aws.sqs.send(
+    const batch = await fx.aws.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: url,
         Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: `body-${i}` })),
@@ -89,7 +71,7 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
     expect(batch.Successful).toHaveLength(10);
     expect(
       await error(
-        aws.sqs.send(
+        fx.aws.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: url,
             Entries: Array.from({ length: 11 }, (_, i) => ({ Id: `x${i}`, MessageBody: "x" })),
@@ -99,7 +81,7 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
     ).toBeInstanceOf(TooManyEntriesInBatchRequest);
     expect(
       await error(
-        aws.sqs.send(
+        fx.aws.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: url,
             Entries: [
@@ -110,11 +92,11 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
         ),
       ),
     ).toBeInstanceOf(BatchEntryIdsNotDistinct);
-    expect(await error(aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [] })))).toBeInstanceOf(
+    expect(await error(fx.aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [] })))).toBeInstanceOf(
       EmptyBatchRequest,
     );
 
-    const got = await aws.sqs.send(
+    const got = await fx.aws.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
         MaxNumberOfMessages: 10,
@@ -124,19 +106,19 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
     expect(got.Messages).toHaveLength(10);
     expect(got.Messages?.[0]?.Body).toBe("héllo");
     expect(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe("1");
-    const tooMany = await error(aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 })));
+    const tooMany = await error(fx.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 })));
     expect(tooMany.name).toBe("InvalidParameterValue");
 
-    const del = await aws.sqs.send(
+    const del = await fx.aws.sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: url,
         Entries: (got.Messages ?? []).map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
       }),
     );
     expect(del.Successful).toHaveLength(10);
-    const rest = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
+    const rest = await fx.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     expect(rest.Messages).toHaveLength(1);
-    const last = await aws.sqs.send(
+    const last = await fx.aws.sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: url,
         Entries: [
@@ -152,12 +134,12 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
   it("long-polls: returns as soon as a message arrives, or empty at WaitTimeSeconds", async () => {
     const url = await queue("long-poll");
     const t0 = performance.now();
-    const empty = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
+    const empty = await fx.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
     expect(empty.Messages ?? []).toEqual([]);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
 
     const t1 = performance.now();
-    const pending = aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+    const pending = fx.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
     setTimeout(() => store.send(url, "wake up"), 150);
     const got = await pending;
     expect(got.Messages?.[0]?.Body).toBe("wake up");
@@ -166,17 +148,17 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
 
   it("hides a received message for the visibility timeout, then delivers it again with a higher receive count", async () => {
     const url = await queue("visibility", { VisibilityTimeout: "1" });
-    await aws.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "retry me" }));
-    const first = await aws.sqs.send(
+    await fx.aws.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "retry me" }));
+    const first = await fx.aws.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ["All"] }),
     );
     expect(first.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe("1");
-    expect((await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toHaveLength(0);
-    const attrs = await aws.sqs.send(
+    expect((await fx.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toHaveLength(0);
+    const attrs = await fx.aws.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessagesNotVisible"] }),
     );
     expect(attrs.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: "1" });
-    const second = await aws.sqs.send(
+    const second = await fx.aws.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
         WaitTimeSeconds: 5,
@@ -189,13 +171,13 @@ describe("simulated SQS through @aws-sdk/client-sqs", () => {
 
   it("throttles with RequestThrottled", async () => {
     const url = await queue("throttled");
-    server.faults.set({ service: "sqs", operation: "SendMessage", throttlePct: 100 });
+    fx.server.faults.set({ service: "sqs", operation: "SendMessage", throttlePct: 100 });
     try {
-      expect(await error(aws.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x" })))).toBeInstanceOf(
+      expect(await error(fx.aws.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x" })))).toBeInstanceOf(
         RequestThrottled,
       );
     } finally {
-      server.faults.clear();
+      fx.server.faults.clear();
     }
   });
 });

@@ -7,40 +7,23 @@ import {
   PutParameterCommand,
   SSMServiceException,
 } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsClients, createAwsClients } from "../../lib/aws/clients.js";
-import { type AwsServer, startAwsServer } from "../../sim/aws/server.js";
+import { describe, expect, it } from "vitest";
+import { createAwsClients } from "../../lib/aws/clients.js";
 import { createSsmService, SsmParameterStore } from "../../sim/aws/services/ssm.js";
+import { rejectionOf, useAwsFront } from "../helpers/use-sim.js";
 
-let server: AwsServer;
-let aws: AwsClients;
 const store = new SsmParameterStore();
-
-beforeAll(async () => {
-  server = await startAwsServer({ services: [createSsmService(store)] });
-  aws = createAwsClients({ region: "us-east-1", endpointUrl: server.url, maxAttempts: 1 });
-});
-afterAll(async () => {
-  aws.destroy();
-  await server.close();
-});
-
-async function error(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
+const fx = useAwsFront([createSsmService(store)]);
 
 describe("simulated SSM through @aws-sdk/client-ssm", () => {
   it("puts, overwrites and reads a parameter with increasing versions", async () => {
-    const put = await aws.ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 1", Type: "String" }));
+    const put = await fx.aws.ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 1", Type: "String" }));
     expect(put).toMatchObject({ Version: 1, Tier: "Standard" });
-    const again = await aws.ssm.send(new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 2", Overwrite: true }));
+    const again = await fx.aws.ssm.send(
+      new PutParameterCommand({ Name: "/ecsmon/spec", Value: "a: 2", Overwrite: true }),
+    );
     expect(again.Version).toBe(2);
-    const got = await aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec" }));
+    const got = await fx.aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec" }));
     expect(got.Parameter).toMatchObject({
       Name: "/ecsmon/spec",
       Value: "a: 2",
@@ -50,38 +33,42 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
     });
     expect(got.Parameter?.ARN).toBe("arn:aws:ssm:us-east-1:000000000000:parameter/ecsmon/spec");
     expect(got.Parameter?.LastModifiedDate).toBeInstanceOf(Date);
-    const v1 = await aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec:1" }));
+    const v1 = await fx.aws.ssm.send(new GetParameterCommand({ Name: "/ecsmon/spec:1" }));
     expect(v1.Parameter).toMatchObject({ Value: "a: 1", Version: 1, Selector: ":1" });
   });
 
   it("maps every error to its typed SDK exception", async () => {
-    await aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "x", Type: "String" }));
-    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/nope" })))).toBeInstanceOf(ParameterNotFound);
-    expect(await error(aws.ssm.send(new DeleteParameterCommand({ Name: "/nope" })))).toBeInstanceOf(ParameterNotFound);
+    await fx.aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "x", Type: "String" }));
+    expect(await rejectionOf(fx.aws.ssm.send(new GetParameterCommand({ Name: "/nope" })))).toBeInstanceOf(
+      ParameterNotFound,
+    );
+    expect(await rejectionOf(fx.aws.ssm.send(new DeleteParameterCommand({ Name: "/nope" })))).toBeInstanceOf(
+      ParameterNotFound,
+    );
     expect(
-      await error(aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "y", Type: "String" }))),
+      await rejectionOf(fx.aws.ssm.send(new PutParameterCommand({ Name: "/err/p", Value: "y", Type: "String" }))),
     ).toBeInstanceOf(ParameterAlreadyExists);
-    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/err/p:9" })))).toBeInstanceOf(
+    expect(await rejectionOf(fx.aws.ssm.send(new GetParameterCommand({ Name: "/err/p:9" })))).toBeInstanceOf(
       ParameterVersionNotFound,
     );
-    const invalid = (await error(
-      aws.ssm.send(new PutParameterCommand({ Name: "/err/new", Value: "x" })),
+    const invalid = (await rejectionOf(
+      fx.aws.ssm.send(new PutParameterCommand({ Name: "/err/new", Value: "x" })),
     )) as SSMServiceException;
     expect(invalid).toBeInstanceOf(SSMServiceException);
     expect(invalid.name).toBe("ValidationException");
     expect(invalid.$metadata.httpStatusCode).toBe(400);
-    const prefixed = (await error(
-      aws.ssm.send(new PutParameterCommand({ Name: "/aws/x", Value: "x", Type: "String" })),
+    const prefixed = (await rejectionOf(
+      fx.aws.ssm.send(new PutParameterCommand({ Name: "/aws/x", Value: "x", Type: "String" })),
     )) as SSMServiceException;
     expect(prefixed.name).toBe("ValidationException");
-    const arn = (await error(
-      aws.ssm.send(
+    const arn = (await rejectionOf(
+      fx.aws.ssm.send(
         new PutParameterCommand({ Name: "arn:aws:ssm:us-east-1:000000000000:parameter/x", Value: "x", Type: "String" }),
       ),
     )) as SSMServiceException;
     expect(arn.name).toBe("ValidationException");
     // Reads accept the ARN.
-    const byArn = await aws.ssm.send(
+    const byArn = await fx.aws.ssm.send(
       new GetParameterCommand({ Name: "arn:aws:ssm:us-east-1:000000000000:parameter/err/p" }),
     );
     expect(byArn.Parameter?.Name).toBe("/err/p");
@@ -89,31 +76,31 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
 
   it("enforces the Standard (4 KB) and Advanced (8 KB) tier limits; Intelligent-Tiering upgrades", async () => {
     const big = "x".repeat(5000);
-    const std = (await error(
-      aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: big, Type: "String" })),
+    const std = (await rejectionOf(
+      fx.aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: big, Type: "String" })),
     )) as Error;
     expect(std.name).toBe("ValidationException");
     expect(std.message).toMatch(/4096/);
-    const adv = await aws.ssm.send(
+    const adv = await fx.aws.ssm.send(
       new PutParameterCommand({ Name: "/tier/a", Value: big, Type: "String", Tier: "Advanced" }),
     );
     expect(adv.Tier).toBe("Advanced");
-    const smart = await aws.ssm.send(
+    const smart = await fx.aws.ssm.send(
       new PutParameterCommand({ Name: "/tier/b", Value: big, Type: "String", Tier: "Intelligent-Tiering" }),
     );
     expect(smart.Tier).toBe("Advanced");
-    const small = await aws.ssm.send(
+    const small = await fx.aws.ssm.send(
       new PutParameterCommand({ Name: "/tier/c", Value: "1", Type: "String", Tier: "Intelligent-Tiering" }),
     );
     expect(small.Tier).toBe("Standard");
-    const huge = (await error(
-      aws.ssm.send(
+    const huge = (await rejectionOf(
+      fx.aws.ssm.send(
         new PutParameterCommand({ Name: "/tier/d", Value: "x".repeat(8193), Type: "String", Tier: "Advanced" }),
       ),
     )) as Error;
     expect(huge.name).toBe("ValidationException");
-    const downgrade = (await error(
-      aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: "1", Overwrite: true, Tier: "Standard" })),
+    const downgrade = (await rejectionOf(
+      fx.aws.ssm.send(new PutParameterCommand({ Name: "/tier/a", Value: "1", Overwrite: true, Tier: "Standard" })),
     )) as Error;
     expect(downgrade.message).toMatch(/downgrade/);
   });
@@ -121,35 +108,37 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
   it("keeps 100 versions, dropping the oldest", async () => {
     const name = "/versions/p";
     for (let i = 1; i <= 100; i++) {
-      await aws.ssm.send(new PutParameterCommand({ Name: name, Value: `v${i}`, Type: "String", Overwrite: true }));
+      await fx.aws.ssm.send(new PutParameterCommand({ Name: name, Value: `v${i}`, Type: "String", Overwrite: true }));
     }
-    const r101 = await aws.ssm.send(new PutParameterCommand({ Name: name, Value: "v101", Overwrite: true }));
+    const r101 = await fx.aws.ssm.send(new PutParameterCommand({ Name: name, Value: "v101", Overwrite: true }));
     expect(r101.Version).toBe(101);
-    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: `${name}:1` })))).toBeInstanceOf(
+    expect(await rejectionOf(fx.aws.ssm.send(new GetParameterCommand({ Name: `${name}:1` })))).toBeInstanceOf(
       ParameterVersionNotFound,
     );
-    const v2 = await aws.ssm.send(new GetParameterCommand({ Name: `${name}:2` }));
+    const v2 = await fx.aws.ssm.send(new GetParameterCommand({ Name: `${name}:2` }));
     expect(v2.Parameter?.Value).toBe("v2");
   });
 
   it("stores SecureString as-is and returns it only WithDecryption", async () => {
-    await aws.ssm.send(new PutParameterCommand({ Name: "/secure/token", Value: "s3cret", Type: "SecureString" }));
-    const plain = await aws.ssm.send(new GetParameterCommand({ Name: "/secure/token", WithDecryption: true }));
+    await fx.aws.ssm.send(new PutParameterCommand({ Name: "/secure/token", Value: "s3cret", Type: "SecureString" }));
+    const plain = await fx.aws.ssm.send(new GetParameterCommand({ Name: "/secure/token", WithDecryption: true }));
     expect(plain.Parameter?.Value).toBe("s3cret");
-    const masked = await aws.ssm.send(new GetParameterCommand({ Name: "/secure/token" }));
+    const masked = await fx.aws.ssm.send(new GetParameterCommand({ Name: "/secure/token" }));
     expect(masked.Parameter?.Value).not.toBe("s3cret");
   });
 
   it("deletes parameters; parameters are regional", async () => {
-    await aws.ssm.send(new PutParameterCommand({ Name: "/del/p", Value: "x", Type: "String" }));
-    await aws.ssm.send(new DeleteParameterCommand({ Name: "/del/p" }));
-    expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/del/p" })))).toBeInstanceOf(ParameterNotFound);
-    const local = createAwsClients({ region: "eu-west-3", endpointUrl: server.url, maxAttempts: 1 });
+    await fx.aws.ssm.send(new PutParameterCommand({ Name: "/del/p", Value: "x", Type: "String" }));
+    await fx.aws.ssm.send(new DeleteParameterCommand({ Name: "/del/p" }));
+    expect(await rejectionOf(fx.aws.ssm.send(new GetParameterCommand({ Name: "/del/p" })))).toBeInstanceOf(
+      ParameterNotFound,
+    );
+    const local = createAwsClients({ region: "eu-west-3", endpointUrl: fx.server.url, maxAttempts: 1 });
     try {
       await local.ssm.send(new PutParameterCommand({ Name: "/regional/p", Value: "x", Type: "String" }));
       expect((await local.ssm.send(new GetParameterCommand({ Name: "/regional/p" }))).Parameter?.Value).toBe("x");
       // The default region did not see it.
-      expect(await error(aws.ssm.send(new GetParameterCommand({ Name: "/regional/p" })))).toBeInstanceOf(
+      expect(await rejectionOf(fx.aws.ssm.send(new GetParameterCommand({ Name: "/regional/p" })))).toBeInstanceOf(
         ParameterNotFound,
       );
     } finally {
@@ -158,9 +147,9 @@ describe("simulated SSM through @aws-sdk/client-ssm", () => {
   });
 
   it("counts requests per operation and outcome", () => {
-    expect(server.counters.total({ service: "ssm", operation: "PutParameter", outcome: "ok" })).toBeGreaterThan(100);
+    expect(fx.server.counters.total({ service: "ssm", operation: "PutParameter", outcome: "ok" })).toBeGreaterThan(100);
     expect(
-      server.counters.total({ service: "ssm", operation: "GetParameter", outcome: "client_error" }),
+      fx.server.counters.total({ service: "ssm", operation: "GetParameter", outcome: "client_error" }),
     ).toBeGreaterThan(0);
   });
 });
