@@ -78,40 +78,29 @@ export function networkModeOf(task: SimTask, def: SimTaskDefinition | undefined)
   return def?.networkMode ?? (task.eni ? "awsvpc" : "bridge");
 }
 
+/**
+ * How a container in each ECS task status looks to Docker (`undefined`: no container yet) and in the ECS agent's
+ * task/container status strings, as introspection and task metadata report them.
+ */
+const STATUS_VIEWS: Record<TaskStatus, { docker: DockerState | undefined; agent: string }> = {
+  PROVISIONING: { docker: undefined, agent: "NONE" },
+  PENDING: { docker: "created", agent: "NONE" },
+  ACTIVATING: { docker: "created", agent: "CREATED" },
+  RUNNING: { docker: "running", agent: "RUNNING" },
+  DEACTIVATING: { docker: "running", agent: "RUNNING" },
+  STOPPING: { docker: "running", agent: "RUNNING" },
+  DEPROVISIONING: { docker: "exited", agent: "STOPPED" },
+  STOPPED: { docker: "exited", agent: "STOPPED" },
+};
+
 /** Docker state of a container in a given ECS status. */
 export function dockerStateOf(status: TaskStatus): DockerState | undefined {
-  switch (status) {
-    case "PROVISIONING":
-      return undefined;
-    case "PENDING":
-    case "ACTIVATING":
-      return "created";
-    case "RUNNING":
-    case "DEACTIVATING":
-    case "STOPPING":
-      return "running";
-    case "DEPROVISIONING":
-    case "STOPPED":
-      return "exited";
-  }
+  return STATUS_VIEWS[status].docker;
 }
 
-/** The ECS agent's task/container status strings, as introspection and task metadata report them. */
+/** The ECS agent's task/container status string for an ECS status. */
 export function agentStatusOf(status: TaskStatus): string {
-  switch (status) {
-    case "PROVISIONING":
-    case "PENDING":
-      return "NONE";
-    case "ACTIVATING":
-      return "CREATED";
-    case "RUNNING":
-    case "DEACTIVATING":
-    case "STOPPING":
-      return "RUNNING";
-    case "DEPROVISIONING":
-    case "STOPPED":
-      return "STOPPED";
-  }
+  return STATUS_VIEWS[status].agent;
 }
 
 /** Deterministic Docker id of the pause container of an awsvpc task. */
