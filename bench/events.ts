@@ -134,7 +134,10 @@ export async function run(): Promise<BenchResult[]> {
     const n = reconciles.count - reconcilesBefore.count;
     const meanMs = n > 0 ? ((reconciles.seconds - reconcilesBefore.seconds) / n) * 1_000 : Number.NaN;
     const sqs = diff(sqsCalls(), sqsBefore);
-    const diagnosis = `${n} reconciles in the window, mean ${Math.round(meanMs)} ms each; ${sim.events.stats().delivered - delivered0} events delivered to SQS, most waiting at once ${maxDepth}; SQS calls ${format(sqs) || "none"}`;
+    const reconcileNote = Number.isFinite(meanMs)
+      ? `${n} reconciles in the window, mean ${Math.round(meanMs)} ms each; `
+      : "";
+    const diagnosis = `${reconcileNote}${sim.events.stats().delivered - delivered0} events delivered to SQS, most waiting at once ${maxDepth}; SQS calls ${format(sqs) || "none"}`;
     measuring = false;
     await sleep(SETTLE_MS);
     const seen = await poller.stop();
