@@ -11,6 +11,17 @@ export function invalid(message: string): AwsError {
 }
 
 /**
+ * The references a Describe* call names in `field`: required, 1 to `max` of them; ECS's messages call them `label`
+ * ("Tasks cannot be empty.").
+ */
+export function describeRefs(r: InputReader, field: string, label: string, max: number): string[] {
+  const refs = r.list<string>(field) ?? r.missing(field);
+  if (refs.length === 0) throw invalid(`${label} cannot be empty.`);
+  if (refs.length > max) throw invalid(`${label} cannot be longer than ${max}.`);
+  return refs;
+}
+
+/**
  * One page of `items` per ECS's nextToken/maxResults contract. `maxResults` must be 1..`max` (ECS's
  * InvalidParameterException otherwise); a token from another listing is rejected.
  */

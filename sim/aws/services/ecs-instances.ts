@@ -1,6 +1,6 @@
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type { OperationHandler } from "../service.js";
-import { ecsReader, invalid, paginate } from "./ecs-input.js";
+import { describeRefs, ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeContainerInstance } from "./ecs-shapes.js";
 import { describeEach, includesTags, tagBook } from "./ecs-tags.js";
 
@@ -27,9 +27,7 @@ export function instanceOperations(store: ClusterStore): Record<string, Operatio
 
   const DescribeContainerInstances: OperationHandler = (input) => {
     const r = ecsReader(input);
-    const refs = r.list<string>("containerInstances") ?? r.missing("containerInstances");
-    if (refs.length === 0) throw invalid("Container instances cannot be empty.");
-    if (refs.length > 100) throw invalid("Container instances cannot be longer than 100.");
+    const refs = describeRefs(r, "containerInstances", "Container instances", 100);
     const cluster = store.requireCluster(r.str("cluster"));
     const withTags = includesTags(r, ["TAGS", "CONTAINER_INSTANCE_HEALTH"]);
     const { found, failures } = describeEach(

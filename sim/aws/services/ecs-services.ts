@@ -1,6 +1,6 @@
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type { OperationHandler } from "../service.js";
-import { ecsReader, invalid, paginate } from "./ecs-input.js";
+import { describeRefs, ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeService } from "./ecs-shapes.js";
 import { describeEach, includesTags, tagBook } from "./ecs-tags.js";
 
@@ -26,9 +26,7 @@ export function serviceOperations(store: ClusterStore): Record<string, Operation
 
   const DescribeServices: OperationHandler = (input) => {
     const r = ecsReader(input);
-    const refs = r.list<string>("services") ?? r.missing("services");
-    if (refs.length === 0) throw invalid("Services cannot be empty.");
-    if (refs.length > 10) throw invalid("Services cannot be longer than 10.");
+    const refs = describeRefs(r, "services", "Services", 10);
     const withTags = includesTags(r, ["TAGS"]);
     const cluster = store.requireCluster(r.str("cluster"));
     const { found, failures } = describeEach(

@@ -1,7 +1,7 @@
 import type { ClusterStore } from "../../state/cluster-store.js";
 import type { LaunchType, SimTask } from "../../state/model.js";
 import { AwsError, type OperationHandler, type OperationInput, RawJsonBody } from "../service.js";
-import { ecsReader, invalid, paginate } from "./ecs-input.js";
+import { describeRefs, ecsReader, invalid, paginate } from "./ecs-input.js";
 import { shapeTask, taskJson } from "./ecs-shapes.js";
 import { type EcsTag, includesTags, readTags, tagBook } from "./ecs-tags.js";
 
@@ -114,9 +114,7 @@ export function taskOperations(store: ClusterStore): Record<string, OperationHan
 
   const DescribeTasks: OperationHandler = (input, ctx) => {
     const r = ecsReader(input);
-    const refs = r.list<string>("tasks") ?? r.missing("tasks");
-    if (refs.length === 0) throw invalid("Tasks cannot be empty.");
-    if (refs.length > 100) throw invalid("Tasks cannot be longer than 100.");
+    const refs = describeRefs(r, "tasks", "Tasks", 100);
     const cluster = store.requireCluster(r.str("cluster"));
     const withTags = includesTags(r, ["TAGS"]);
     const tasks: string[] = [];
