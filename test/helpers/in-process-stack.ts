@@ -18,6 +18,8 @@ export interface InProcessStackOptions {
   /** Extra controller/agent environment (ECSMON_*), over fast test defaults. */
   env?: Record<string, string>;
   sim?: StartSimOptions;
+  /** A redis-server the caller started (to attach MONITOR first, say) and stops; by default the stack starts its own. */
+  redisServer?: RedisServer;
   /** The cluster the agents serve. @defaultValue "demo" */
   cluster?: string;
   /** In-process agents to start: none, one per container instance, or those plus the pool agent. @defaultValue "none" */
@@ -49,13 +51,13 @@ export interface InProcessStack {
 
 /**
  * Starts the whole local topology in this process — the one fixture the stack tests share, instead of each
- * copying the bootstrap. Stopping it stops agents, controller, Redis connection, simulator and redis-server, in
- * that order, and tolerates parts that failed to start.
+ * copying the bootstrap. Stopping it stops agents, controller, Redis connection, simulator and redis-server (unless
+ * the caller passed its own), in that order, and tolerates parts that failed to start.
  */
 export async function startInProcessStack(options: InProcessStackOptions = {}): Promise<InProcessStack> {
   const logger = options.logger ?? createLogger({ level: "silent", name: "test" });
   const sim = await startSim({ transitionDelayMs: 0, ...options.sim });
-  const redisServer = await startRedisServer();
+  const redisServer = options.redisServer ?? (await startRedisServer());
   const agents: RunningAgent[] = [];
   let redis: RedisClient | undefined;
   let controller: WiredController | undefined;
@@ -64,7 +66,7 @@ export async function startInProcessStack(options: InProcessStackOptions = {}): 
     await controller?.stop();
     redis?.disconnect();
     await sim.stop();
-    await redisServer.stop();
+    if (!options.redisServer) await redisServer.stop();
   };
   try {
     await putSimSpec(sim, options.spec ?? demoSpec(), options.env?.ECSMON_SPEC_PARAMETER);

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -11,7 +10,6 @@ import type { StatusDocument } from "../../controller/api/status-view.js";
 import { ReportStore } from "../../controller/dispatch/report-store.js";
 import type { AgentView, TargetView } from "../../controller/machines/views.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import {
   NodeSyncJob,
   nodeQueueName,
@@ -19,12 +17,9 @@ import {
   redisKeys,
   type TargetHealth,
 } from "../../crds-like-schemas/index.js";
-import { loadConfig } from "../../lib/config.js";
-import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints, PORT_PATH_LABEL } from "../helpers/demo-expected.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
+import { clusterSpec, putSimSpec } from "../helpers/put-spec.js";
 import { type Probe, until as pollUntil } from "../helpers/until.js";
 
 /**
@@ -32,22 +27,9 @@ import { type Probe, until as pollUntil } from "../helpers/until.js";
  * simulator's SSM) and a real redis-server: discovery on demo.yaml, churn, invalid spec, throttling.
  */
 
-const logger = createLogger({ level: "silent", name: "test" });
-const PARAMETER = "/ecsmon/spec";
-const spec = `apiVersion: ecsmon.dev/v1alpha1
-kind: MonitoringSpec
-spec:
-  clusters:
-    - name: demo
-      scrape:
-        labels: { portPath: ${PORT_PATH_LABEL} }
-`;
+const spec = clusterSpec("demo", `      scrape:\n        labels: { portPath: ${PORT_PATH_LABEL} }\n`);
 
-let sim: RunningSim;
-let redisServer: RedisServer;
-let redis: RedisClient;
-let ssm: SSMClient;
-let controller: WiredController;
+let stack: InProcessStack;
 let dir: string;
 const keyPrefix = `it-${randomUUID()}`;
 const bullPrefix = `bull-${randomUUID()}`;
@@ -55,67 +37,38 @@ const keys = redisKeys(keyPrefix);
 
 const until = <T>(what: string, probe: Probe<T>, timeoutMs = 15_000) => pollUntil(what, probe, timeoutMs);
 
-const api = async <T>(path: string): Promise<T> => (await fetch(`${controller.apiUrl}${path}`)).json() as Promise<T>;
+const api = <T>(path: string): Promise<T> => stack.api<T>(path);
 const sd = () => api<TargetGroup[]>("/sd/prometheus");
 const key = (g: TargetGroup) => `${g.labels.__scheme__}://${g.targets[0]}${g.labels.__metrics_path__}`;
 const expectedKeys = () =>
-  expectedDemoEndpoints(sim)
+  expectedDemoEndpoints(stack.sim)
     .map((e) => `${e.scheme}://${e.address}${e.path}`)
     .sort();
 
-async function putSpec(value: string): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: PARAMETER, Value: value, Type: "String", Overwrite: true }));
-}
-
 beforeAll(async () => {
-  sim = await startSim({ nodeSurfaces: false, transitionDelayMs: 0 });
-  redisServer = await startRedisServer();
   dir = await mkdtemp(join(tmpdir(), "ecsmon-ctl-"));
-  ssm = new SSMClient({
-    region: sim.region,
-    endpoint: sim.endpoint,
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await putSpec(spec);
-  const config = loadConfig({
-    AWS_ENDPOINT_URL: sim.endpoint,
-    AWS_REGION: sim.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_MAX_ATTEMPTS: "1",
-    REDIS_URL: redisServer.url,
-    ECSMON_SPEC_PARAMETER: PARAMETER,
-    ECSMON_SPEC_POLL_INTERVAL: "200ms",
-    ECSMON_RECONCILE_INTERVAL: "400ms",
-    ECSMON_LEASE_TTL: "3s",
-    ECSMON_AWS_RPS: "500",
-    ECSMON_AWS_BURST: "500",
-    ECSMON_CONTROLLER_ID: "it-a",
-    ECSMON_API_BIND: "127.0.0.1:0",
-  });
-  redis = createRedisConnection(config.redis, "worker");
-  controller = await startControllerFromConfig({
-    config,
-    logger,
-    redis,
-    fileSdPath: join(dir, "file_sd.yml"),
-    keyPrefix,
-    bullPrefix,
+  stack = await startInProcessStack({
+    spec,
+    sim: { nodeSurfaces: false },
+    env: {
+      AWS_MAX_ATTEMPTS: "1",
+      ECSMON_SPEC_POLL_INTERVAL: "200ms",
+      ECSMON_RECONCILE_INTERVAL: "400ms",
+      ECSMON_LEASE_TTL: "3s",
+      ECSMON_CONTROLLER_ID: "it-a",
+    },
+    controller: { fileSdPath: join(dir, "file_sd.yml"), keyPrefix, bullPrefix },
   });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  redis?.disconnect();
-  ssm?.destroy();
-  await sim?.stop();
-  await redisServer?.stop();
+  await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe("controller against the simulator", () => {
   it("discovers every demo.yaml target with the right address, path and labels", async () => {
-    const want = expectedDemoEndpoints(sim);
+    const want = expectedDemoEndpoints(stack.sim);
     expect(want.length).toBeGreaterThan(10);
     const groups = await until("http_sd to list every target", async () => {
       const got = await sd();
@@ -157,15 +110,15 @@ describe("controller against the simulator", () => {
     const noAgent = summary.conditions.find((c) => c.type === "NodesWithoutAgent");
     expect(noAgent?.status).toBe("True");
     for (const nodeId of new Set(want.map((e) => e.nodeId).filter(Boolean))) expect(noAgent?.message).toContain(nodeId);
-    expect(await (await fetch(`${controller.apiUrl}/metrics`)).text()).toMatch(
+    expect(await (await fetch(`${stack.controller.apiUrl}/metrics`)).text()).toMatch(
       /^ecsmon_nodes_without_agent\{cluster="demo"\} [1-9]/m,
     );
 
     // Every node's queue holds a sync job with exactly the node's targets; the latest-key contract holds.
     for (const nodeId of new Set(want.map((e) => e.nodeId).filter((n): n is string => n !== undefined))) {
-      const latestId = await redis.get(keys.node(nodeId).latest);
+      const latestId = await stack.redis.get(keys.node(nodeId).latest);
       expect(latestId).toMatch(new RegExp(`^sync-${nodeId}-g\\d+$`));
-      const queue = new Queue(nodeQueueName(nodeId), { connection: redis, prefix: bullPrefix });
+      const queue = new Queue(nodeQueueName(nodeId), { connection: stack.redis, prefix: bullPrefix });
       const job = await queue.getJob(latestId ?? "");
       await queue.close();
       const data = NodeSyncJob.parse(job?.data);
@@ -179,15 +132,15 @@ describe("controller against the simulator", () => {
   });
 
   it("drains and removes a stopped task's targets and adds its replacement's within a cycle", async () => {
-    const before = expectedDemoEndpoints(sim);
+    const before = expectedDemoEndpoints(stack.sim);
     const victim = before.find((e) => e.service === "web");
     expect(victim).toBeDefined();
-    sim.store.stopTask(victim?.taskArn ?? "", "churn test", "UserInitiated", true);
+    stack.sim.store.stopTask(victim?.taskArn ?? "", "churn test", "UserInitiated", true);
     await until("the stopped task's targets to leave http_sd and its replacement to appear", async () => {
       const now = expectedKeys();
       const got = (await sd()).map(key).sort();
       return (
-        !expectedDemoEndpoints(sim).some((e) => e.taskArn === victim?.taskArn) &&
+        !expectedDemoEndpoints(stack.sim).some((e) => e.taskArn === victim?.taskArn) &&
         got.join("\n") === now.join("\n") &&
         !got.includes(`${victim?.scheme}://${victim?.address}${victim?.path}`)
       );
@@ -199,7 +152,7 @@ describe("controller against the simulator", () => {
   });
 
   it("applies stored health results to their targets and forgets results of targets it does not hold", async () => {
-    const reports = new ReportStore(redis, keyPrefix);
+    const reports = new ReportStore(stack.redis, keyPrefix);
     const targets = await api<{ targets: TargetView[] }>("/api/v1/targets?cluster=demo");
     const live = targets.targets.find((t) => t.state.startsWith("active"));
     expect(live).toBeDefined();
@@ -220,7 +173,7 @@ describe("controller against the simulator", () => {
     );
     await until("the failing result to reach its target and the unknown one to be forgotten", async () => {
       const view = await api<TargetView>(`/api/v1/targets/${encodeURIComponent(live?.id ?? "")}`);
-      const stored = await redis.hkeys(reports.key("demo", "health"));
+      const stored = await stack.redis.hkeys(reports.key("demo", "health"));
       return view.state === "active.failing" && !stored.includes("no-such-target") && stored.includes(live?.id ?? "");
     });
     await reports.putHealth("demo", live?.nodeId ?? "pool", [result(live?.id ?? "", true)], Date.now());
@@ -232,7 +185,7 @@ describe("controller against the simulator", () => {
 
   it("keeps the last good spec when the parameter turns into garbage, with a condition saying why", async () => {
     const before = (await sd()).map(key).sort();
-    await putSpec("apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters: []\n");
+    await putSimSpec(stack.sim, "apiVersion: ecsmon.dev/v1alpha1\nkind: MonitoringSpec\nspec:\n  clusters: []\n");
     const status = await until("SpecValid=False", async () => {
       const s = await api<StatusDocument>("/api/v1/status");
       return s.spec.conditions.find((c) => c.type === "SpecValid" && c.status === "False") ? s : undefined;
@@ -241,7 +194,7 @@ describe("controller against the simulator", () => {
     expect(status.clusters.map((c) => c.cluster)).toEqual(["demo"]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await sd()).map(key).sort()).toEqual(before);
-    await putSpec(spec);
+    await putSimSpec(stack.sim, spec);
     await until("SpecValid=True", async () => {
       const s = await api<StatusDocument>("/api/v1/status");
       return s.spec.conditions.some((c) => c.type === "SpecValid" && c.status === "True");
@@ -253,7 +206,7 @@ describe("controller against the simulator", () => {
       const keys = (await sd()).map(key).sort();
       return keys.join() === expectedKeys().join() ? keys : undefined;
     });
-    sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
+    stack.sim.server.faults.set({ service: "ecs", operation: "*", throttlePct: 50 });
     try {
       const seen = new Set<number>();
       const deadline = Date.now() + 4_000;
@@ -266,23 +219,23 @@ describe("controller against the simulator", () => {
       const status = await api<StatusDocument>("/api/v1/status");
       const cluster = status.clusters[0] as { conditions?: { type: string; status: string; reason: string }[] };
       expect(cluster.conditions?.length).toBeGreaterThan(0);
-      const metrics = await (await fetch(`${controller.apiUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${stack.controller.apiUrl}/metrics`)).text();
       expect(metrics).toMatch(
         /ecsmon_aws_requests_total\{service="ecs",operation="ListTasks",outcome="throttled"\} [1-9]/,
       );
       expect(metrics).toMatch(/ecsmon_reconcile_total\{controller="cluster",result="error"\} [1-9]/);
     } finally {
-      sim.server.faults.remove("ecs", "*");
+      stack.sim.server.faults.remove("ecs", "*");
     }
   });
 });
 
 describe("agents and reports", () => {
   it("turns heartbeats into agent machines, orphans targets when the agent is lost and reassigns them when it returns", async () => {
-    const want = expectedDemoEndpoints(sim);
+    const want = expectedDemoEndpoints(stack.sim);
     const nodeId = want.find((e) => e.nodeId)?.nodeId as string;
     const nodeTargets = want.filter((e) => e.nodeId === nodeId).length;
-    const reports = new Queue(REPORTS_QUEUE, { connection: redis, prefix: bullPrefix });
+    const reports = new Queue(REPORTS_QUEUE, { connection: stack.redis, prefix: bullPrefix });
     const heartbeat = (generation: number) =>
       reports.add("heartbeat", {
         contract: "ecsmon.dev/heartbeat/v1",
@@ -324,7 +277,7 @@ describe("agents and reports", () => {
       const targets = await onNode();
       return targets.length === nodeTargets && targets.every((t) => t.state === "active.unconfirmed");
     });
-    const metrics = await (await fetch(`${controller.apiUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.controller.apiUrl}/metrics`)).text();
     const reported = (kind: string) =>
       Number(new RegExp(`^ecsmon_reports_total\\{kind="${kind}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? 0);
     expect(reported("invalid")).toBe(1);
@@ -341,7 +294,7 @@ describe("status CLI against the running controller", () => {
       return true;
     });
     try {
-      await buildProgram().parseAsync(["node", "ecsmon", ...args, "--url", controller.apiUrl ?? ""]);
+      await buildProgram().parseAsync(["node", "ecsmon", ...args, "--url", stack.controller.apiUrl ?? ""]);
     } finally {
       spy.mockRestore();
     }
@@ -354,14 +307,14 @@ describe("status CLI against the running controller", () => {
     expect(status).toContain("demo");
     expect(status).toMatch(/NODE\s+STATE\s+MODE/);
     const targets = await cli("targets", "--cluster", "demo", "--service", "web");
-    const web = expectedDemoEndpoints(sim).filter((e) => e.service === "web");
+    const web = expectedDemoEndpoints(stack.sim).filter((e) => e.service === "web");
     expect(targets).toContain(`${web.length} target(s)`);
     for (const e of web) expect(targets).toContain(`${e.scheme}://${e.address}${e.path}`);
     // No agent is live here: `targets` ends with the cluster condition saying why its targets are not scraped.
     expect(targets).toMatch(/^! demo: NodesWithoutAgent=True NoLiveAgent: \d+ nodes? ha(s|ve) \d+ target\(s\)/m);
     expect(status).toMatch(/^! demo: NodesWithoutAgent=True NoLiveAgent/m);
     const json = JSON.parse(await cli("targets", "--json", "--cluster", "demo")) as { count: number };
-    expect(json.count).toBe(expectedDemoEndpoints(sim).length);
+    expect(json.count).toBe(expectedDemoEndpoints(stack.sim).length);
     const explained = await cli("explain", web[0]?.taskId ?? "");
     expect(explained).toMatch(/CONTAINER\s+TARGET\s+REASON/);
     expect(explained).toContain("app");
@@ -375,25 +328,25 @@ describe("Redis outage", () => {
       const keys = (await sd()).map(key).sort();
       return keys.join() === expectedKeys().join() ? keys : undefined;
     });
-    const node = expectedDemoEndpoints(sim).find((e) => e.nodeId)?.nodeId as string;
-    const before = Number((await redis.get(keys.node(node).latest))?.split("-g")[1]);
-    await redisServer.stop(true);
+    const node = expectedDemoEndpoints(stack.sim).find((e) => e.nodeId)?.nodeId as string;
+    const before = Number((await stack.redis.get(keys.node(node).latest))?.split("-g")[1]);
+    await stack.redisServer.stop(true);
     const deadline = Date.now() + 2_000;
     while (Date.now() < deadline) {
       expect((await sd()).map(key).sort()).toEqual(full);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    await redisServer.restart();
+    await stack.redisServer.restart();
     await until(
       "the controller to republish its state into the empty Redis",
       async () => {
-        const latest = await redis.get(keys.node(node).latest);
-        const published = await redis.get(keys.sd("demo"));
+        const latest = await stack.redis.get(keys.node(node).latest);
+        const published = await stack.redis.get(keys.sd("demo"));
         return latest && published ? latest : undefined;
       },
       20_000,
     );
-    const after = Number((await redis.get(keys.node(node).latest))?.split("-g")[1]);
+    const after = Number((await stack.redis.get(keys.node(node).latest))?.split("-g")[1]);
     expect(after).toBeGreaterThan(before);
     expect((await sd()).map(key).sort()).toEqual(expectedKeys());
   });

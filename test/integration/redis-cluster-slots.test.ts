@@ -1,18 +1,10 @@
 import { createRequire } from "node:module";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningAgent, startAgent } from "../../agents/agent.js";
 import type { TargetGroup } from "../../controller/outputs/target-groups.js";
-import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { KEY_PREFIX, nodeQueueName, POOL_QUEUE, REPORTS_QUEUE, redisKeys } from "../../crds-like-schemas/index.js";
-import { loadConfig } from "../../lib/config.js";
-import { createLogger } from "../../lib/logger.js";
-import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
 import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
-import { demoSpec } from "../helpers/in-process-stack.js";
-import { putSimSpec } from "../helpers/put-spec.js";
-import { redisTestEnv } from "../helpers/redis-cluster.js";
+import { type InProcessStack, startInProcessStack } from "../helpers/in-process-stack.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { until } from "../helpers/until.js";
 
@@ -25,7 +17,6 @@ import { until } from "../helpers/until.js";
  */
 
 const calculateSlot = createRequire(import.meta.url)("cluster-key-slot") as (key: string) => number;
-const logger = createLogger({ level: "silent", name: "test" });
 const keys = redisKeys(KEY_PREFIX);
 
 interface Entry {
@@ -34,11 +25,8 @@ interface Entry {
 }
 
 let server: RedisServer;
-let sim: RunningSim;
-let redis: RedisClient;
 let monitor: Redis;
-let controller: WiredController;
-const agents: RunningAgent[] = [];
+let stack: InProcessStack;
 const entries: Entry[] = [];
 
 beforeAll(async () => {
@@ -47,32 +35,25 @@ beforeAll(async () => {
   monitor = await plain.monitor();
   plain.disconnect();
   monitor.on("monitor", (_time: string, args: string[], source: string) => entries.push({ args, source }));
-  sim = await startSim({ transitionDelayMs: 0 });
-  await putSimSpec(sim, demoSpec());
-  const env = redisTestEnv(sim, server.url, false);
-  const config = loadConfig(env);
-  redis = createRedisConnection(config.redis, "worker");
-  controller = await startControllerFromConfig({ config, logger, redis });
-  const nodeId = expectedDemoEndpoints(sim).find((e) => e.nodeId)?.nodeId ?? "";
-  for (const identity of [{ ECSMON_NODE_ID: nodeId }, {}]) {
-    const agentConfig = loadConfig({ ...env, ECSMON_CLUSTER: "demo", ...identity });
-    const pool = identity.ECSMON_NODE_ID === undefined;
-    agents.push(await startAgent({ config: agentConfig, logger, pool, reportFlushIntervalMs: 300 }));
-  }
+  stack = await startInProcessStack({
+    redisServer: server,
+    env: { ECSMON_LEASE_TTL: "3s" },
+    agentOptions: { reportFlushIntervalMs: 300 },
+  });
+  await stack.startAgent(expectedDemoEndpoints(stack.sim).find((e) => e.nodeId)?.nodeId ?? "");
+  await stack.startAgent(undefined);
 }, 120_000);
 
 afterAll(async () => {
-  for (const agent of agents) await agent.stop();
-  await controller?.stop();
-  redis?.disconnect();
+  await stack?.stop();
   monitor?.disconnect();
-  await sim?.stop();
   await server?.stop();
 });
 
 describe("the key layout on a Redis Cluster", () => {
   it("puts the keys of every multi-key operation of a reconcile, its dispatch and its reports in one slot", async () => {
-    const sd = async () => (await (await fetch(`${controller.apiUrl}/sd/prometheus`)).json()) as TargetGroup[];
+    const { sim, agents } = stack;
+    const sd = () => stack.api<TargetGroup[]>("/sd/prometheus");
     const want = expectedDemoEndpoints(sim).length;
     await until("http_sd to list every target", async () => (await sd()).length === want, 30_000);
     await until("both agents to apply an assignment", () => agents.every((a) => a.generation() > 0), 30_000);
