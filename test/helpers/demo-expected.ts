@@ -70,6 +70,22 @@ export function endpointsOf(container: YamlContainer): { port: number; path: str
   });
 }
 
+/** The expected http_sd endpoints as `<address><metrics path>`, sorted: what {@link sdKeysAt} lists when complete. */
+export function expectedDemoSdKeys(sim: RunningSim): string[] {
+  return expectedDemoEndpoints(sim)
+    .map((e) => `${e.address}${e.path}`)
+    .sort();
+}
+
+/** A controller's http_sd endpoints (`GET <apiUrl>/sd/prometheus`) as `<address><metrics path>`, sorted. */
+export async function sdKeysAt(apiUrl: string | undefined): Promise<string[]> {
+  const groups = (await (await fetch(`${apiUrl}/sd/prometheus`)).json()) as {
+    targets: string[];
+    labels: Record<string, string>;
+  }[];
+  return groups.map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`).sort();
+}
+
 /** Every endpoint of every RUNNING task in the simulator, per the scenario's labels. */
 export function expectedDemoEndpoints(sim: RunningSim): ExpectedEndpoint[] {
   const { defs } = demoScenario();

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
-import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
 import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, type StartSimOptions, startSim } from "../../sim/index.js";
+import { sdKeysAt } from "./demo-expected.js";
 import { demoSpec, putSimSpec } from "./put-spec.js";
 import { type RedisServer, startRedisServer } from "./redis-server.js";
 import { simEnv } from "./sim-clients.js";
@@ -111,8 +111,7 @@ export async function startInProcessStack(options: InProcessStackOptions = {}): 
       env,
       agents,
       api,
-      sdKeys: async () =>
-        (await api<TargetGroup[]>("/sd/prometheus")).map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`).sort(),
+      sdKeys: () => sdKeysAt(wired.apiUrl),
       startAgent: startOne,
       stop,
     };

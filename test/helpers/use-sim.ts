@@ -23,47 +23,35 @@ export interface AwsFrontFixture {
 }
 
 export function useSim(options: StartSimOptions = { nodeSurfaces: false, transitionDelayMs: 0 }): SimFixture {
-  let sim: RunningSim | undefined;
-  const clients = lazyClients(() => {
-    const running = started(sim, "useSim");
-    return { region: running.region, endpointUrl: running.endpoint };
-  });
-  beforeAll(async () => {
-    sim = await startSim(options);
-  });
-  afterAll(async () => {
-    clients.destroy();
-    await sim?.stop();
-  });
+  const fx = useStarted(
+    "useSim",
+    () => startSim(options),
+    (sim) => sim.stop(),
+    (sim) => ({ region: sim.region, endpointUrl: sim.endpoint }),
+  );
   return {
     get sim() {
-      return started(sim, "useSim");
+      return fx.value();
     },
     get aws() {
-      return clients.get();
+      return fx.aws();
     },
   };
 }
 
 export function useAwsFront(services: SimService[], options: { region?: string } = {}): AwsFrontFixture {
-  let server: AwsServer | undefined;
-  const clients = lazyClients(() => ({
-    region: options.region ?? "us-east-1",
-    endpointUrl: started(server, "useAwsFront").url,
-  }));
-  beforeAll(async () => {
-    server = await startAwsServer({ services });
-  });
-  afterAll(async () => {
-    clients.destroy();
-    await server?.close();
-  });
+  const fx = useStarted(
+    "useAwsFront",
+    () => startAwsServer({ services }),
+    (server) => server.close(),
+    (server) => ({ region: options.region ?? "us-east-1", endpointUrl: server.url }),
+  );
   return {
     get server() {
-      return started(server, "useAwsFront");
+      return fx.value();
     },
     get aws() {
-      return clients.get();
+      return fx.aws();
     },
   };
 }
@@ -78,25 +66,47 @@ export async function rejectionOf<E = unknown>(promise: Promise<unknown>): Promi
   throw new Error("expected the call to fail");
 }
 
-/** The SigV4 `authorization` header the front routes by (scope only: the simulator does not check signatures). */
-export function sigV4Scope(service: string, region = "us-east-1"): string {
-  return `AWS4-HMAC-SHA256 Credential=AKID/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=x`;
+/**
+ * POSTs a hand-built request to the simulator's AWS front (the wire-format tests): `target` is the `x-amz-target`
+ * header, `signedFor` the service of the SigV4 scope the front routes by (the simulator does not check signatures).
+ */
+export function postToFront(
+  url: string,
+  request: { contentType: string; body: string; target?: string; signedFor?: string },
+): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": request.contentType };
+  if (request.target) headers["x-amz-target"] = request.target;
+  if (request.signedFor) {
+    headers.authorization = `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${request.signedFor}/aws4_request, SignedHeaders=host, Signature=x`;
+  }
+  return fetch(url, { method: "POST", headers, body: request.body });
 }
 
-function started<T>(value: T | undefined, fixture: string): T {
-  if (value === undefined) throw new Error(`${fixture}: the server starts in beforeAll`);
-  return value;
-}
-
-function lazyClients(endpoint: () => { region: string; endpointUrl: string }) {
+/** A server started in the suite's `beforeAll` and stopped in its `afterAll`, with SDK clients made on first use. */
+function useStarted<T>(
+  fixture: string,
+  start: () => Promise<T>,
+  stop: (value: T) => Promise<void>,
+  endpoint: (value: T) => { region: string; endpointUrl: string },
+) {
+  let value: T | undefined;
   let aws: AwsClients | undefined;
+  const started = (): T => {
+    if (value === undefined) throw new Error(`${fixture}: the server starts in beforeAll`);
+    return value;
+  };
+  beforeAll(async () => {
+    value = await start();
+  });
+  afterAll(async () => {
+    aws?.destroy();
+    if (value !== undefined) await stop(value);
+  });
   return {
-    get(): AwsClients {
-      aws ??= createAwsClients({ ...endpoint(), maxAttempts: 1 });
+    value: started,
+    aws(): AwsClients {
+      aws ??= createAwsClients({ ...endpoint(started()), maxAttempts: 1 });
       return aws;
-    },
-    destroy(): void {
-      aws?.destroy();
     },
   };
 }

@@ -3,13 +3,12 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../../agents/agent.js";
 import { ReportStore } from "../../controller/dispatch/report-store.js";
-import type { TargetGroup } from "../../controller/outputs/target-groups.js";
 import { startControllerFromConfig, type WiredController } from "../../controller/wiring.js";
 import { KEY_PREFIX, redisKeys } from "../../crds-like-schemas/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { createRedisConnection, type RedisClient } from "../../lib/redis.js";
 import { type RunningSim, startSim } from "../../sim/index.js";
-import { expectedDemoEndpoints } from "../helpers/demo-expected.js";
+import { expectedDemoEndpoints, expectedDemoSdKeys, sdKeysAt } from "../helpers/demo-expected.js";
 import { demoSpec } from "../helpers/in-process-stack.js";
 import { putSimSpec } from "../helpers/put-spec.js";
 import { type RedisCluster, redisTestEnv, startRedisCluster } from "../helpers/redis-cluster.js";
@@ -37,14 +36,8 @@ let env: Record<string, string>;
 let agent: RunningAgent;
 let nodeId: string;
 
-const sdKeys = async (from: WiredController = controller) =>
-  ((await (await fetch(`${from.apiUrl}/sd/prometheus`)).json()) as TargetGroup[])
-    .map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`)
-    .sort();
-const expectedKeys = () =>
-  expectedDemoEndpoints(sim)
-    .map((e) => `${e.address}${e.path}`)
-    .sort();
+const sdKeys = (from: WiredController = controller) => sdKeysAt(from.apiUrl);
+const expectedKeys = () => expectedDemoSdKeys(sim);
 /** The addresses the agent scrapes now, against the simulator's truth for its node. */
 const agentAddresses = () =>
   agent.scrape

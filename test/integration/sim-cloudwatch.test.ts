@@ -15,7 +15,7 @@ import { AwsQueryProtocol } from "@aws-sdk/core/protocols";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudWatchService } from "../../sim/aws/services/cloudwatch.js";
 import type { MetricStore } from "../../sim/aws/services/metric-store.js";
-import { rejectionOf, sigV4Scope, useAwsFront } from "../helpers/use-sim.js";
+import { postToFront, rejectionOf, useAwsFront } from "../helpers/use-sim.js";
 
 const service = createCloudWatchService();
 const store: MetricStore = service.store;
@@ -322,12 +322,9 @@ describe.each(protocols)("simulated CloudWatch over %s", (label, protocol) => {
 
 describe("CloudWatch query wire format", () => {
   it("answers a hand-built form POST with the query XML envelope", async () => {
-    const res = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-        authorization: sigV4Scope("monitoring"),
-      },
+    const res = await postToFront(fx.server.url, {
+      contentType: "application/x-www-form-urlencoded; charset=utf-8",
+      signedFor: "monitoring",
       body: "Action=PutMetricData&Version=2010-08-01&Namespace=Wire&MetricData.member.1.MetricName=m&MetricData.member.1.Value=3",
     });
     expect(res.status).toBe(200);
@@ -335,9 +332,8 @@ describe("CloudWatch query wire format", () => {
     expect(xml).toMatch(
       /<PutMetricDataResponse xmlns="http:\/\/monitoring\.amazonaws\.com\/doc\/2010-08-01\/"><ResponseMetadata><RequestId>[0-9a-f-]+<\/RequestId><\/ResponseMetadata><\/PutMetricDataResponse>/,
     );
-    const bad = await fetch(fx.server.url, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+    const bad = await postToFront(fx.server.url, {
+      contentType: "application/x-www-form-urlencoded",
       body: "Action=PutMetricData&Version=2010-08-01&Namespace=AWS/X&MetricData.member.1.MetricName=m&MetricData.member.1.Value=3",
     });
     expect(bad.status).toBe(400);
@@ -345,12 +341,9 @@ describe("CloudWatch query wire format", () => {
   });
 
   it("sends x-amzn-query-error on JSON errors", async () => {
-    const res = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": "GraniteServiceVersion20100801.PutMetricData",
-      },
+    const res = await postToFront(fx.server.url, {
+      contentType: "application/x-amz-json-1.0",
+      target: "GraniteServiceVersion20100801.PutMetricData",
       body: JSON.stringify({ Namespace: "AWS/X", MetricData: [{ MetricName: "m", Value: 1 }] }),
     });
     expect(res.status).toBe(400);

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createAwsClients } from "../../lib/aws/clients.js";
 import { AwsError, type SimService } from "../../sim/aws/service.js";
 import { createSsmService } from "../../sim/aws/services/ssm.js";
-import { rejectionOf, sigV4Scope, useAwsFront } from "../helpers/use-sim.js";
+import { postToFront, rejectionOf, useAwsFront } from "../helpers/use-sim.js";
 
 /** Minimal test doubles for the ECS/EC2 wire shapes: the real services belong to sim/aws/services/ecs*, ec2*. */
 const fakeEcs: SimService = {
@@ -71,32 +71,23 @@ describe("AWS front: JSON 1.1", () => {
   });
 
   it("answers unknown operations with UnknownOperationException and handler crashes with 500", async () => {
-    const res = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerServiceV20141113.Nope",
-        authorization: sigV4Scope("ecs"),
-      },
+    const res = await postToFront(fx.server.url, {
+      contentType: "application/x-amz-json-1.1",
+      target: "AmazonEC2ContainerServiceV20141113.Nope",
+      signedFor: "ecs",
       body: "{}",
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: "UnknownOperationException" });
-    const crash = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerServiceV20141113.Crash",
-      },
+    const crash = await postToFront(fx.server.url, {
+      contentType: "application/x-amz-json-1.1",
+      target: "AmazonEC2ContainerServiceV20141113.Crash",
       body: "{}",
     });
     expect(crash.status).toBe(500);
-    const bad = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters",
-      },
+    const bad = await postToFront(fx.server.url, {
+      contentType: "application/x-amz-json-1.1",
+      target: "AmazonEC2ContainerServiceV20141113.ListClusters",
       body: "{not json",
     });
     expect(bad.status).toBe(400);
@@ -173,12 +164,9 @@ describe("AWS front: EC2 query", () => {
   });
 
   it("answers an unknown action with InvalidAction", async () => {
-    const res = await fetch(fx.server.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: sigV4Scope("ec2"),
-      },
+    const res = await postToFront(fx.server.url, {
+      contentType: "application/x-www-form-urlencoded",
+      signedFor: "ec2",
       body: "Action=Nope&Version=2016-11-15",
     });
     expect(res.status).toBe(400);
