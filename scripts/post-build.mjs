@@ -1,5 +1,6 @@
 // After tsc: makes the CLI entry executable (so `node_modules/.bin/ecsmon` and `npx ecsmon` work from a build),
-// copies the status page's static files, and records the git commit the build came from in dist/build-info.json for `ecsmon version`.
+// copies the status page's static files and lib/aws/data (AWS's published tables), and records the git commit the
+// build came from in dist/build-info.json for `ecsmon version`.
 // The commit is `git rev-parse HEAD` (with "-dirty" when tracked files differ), else $ECSMON_GIT_COMMIT (for
 // builds without a .git folder, e.g. a Docker build given it as a build argument), else "unknown".
 import { execFileSync } from "node:child_process";
@@ -9,6 +10,10 @@ chmodSync(new URL("../dist/cli/ecsmon.js", import.meta.url), 0o755);
 
 // The status page's HTML, JS and CSS are served from beside controller/ui/status-page.js (tsc copies no assets).
 cpSync(new URL("../controller/ui/static", import.meta.url), new URL("../dist/controller/ui/static", import.meta.url), {
+  recursive: true,
+});
+// AWS's published per-instance-type tables, read at module load from beside lib/aws/*.js.
+cpSync(new URL("../lib/aws/data", import.meta.url), new URL("../dist/lib/aws/data", import.meta.url), {
   recursive: true,
 });
 

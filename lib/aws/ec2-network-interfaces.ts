@@ -1,11 +1,7 @@
-import { EC2_MAX_NETWORK_INTERFACES_TABLE } from "./ec2-network-interfaces.data.js";
-import { parseInstanceTypeTable } from "./instance-type-table.js";
+import { loadInstanceTypeTable } from "./instance-type-table.js";
 
-const MAX_NETWORK_INTERFACES = parseInstanceTypeTable(
-  "EC2_MAX_NETWORK_INTERFACES_TABLE",
-  EC2_MAX_NETWORK_INTERFACES_TABLE,
-  1,
-);
+/** data/ec2-max-network-interfaces.txt names the source and its date. */
+const MAX_NETWORK_INTERFACES = loadInstanceTypeTable("ec2-max-network-interfaces.txt", 1);
 
 /** The EC2 user guide's "Maximum network interfaces" for `instanceType`, or undefined when the table lacks it. */
 export function publishedMaxNetworkInterfaces(instanceType: string): number | undefined {

@@ -2,8 +2,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { maxNetworkInterfaces, publishedMaxNetworkInterfaces } from "./ec2-network-interfaces.js";
 import { createUnlistedTrunkTypeWarning, trunkBranchEnis, trunkListing } from "./eni-trunking-limits.js";
-import { ECS_TRUNKING_TABLE } from "./eni-trunking-table.data.js";
-import { parseInstanceTypeTable } from "./instance-type-table.js";
+import { loadInstanceTypeTable, parseInstanceTypeTable } from "./instance-type-table.js";
 
 /**
  * Rows copied by hand from the ECS developer guide's "Supported Amazon EC2 instance types" table for ENI trunking
@@ -150,7 +149,7 @@ describe("maximum network interfaces (EC2 user guide)", () => {
   });
 
   it("agrees with the ECS guide's 'task limit without trunking' + 1 wherever both list a type", () => {
-    const ecs = parseInstanceTypeTable("ECS", ECS_TRUNKING_TABLE, 2);
+    const ecs = loadInstanceTypeTable("ecs-eni-trunking.txt", 2);
     const compared: string[] = [];
     const disagree: string[] = [];
     for (const [type, [without]] of ecs) {
@@ -174,5 +173,6 @@ describe("parseInstanceTypeTable", () => {
       "T line 2: c5.large is listed twice",
     );
     expect(() => parseInstanceTypeTable("T", "c5.large 3 4", 1)).toThrow(/line 1:/);
+    expect(parseInstanceTypeTable("T", "# c5.large is a comment\nc5.large 3", 1)).toEqual(new Map([["c5.large", [3]]]));
   });
 });

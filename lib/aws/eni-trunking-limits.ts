@@ -1,21 +1,17 @@
 import type { Logger } from "../logger.js";
-import {
-  ECS_TRUNKING_TABLE,
-  ECS_TRUNKING_UNSUPPORTED_FAMILIES,
-  ECS_TRUNKING_UNSUPPORTED_TYPES,
-} from "./eni-trunking-table.data.js";
-import { parseInstanceTypeTable } from "./instance-type-table.js";
+import { ECS_TRUNKING_UNSUPPORTED_FAMILIES, ECS_TRUNKING_UNSUPPORTED_TYPES } from "./eni-trunking-unsupported.js";
+import { loadInstanceTypeTable } from "./instance-type-table.js";
 
 /**
  * Branch ENIs (awsvpc tasks) of a trunked container instance, from the ECS developer guide's "Supported Amazon EC2
- * instance types" table for ENI trunking (eni-trunking-table.data.ts, which names the source and its date).
+ * instance types" table for ENI trunking (data/ecs-eni-trunking.txt, which names the source and its date).
  * DescribeInstanceTypes has no such figure.
  *
  * These figures apply only to an instance that has a trunk, i.e. carries the `ecs.awsvpc-trunk-id` attribute;
  * whether one does is the caller's question (docs/capacity.md).
  */
 
-const ROWS = parseInstanceTypeTable("ECS_TRUNKING_TABLE", ECS_TRUNKING_TABLE, 2);
+const ROWS = loadInstanceTypeTable("ecs-eni-trunking.txt", 2);
 const UNSUPPORTED_TYPES = new Set(ECS_TRUNKING_UNSUPPORTED_TYPES);
 const UNSUPPORTED_FAMILIES = new Set(ECS_TRUNKING_UNSUPPORTED_FAMILIES);
 
