@@ -1,13 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { ARN, CLUSTER_ARN, FakeAws, observerOn, START, spec } from "./cluster-observer.test-helpers.js";
+import { ARN, CLUSTER_ARN, FakeAws } from "./cluster-observer.test-helpers.js";
 
 let aws: FakeAws;
-let clock: number;
-const observer = (s = spec()) => observerOn(aws, () => clock, s);
-
 beforeEach(() => {
   aws = new FakeAws();
-  clock = START;
 });
 
 describe("ClusterObserver.applyTaskEvent", () => {
@@ -29,7 +25,7 @@ describe("ClusterObserver.applyTaskEvent", () => {
     ["late event after stop", [detail("a", 4, "RUNNING", "STOPPED"), detail("a", 3)], ["removed", "stale"], undefined],
     ["other cluster", [{ ...detail("a", 1), clusterArn: `${ARN}:cluster/other` }], ["ignored"], undefined],
   ])("%s", async (_name, events, results, status) => {
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     expect(events.map((e) => o.applyTaskEvent(e))).toEqual(results);
     const view = await o.observe({ resync: false });
@@ -38,7 +34,7 @@ describe("ClusterObserver.applyTaskEvent", () => {
 
   it("events during a resync cycle are replayed on its result", async () => {
     aws.addTask("a");
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     const original = aws.ecs.listTasks;
     aws.ecs.listTasks = async (input) => {
@@ -52,12 +48,12 @@ describe("ClusterObserver.applyTaskEvent", () => {
 
   it("between resyncs, service figures come from the cache with no ECS call", async () => {
     aws.addTask("a");
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     aws.calls = {};
     o.applyTaskEvent({ ...detail("b", 1), group: "service:web" });
     o.applyTaskEvent({ ...detail("c", 1, "PENDING"), group: "service:web" });
-    clock += 120_000;
+    aws.clock += 120_000;
     const view = await o.observe({ resync: false });
     expect(view.services).toEqual([
       { serviceName: "web", serviceArn: `${ARN}:service/demo/web`, desiredCount: 3, runningCount: 2, pendingCount: 1 },
@@ -69,7 +65,7 @@ describe("ClusterObserver.applyTaskEvent", () => {
   });
 
   it("a cached (resync: false) cycle makes no ListTasks call and fetches new definitions", async () => {
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     aws.calls = {};
     o.applyTaskEvent(detail("new", 1));

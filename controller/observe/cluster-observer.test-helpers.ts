@@ -35,6 +35,20 @@ export class FakeAws {
   calls: Record<string, number> = {};
   failing = new Set<string>();
   pageSize = 100;
+  /** The observers' clock (ms); tests move it forward by hand. */
+  clock = Date.parse("2026-01-01T00:00:00Z");
+
+  /** An observer of this fake's cluster "demo" in eu-west-1, on `clock`. */
+  observer(s = spec()): ClusterObserver {
+    return new ClusterObserver({
+      spec: s,
+      region: "eu-west-1",
+      ecs: this.ecs,
+      ec2: this.ec2,
+      cloudMap: this.cloudMap,
+      now: () => this.clock,
+    });
+  }
 
   private count(op: string): void {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
@@ -197,19 +211,4 @@ export class FakeAws {
 
 export function spec(overrides: Record<string, unknown> = {}): ClusterSpec {
   return ClusterSpec.parse({ name: "demo", ...overrides });
-}
-
-/** The clock a test starts at; tests move it forward by hand. */
-export const START = Date.parse("2026-01-01T00:00:00Z");
-
-/** An observer of `aws`'s cluster "demo" in eu-west-1 with the clock `now`. */
-export function observerOn(aws: FakeAws, now: () => number, s = spec()): ClusterObserver {
-  return new ClusterObserver({
-    spec: s,
-    region: "eu-west-1",
-    ecs: aws.ecs,
-    ec2: aws.ec2,
-    cloudMap: aws.cloudMap,
-    now,
-  });
 }

@@ -1,20 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ObservationError } from "../errors/observation-error.js";
-import { ARN, CLUSTER_ARN, FakeAws, observerOn, START, spec } from "./cluster-observer.test-helpers.js";
+import { ARN, CLUSTER_ARN, FakeAws, spec } from "./cluster-observer.test-helpers.js";
 
 let aws: FakeAws;
-let clock: number;
-const observer = (s = spec()) => observerOn(aws, () => clock, s);
-
 beforeEach(() => {
   aws = new FakeAws();
-  clock = START;
 });
 
 describe("ClusterObserver", () => {
   it("builds a complete view on the first cycle", async () => {
     for (let i = 0; i < 250; i++) aws.addTask(`t${i}`, "RUNNING", (i % 3) + 1);
-    const o = observer();
+    const o = aws.observer();
     const view = await o.observe();
     expect(view.cluster).toBe("demo");
     expect(view.clusterArn).toBe(CLUSTER_ARN);
@@ -49,10 +45,10 @@ describe("ClusterObserver", () => {
 
   it("a steady cycle costs only ListTasks pages", async () => {
     for (let i = 0; i < 250; i++) aws.addTask(`t${i}`);
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     aws.calls = {};
-    clock += 10_000;
+    aws.clock += 10_000;
     const view = await o.observe();
     expect(view.tasks).toHaveLength(250);
     expect(view.services).toBeUndefined();
@@ -62,12 +58,12 @@ describe("ClusterObserver", () => {
   it("describes only new and transitional tasks, in batches of 100", async () => {
     for (let i = 0; i < 100; i++) aws.addTask(`t${i}`);
     aws.addTask("pending", "PENDING");
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     aws.calls = {};
     for (let i = 100; i < 250; i++) aws.addTask(`t${i}`);
     aws.tasks.get(`${ARN}:task/demo/pending`)!.lastStatus = "RUNNING";
-    clock += 10_000;
+    aws.clock += 10_000;
     const view = await o.observe();
     // 150 new + 1 transitional = 151 → 2 calls.
     expect(aws.calls.DescribeTasks).toBe(2);
@@ -78,7 +74,7 @@ describe("ClusterObserver", () => {
   it("drops tasks that leave the RUNNING list", async () => {
     aws.addTask("a");
     aws.addTask("b");
-    const o = observer();
+    const o = aws.observer();
     await o.observe();
     aws.tasks.get(`${ARN}:task/demo/a`)!.desiredStatus = "STOPPED";
     const view = await o.observe();
@@ -89,11 +85,11 @@ describe("ClusterObserver", () => {
     "a failing %s throws ObservationError and keeps the last good view",
     async (op) => {
       aws.addTask("a");
-      const o = observer();
+      const o = aws.observer();
       const first = await o.observe();
       aws.addTask("b");
       aws.failing.add(op);
-      clock += 120_000;
+      aws.clock += 120_000;
       o.requestFullRefresh();
       // Make sure the failing operation is actually needed this cycle.
       aws.tasks.get(`${ARN}:task/demo/b`)!.taskDefinitionArn = `${ARN}:task-definition/web:9`;
@@ -110,7 +106,7 @@ describe("ClusterObserver", () => {
 
   it("refreshes container instances once per capacity period, and describes unknown ones at once", async () => {
     aws.addTask("a", "RUNNING", 1);
-    const o = observer(spec({ capacity: { period: "60s" } }));
+    const o = aws.observer(spec({ capacity: { period: "60s" } }));
     await o.observe();
     aws.calls = {};
     aws.instances.push({
@@ -119,13 +115,13 @@ describe("ClusterObserver", () => {
       ec2InstanceId: "i-4",
     });
     aws.addTask("b", "RUNNING", 4);
-    clock += 10_000;
+    aws.clock += 10_000;
     let view = await o.observe();
     expect(aws.calls).toMatchObject({ DescribeContainerInstances: 1, DescribeInstances: 1 });
     expect(aws.calls.ListContainerInstances).toBeUndefined();
     expect(view.instances.map((i) => i.nodeId)).toContain("node-4");
     aws.calls = {};
-    clock += 60_000;
+    aws.clock += 60_000;
     const before = new Map(view.instances.map((i) => [i.nodeId, i]));
     view = await o.observe();
     expect(aws.calls).toMatchObject({ ListContainerInstances: 2, DescribeContainerInstances: 1 });
@@ -148,7 +144,7 @@ describe("ClusterObserver", () => {
       return original({ InstanceIds: ids });
     };
     aws.addTask("a");
-    const view = await observer().observe();
+    const view = await aws.observer().observe();
     expect(view.instances.map((i) => [i.nodeId, i.privateIp])).toEqual([
       ["node-1", "10.0.0.1"],
       ["node-2", "10.0.0.2"],
@@ -157,7 +153,7 @@ describe("ClusterObserver", () => {
   });
 
   it("lists Cloud Map namespaces, services and instances across pages", async () => {
-    const o = observer(spec({ cloudMap: { namespaces: ["ecs-services"] } }));
+    const o = aws.observer(spec({ cloudMap: { namespaces: ["ecs-services"] } }));
     const view = await o.observe();
     expect(view.cloudMap.map((i) => [i.instanceId, i.ipv4, i.port, i.metricsPath])).toEqual([
       ["inst-1", "10.9.0.1", 9100, "/tagged"],
@@ -168,21 +164,21 @@ describe("ClusterObserver", () => {
   });
 
   it("re-lists Cloud Map once per the spec's cloudMap.period", async () => {
-    const o = observer(spec({ cloudMap: { namespaces: ["ecs-services"], period: "10s" } }));
+    const o = aws.observer(spec({ cloudMap: { namespaces: ["ecs-services"], period: "10s" } }));
     const relists = () => aws.calls.CloudMapListServices ?? 0;
     await o.observe();
     expect(relists()).toBe(1);
-    clock += 9_999;
+    aws.clock += 9_999;
     await o.observe();
     expect(relists()).toBe(1);
-    clock += 1;
+    aws.clock += 1;
     await o.observe();
     expect(relists()).toBe(2);
     o.updateSpec(spec({ cloudMap: { namespaces: ["ecs-services"], period: "1m" } }));
-    clock += 30_000;
+    aws.clock += 30_000;
     await o.observe();
     expect(relists()).toBe(2);
-    clock += 30_000;
+    aws.clock += 30_000;
     await o.observe();
     expect(relists()).toBe(3);
   });
