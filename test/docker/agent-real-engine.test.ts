@@ -1,41 +1,30 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_PREFIX, NodeSyncJob, redisKeys, type StatsAssignment } from "../../crds-like-schemas/index.js";
-import { freePort } from "../../lib/net.js";
-import { fromRoot } from "../../lib/paths.js";
-import { type RunningSim, startSim } from "../../sim/index.js";
-import { buildBusyboxImage } from "../helpers/busybox-image.js";
-import {
-  type CgroupDirs,
-  type CgroupFigures,
-  cgroupDirsOf,
-  readCgroupFigures,
-  workingSet,
-} from "../helpers/cgroup-files.js";
-import { type DockerEngine, startDockerEngine } from "../helpers/docker-engine.js";
-import { type DockerStatsProxy, startDockerStatsProxy } from "../helpers/docker-stats-proxy.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
-import { syncJob } from "../helpers/sync-job.js";
+import { describe, expect, it } from "vitest";
+import { type CgroupFigures, workingSet } from "../helpers/cgroup-files.js";
 import { until } from "../helpers/until.js";
+import {
+  cgroupOf,
+  engine,
+  ids,
+  MIB,
+  metricsUrl,
+  proxy,
+  published,
+  useRealEngineAgent,
+  WORKLOADS,
+  type Workload,
+  waitForFirstSamples,
+} from "./agent-real-engine.test-helpers.js";
 
 /**
- * Issue 15, part 2: `ecsmon agent` (the built CLI, daemon mode) against a real Docker Engine started for this file.
- * Containers carry the ECS agent's labels, CPU and memory limits, and serve metrics with busybox httpd. The agent
- * finds them by label, scrapes them, and publishes their stats to the simulator's CloudWatch. Its figures are held
- * against three independent references on the same samples: the engine's own payload (through a recording
- * pass-through socket), the container's cgroup files read around each payload, and `docker stats`.
- * Then: a container restarted, a container removed mid-sample, and the engine restarted — each counted, no crash,
- * no spike.
+ * Issue 15, part 2: `ecsmon agent` (the built CLI, daemon mode) against a real Docker Engine started for this file
+ * (agent-real-engine.test-helpers.ts). The agent finds the labelled containers, scrapes them, and publishes their
+ * stats to the simulator's CloudWatch. Its figures are held against three independent references on the same
+ * samples: the engine's own payload (through a recording pass-through socket), the container's cgroup files read
+ * around each payload, and `docker stats`. Lifecycle (restart, removal, engine restart): agent-real-engine-lifecycle.test.ts.
  */
 
-const CLUSTER = "docker-test";
-const NODE = "node-1";
-const NAMESPACE = "Test/RealEngine";
-const MIB = 1024 * 1024;
+useRealEngineAgent();
+
 /**
  * CPU, in points of one host CPU: ecsmon's and `docker stats`' medians (different ~1 s samples of a busy loop on a
  * shared host) within 7; ecsmon over the sampled window against the cgroup counter over the same wall time within 1.5
@@ -49,187 +38,6 @@ const CPU_WINDOW_TOLERANCE_POINTS = 1.5;
  */
 const MEMORY_TOLERANCE = 0.01;
 const MEMORY_TOLERANCE_BYTES = 512 * 1024;
-
-interface Workload {
-  name: string;
-  taskId: string;
-  /** docker run flags for limits (the task definition's cpu/memory/memoryReservation, as the ECS agent maps them). */
-  flags: string[];
-  cpuUnits: number;
-  memoryLimitMiB: number;
-  memoryReservationMiB?: number;
-  /** Shell run after the metrics file is written and httpd started. */
-  script: string;
-}
-
-const WORKLOADS: Workload[] = [
-  {
-    name: "busy",
-    taskId: "1a1a1a1a1a1a4a1a8a1a1a1a1a1a1a1a",
-    flags: ["--cpus", "0.5", "--cpu-shares", "512", "--memory", "64m"],
-    cpuUnits: 512,
-    memoryLimitMiB: 64,
-    script: "while :; do :; done",
-  },
-  {
-    // 32 MiB in tmpfs (shmem: unreclaimable without swap, in v1's `cache`) + 16 MiB written file (inactive cache).
-    name: "tmpfs",
-    taskId: "2b2b2b2b2b2b4b2b8b2b2b2b2b2b2b2b",
-    flags: [
-      "--cpus",
-      "0.25",
-      "--cpu-shares",
-      "256",
-      "--memory",
-      "128m",
-      "--memory-reservation",
-      "96m",
-      "--tmpfs",
-      "/scratch:size=64m",
-    ],
-    cpuUnits: 256,
-    memoryLimitMiB: 128,
-    memoryReservationMiB: 96,
-    script:
-      "dd if=/dev/zero of=/scratch/blob bs=1M count=32 2>/dev/null; dd if=/dev/zero of=/tmp/file bs=1M count=16 2>/dev/null; exec sleep 100000",
-  },
-  {
-    // Page cache only: a 24 MiB written file, which the kernel can reclaim.
-    name: "pagecache",
-    taskId: "3c3c3c3c3c3c4c3c8c3c3c3c3c3c3c3c",
-    flags: ["--cpus", "0.25", "--cpu-shares", "256", "--memory", "96m"],
-    cpuUnits: 256,
-    memoryLimitMiB: 96,
-    script: "dd if=/dev/zero of=/tmp/file bs=1M count=24 2>/dev/null; exec sleep 100000",
-  },
-];
-
-const taskArn = (w: Workload) => `arn:aws:ecs:us-east-1:000000000000:task/${CLUSTER}/${w.taskId}`;
-
-let engine: DockerEngine;
-let sim: RunningSim;
-let redis: RedisServer;
-let proxy: DockerStatsProxy<CgroupFigures>;
-let agent: ChildProcess;
-let agentLog = "";
-let metricsUrl = "";
-let scratch = "";
-const ids = new Map<string, string>();
-const cgroups = new Map<string, CgroupDirs>();
-
-async function containerId(name: string): Promise<string> {
-  return (await engine.docker(["inspect", "-f", "{{.Id}}", name])).stdout.trim();
-}
-
-/** The cgroup dirs of a container by (full) id, re-resolved after a restart gave it a new init process. */
-async function cgroupOf(id: string): Promise<CgroupFigures | undefined> {
-  let dirs = cgroups.get(id);
-  if (!dirs) {
-    const pid = Number((await engine.docker(["inspect", "-f", "{{.State.Pid}}", id], { allowFail: true })).stdout);
-    if (!(pid > 0)) return undefined;
-    dirs = await cgroupDirsOf(pid);
-    cgroups.set(id, dirs);
-  }
-  return readCgroupFigures(dirs);
-}
-
-async function startWorkload(w: Workload): Promise<void> {
-  const metrics = `# TYPE workload_info gauge\\nworkload_info{workload=\\"${w.name}\\"} 1\\n`;
-  await engine.docker([
-    "run",
-    "-d",
-    "--name",
-    w.name,
-    "--network",
-    "tasks",
-    "--restart",
-    "always",
-    "--stop-timeout",
-    "1",
-    ...w.flags,
-    "--label",
-    `com.amazonaws.ecs.task-arn=${taskArn(w)}`,
-    "--label",
-    `com.amazonaws.ecs.container-name=${w.name}`,
-    "--label",
-    `com.amazonaws.ecs.cluster=${CLUSTER}`,
-    "--label",
-    `com.amazonaws.ecs.task-definition-family=${w.name}-family`,
-    "--label",
-    "com.amazonaws.ecs.task-definition-version=1",
-    "ecsmon-test/busybox:1",
-    "sh",
-    "-c",
-    `printf "${metrics}" > /www/metrics; httpd -p 9100 -h /www; ${w.script}`,
-  ]);
-  ids.set(w.name, await containerId(w.name));
-}
-
-function job(addresses: Map<string, string>): NodeSyncJob {
-  const base = syncJob(
-    NODE,
-    1,
-    WORKLOADS.map((w) => ({
-      id: `${taskArn(w)}/${w.name}/9100/metrics`,
-      address: `${addresses.get(w.name)}:9100`,
-      scheme: "http" as const,
-      metricsPath: "/metrics",
-      labels: { cluster: CLUSTER, container_name: w.name, task_id: w.taskId },
-    })),
-    { intervalMs: 2_000, timeoutMs: 1_000 },
-    CLUSTER,
-  );
-  const assignments: StatsAssignment[] = WORKLOADS.map((w) => ({
-    taskArn: taskArn(w),
-    taskId: w.taskId,
-    family: `${w.name}-family`,
-    revision: 1,
-    // No runtimeId: the agent finds each container by its ECS labels.
-    containers: [
-      {
-        name: w.name,
-        cpuUnits: w.cpuUnits,
-        memoryLimitMiB: w.memoryLimitMiB,
-        ...(w.memoryReservationMiB ? { memoryReservationMiB: w.memoryReservationMiB } : {}),
-      },
-    ],
-  }));
-  return NodeSyncJob.parse({
-    ...base,
-    stats: {
-      enabled: true,
-      namespace: NAMESPACE,
-      periodMs: 1_000,
-      metrics: ["CPUUtilization", "MemoryUtilization", "NetworkRxBytes", "NetworkTxBytes"],
-      dimensions: ["ClusterName", "TaskId", "ContainerName"],
-      cpuMode: "reserved",
-      containers: [],
-      assignments,
-    },
-  });
-}
-
-/** Published values of a metric for one workload, expanded by count, with each datum's timestamp. */
-function published(metric: string, w: Workload, sinceMs = 0): { atMs: number; value: number }[] {
-  return sim.metrics
-    .datums({ namespace: NAMESPACE, metricName: metric, dimensions: { TaskId: w.taskId, ContainerName: w.name } })
-    .filter((d) => d.timestamp.getTime() >= sinceMs)
-    .flatMap((d) =>
-      d.values.flatMap((v, i) =>
-        Array<{ atMs: number; value: number }>(d.counts[i] ?? 1).fill({ atMs: d.timestamp.getTime(), value: v }),
-      ),
-    );
-}
-
-async function agentMetric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (want.every((pair) => line.includes(pair))) return Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return 0;
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -267,83 +75,9 @@ async function dockerStatsCli(): Promise<CliSample[]> {
     });
 }
 
-beforeAll(async () => {
-  engine = await startDockerEngine();
-  scratch = await mkdtemp(join(tmpdir(), "ecsmon-proxy-"));
-  await buildBusyboxImage(engine);
-  await engine.docker(["network", "create", "tasks"]);
-  for (const w of WORKLOADS) await startWorkload(w);
-  const addresses = new Map<string, string>();
-  for (const w of WORKLOADS) {
-    const ip = await engine.docker(["inspect", "-f", "{{.NetworkSettings.Networks.tasks.IPAddress}}", w.name]);
-    addresses.set(w.name, ip.stdout.trim());
-  }
-  proxy = await startDockerStatsProxy<CgroupFigures>({
-    socketPath: join(scratch, "docker.sock"),
-    upstreamSocketPath: engine.socketPath,
-    observe: cgroupOf,
-  });
-  [sim, redis] = await Promise.all([startSim({ nodeSurfaces: false, transitionDelayMs: 0 }), startRedisServer()]);
-  const client = new Redis(redis.url);
-  await client.set(redisKeys(KEY_PREFIX).node(NODE).job, JSON.stringify(job(addresses)));
-  client.disconnect();
-  const port = await freePort();
-  metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  agent = spawn(process.execPath, [fromRoot("dist/cli/ecsmon.js"), "agent", "--cluster", CLUSTER, "--node-id", NODE], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      DOCKER_HOST: proxy.host,
-      AWS_ENDPOINT_URL: sim.endpoint,
-      AWS_REGION: sim.region,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      REDIS_URL: redis.url,
-      ECSMON_AGENT_BIND: `127.0.0.1:${port}`,
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const keep = (chunk: Buffer) => {
-    agentLog = (agentLog + chunk.toString()).slice(-200_000);
-  };
-  agent.stdout?.on("data", keep);
-  agent.stderr?.on("data", keep);
-  await until(
-    "the agent's /healthz",
-    async () => (await fetch(metricsUrl.replace("/metrics", "/healthz"))).ok,
-    30_000,
-    100,
-  ).catch((error) => {
-    throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-5_000)}`);
-  });
-}, 120_000);
-
-afterAll(async () => {
-  if (agent && agent.exitCode === null) {
-    const exited = new Promise((resolve) => agent.once("exit", resolve));
-    agent.kill("SIGTERM");
-    await exited;
-  }
-  await proxy?.close();
-  await sim?.stop();
-  await redis?.stop();
-  await engine?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-}, 120_000);
-
 describe("ecsmon agent on a real Docker Engine", () => {
   it("finds the labelled containers, scrapes them and publishes their stats", async () => {
-    await until(
-      "every workload's CPU and memory in the simulator's CloudWatch",
-      () =>
-        WORKLOADS.every(
-          (w) => published("CPUUtilization", w).length > 0 && published("MemoryUtilization", w).length > 0,
-        ),
-      60_000,
-      200,
-    ).catch((error) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-5_000)}`);
-    });
+    await waitForFirstSamples();
     const text = await until(
       "every workload's series on the agent's /metrics",
       async () => {
@@ -479,91 +213,4 @@ describe("ecsmon agent on a real Docker Engine", () => {
     expect(tmpfs.shmem).toBeGreaterThanOrEqual(32 * MIB);
     expect(workingSet(tmpfs) - (tmpfs.usage - tmpfs.cache)).toBeGreaterThanOrEqual(32 * MIB);
   }, 150_000);
-});
-
-describe("lifecycle on a real engine: counted, no crash, no spike", () => {
-  /** Every CPU value for the workload stays within its CFS quota (reserved mode), and memory within its limit. */
-  function expectNoSpike(w: Workload, sinceMs: number) {
-    const quotaPercent = (Number(w.flags[w.flags.indexOf("--cpus") + 1]) * 1024 * 100) / w.cpuUnits;
-    for (const { value } of published("CPUUtilization", w, sinceMs)) {
-      expect(value).toBeGreaterThanOrEqual(0);
-      expect(value, `${w.name} CPU`).toBeLessThanOrEqual(quotaPercent * 1.25);
-    }
-    const memoryCeiling = (w.memoryLimitMiB / (w.memoryReservationMiB ?? w.memoryLimitMiB)) * 100;
-    for (const { value } of published("MemoryUtilization", w, sinceMs)) {
-      expect(value, `${w.name} memory`).toBeLessThanOrEqual(memoryCeiling);
-    }
-    for (const metric of ["NetworkRxBytes", "NetworkTxBytes"]) {
-      for (const { value } of published(metric, w, sinceMs)) {
-        expect(value, `${w.name} ${metric}`).toBeGreaterThanOrEqual(0);
-        expect(value, `${w.name} ${metric}`).toBeLessThan(10 * MIB);
-      }
-    }
-  }
-
-  const events = (event: string) => agentMetric("ecsmon_stats_container_events_total", { event });
-  const waitForEvents = (event: string, atLeast: number, timeoutMs = 30_000) =>
-    until(
-      `${atLeast} ${event} event(s) on the agent's /metrics`,
-      async () => (await events(event)) >= atLeast,
-      timeoutMs,
-      200,
-    );
-  const waitForSamples = (metric: string, w: Workload, sinceMs: number, timeoutMs = 30_000) =>
-    until(
-      `${metric} of ${w.name} after ${new Date(sinceMs).toISOString()}`,
-      () => published(metric, w, sinceMs).length >= 2,
-      timeoutMs,
-      200,
-    );
-
-  it("a container restarted in place is counted and its next figures are not a spike", async () => {
-    const busy = WORKLOADS[0] as Workload;
-    const restartedBefore = await events("restarted");
-    const since = Date.now();
-    await engine.docker(["restart", "-t", "0", "busy"]);
-    await waitForEvents("restarted", restartedBefore + 1);
-    await waitForSamples("CPUUtilization", busy, since + 2_000);
-    expectNoSpike(busy, since);
-    expect(agent.exitCode).toBeNull();
-  }, 60_000);
-
-  it("a container removed while its stats read is in flight is counted as removed", async () => {
-    const tmpfs = WORKLOADS[1] as Workload;
-    const notFoundBefore = await agentMetric("ecsmon_stats_collect_errors_total", { reason: "not_found" });
-    const id = ids.get("pagecache") as string;
-    const held = proxy.hold(id);
-    await held.arrived;
-    await engine.docker(["rm", "-f", "pagecache"]);
-    held.release();
-    await waitForEvents("removed", 1);
-    expect(await agentMetric("ecsmon_stats_collect_errors_total", { reason: "not_found" })).toBeGreaterThan(
-      notFoundBefore,
-    );
-    await waitForSamples("MemoryUtilization", tmpfs, Date.now());
-    expect(agent.exitCode).toBeNull();
-    expect((await fetch(metricsUrl.replace("/metrics", "/healthz"))).status).toBe(200);
-  }, 60_000);
-
-  it("the engine restarted: unreachable cycles counted, restarted containers counted, sampling resumes without a spike", async () => {
-    const busy = WORKLOADS[0] as Workload;
-    const restartedBefore = await events("restarted");
-    const since = Date.now();
-    await engine.restart({ downMs: 3_000 });
-    const restartMs = Date.now() - since;
-    await waitForEvents("engine_unreachable", 1);
-    // busy and tmpfs come back (restart=always) with fresh counters under the same ids.
-    await waitForEvents("restarted", restartedBefore + 2, 60_000).catch(async (error) => {
-      const ps = await engine.docker(["ps", "-a"], { allowFail: true });
-      throw new Error(`${(error as Error).message}\n${ps.stdout}\n--- agent log ---\n${agentLog.slice(-6_000)}`);
-    });
-    await waitForSamples("CPUUtilization", busy, Date.now(), 60_000);
-    for (const w of WORKLOADS.slice(0, 2)) expectNoSpike(w, since);
-    expect(agent.exitCode).toBeNull();
-    expect(agentLog).toContain("Docker Engine unreachable");
-    expect(agentLog).toContain("Docker Engine reachable again");
-    console.log(
-      `[real engine] engine restart (3 s down) took ${restartMs} ms; sampling resumed ${Date.now() - since} ms after it began`,
-    );
-  }, 120_000);
 });
