@@ -15,7 +15,7 @@ import { readScenario } from "../sim/scenario/parse.js";
 import { byOperation, type Calls, diffCalls, formatCalls, totalCalls } from "./support/aws-calls.js";
 import { type ControllerProcessRun, runControllerProcess } from "./support/controller-process.js";
 import { tagCostFigures } from "./support/tag-cost.js";
-import type { BenchResult } from "./types.js";
+import { type BenchResult, figureBuilder } from "./types.js";
 
 /**
  * The controller on sim/scenarios/large.yaml (500 instances, 10,000 tasks, 2,000 task definitions), in two parts.
@@ -72,13 +72,7 @@ export async function run(): Promise<BenchResult[]> {
   ];
 }
 
-const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
-  area: AREA,
-  name,
-  value,
-  unit,
-  ...extra,
-});
+const row = figureBuilder(AREA);
 
 /** The time the AWS calls alone would take at the default budget: those beyond the burst, at the rate. */
 function projectedMs(calls: number): number {

@@ -11,7 +11,7 @@ import { startChurn } from "../sim/scenario/churn.js";
 import { startHttpSdPoller } from "./support/http-sd-poller.js";
 import { type BenchChild, getJson, startRedisChild, stopAll, untilWhileAlive } from "./support/processes.js";
 import { applyClustersSpec, percentile, startControllerReplica } from "./support/scale-processes.js";
-import type { BenchResult } from "./types.js";
+import { type BenchResult, figureBuilder } from "./types.js";
 
 /**
  * Issue 19 part 3: events end to end at scale. sim/scenarios/large.yaml (10,000 tasks) runs in this process, with
@@ -243,13 +243,9 @@ const format = (calls: Record<string, number>) =>
     .join(" ");
 
 function figures(polling: PhaseResult, events: PhaseResult): BenchResult[] {
-  const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
-    area: AREA,
-    name,
-    value: Math.round(value * 100) / 100,
-    unit,
-    ...extra,
-  });
+  const figure = figureBuilder(AREA);
+  const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) =>
+    figure(name, Math.round(value * 100) / 100, unit, extra);
   const how = (p: PhaseResult) =>
     `${p.appear.length} starts, ${p.disappear.length} stops in ${Math.round(p.windowS)} s${p.missing ? `, ${p.missing} NEVER seen changing` : ""}; ${p.refreshes} http_sd refreshes (${p.failures} failed or over 1 s), ${p.targets} targets`;
   const rate = (p: PhaseResult) => total(p.ecsCalls) / p.windowS;

@@ -27,7 +27,7 @@ import {
   sharedCacheFootprint,
   simCalls,
 } from "./support/takeover-probes.js";
-import type { BenchResult } from "./types.js";
+import { type BenchResult, figureBuilder } from "./types.js";
 
 /**
  * Issue 19 parts 1–2: the warm standby and the warm restart on sim/scenarios/large.yaml (10,000 tasks, 2,000 task
@@ -170,13 +170,7 @@ async function failovers(ctx: Context, rps: number | undefined, runs: number, se
   return out;
 }
 
-const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
-  area: AREA,
-  name,
-  value,
-  unit,
-  ...extra,
-});
+const row = figureBuilder(AREA);
 
 function sumCalls(runs: readonly { calls: Calls }[]): Calls {
   const out: Calls = {};

@@ -7,22 +7,14 @@ import type { StatusDocument } from "../controller/api/status-view.js";
 import { benchQuick } from "../lib/config.js";
 import { freePort } from "../lib/net.js";
 import {
-  applySpec,
+  type Backends,
   CLI,
   type ControllerProcessOptions,
   childEnv,
-  startSimChild,
+  startBackends,
 } from "./support/controller-process.js";
 import { emulateHealthReports } from "./support/health-reports.js";
-import {
-  type BenchChild,
-  getJson,
-  spawnChild,
-  startRedisChild,
-  stopAll,
-  untilWhileAlive,
-  whenReady,
-} from "./support/processes.js";
+import { type BenchChild, getJson, spawnChild, stopAll, untilWhileAlive, whenReady } from "./support/processes.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -151,16 +143,11 @@ export async function run(): Promise<BenchResult[]> {
     steadyMs: WINDOWS * INTERVAL_MS,
     healthReportMs: HEALTH_REPORT_MS,
   };
-  let redis: BenchChild | undefined;
-  let sim: BenchChild | undefined;
+  const backends: Partial<Backends> = {};
   let controller: BenchChild | undefined;
   let idle: BenchChild | undefined;
   try {
-    const redisServer = await startRedisChild(await freePort(), dir);
-    redis = redisServer.child;
-    const endpoint = `http://127.0.0.1:${await freePort()}`;
-    sim = await startSimChild(options, endpoint);
-    await applySpec(options, endpoint, join(dir, "spec.yaml"));
+    const { redisServer, endpoint } = await startBackends(options, dir, backends);
     const api = `http://127.0.0.1:${await freePort()}`;
     const profileDir = process.env.ECSMON_BENCH_CPU_PROF;
     const nodeArgs = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
@@ -225,7 +212,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    await stopAll([idle, controller, sim, redis]);
+    await stopAll([idle, controller, backends.sim, backends.redis]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

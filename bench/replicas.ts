@@ -21,7 +21,7 @@ import {
   startControllerReplica,
   startSimProcess,
 } from "./support/scale-processes.js";
-import type { BenchResult } from "./types.js";
+import { type BenchResult, figureBuilder } from "./types.js";
 
 /**
  * Issue 19 part 4, in two runs of real processes (simulator, redis-server and `ecsmon controller`s each in their own):
@@ -46,13 +46,7 @@ const RSS_STEADY_MS = benchQuick() ? 12_000 : 25_000;
 const HEALTH_REPORT_MS = 5_000;
 const RSS_GOAL = "≤ 300 MB (286 MiB) at 10k; linear";
 
-const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
-  area: AREA,
-  name,
-  value,
-  unit,
-  ...extra,
-});
+const row = figureBuilder(AREA);
 
 export async function run(): Promise<BenchResult[]> {
   return [...(await fleetFigures()), ...(await rssBySize())];

@@ -6,9 +6,10 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { renderMergedMetrics, startMetricsServer } from "../agents/runtime/metrics-server.js";
 import { createScrapeHandler } from "../agents/scrape/scrape-handler.js";
-import { NODE_SYNC_CONTRACT, type NodeSyncJob, type ScrapeTarget } from "../crds-like-schemas/index.js";
+import type { ScrapeTarget } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
 import { measureMerge, mergeFigures } from "./support/merge-vs-concat.js";
+import { benchSyncJob } from "./support/sync-job.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -113,26 +114,9 @@ export async function run(): Promise<BenchResult[]> {
       container_name: "app",
     },
   }));
-  const job: NodeSyncJob = {
-    contract: NODE_SYNC_CONTRACT,
-    cluster: "bench",
-    nodeId: "bench-node",
-    generation: 1,
-    fencingToken: 1,
-    issuedAt: new Date().toISOString(),
+  const job = benchSyncJob({
     scrape: { intervalMs: 300_000, timeoutMs: 10_000, maxBodyBytes: 10 * 1024 * 1024, targets },
-    stats: {
-      enabled: false,
-      namespace: "x",
-      periodMs: 1000,
-      metrics: [],
-      dimensions: [],
-      cpuMode: "reserved",
-      containers: [],
-      assignments: [],
-    },
-    capacity: { enabled: false, periodMs: 60_000, trunking: false, awsvpcTasks: 0 },
-  };
+  });
   const server = await startMetricsServer({
     host: "127.0.0.1",
     port: 0,

@@ -9,13 +9,9 @@ import Dockerode from "dockerode";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { createStatsHandler } from "../agents/stats/stats-handler.js";
-import {
-  NODE_SYNC_CONTRACT,
-  type NodeSyncJob,
-  STATS_METRICS,
-  type StatsAssignment,
-} from "../crds-like-schemas/index.js";
+import { type NodeSyncJob, STATS_METRICS, type StatsAssignment } from "../crds-like-schemas/index.js";
 import { benchQuick } from "../lib/config.js";
+import { benchSyncJob } from "./support/sync-job.js";
 import type { BenchResult } from "./types.js";
 
 /**
@@ -147,14 +143,7 @@ const assignments: StatsAssignment[] = Array.from({ length: CONTAINERS }, (_, i)
 }));
 
 function job(): NodeSyncJob {
-  return {
-    contract: NODE_SYNC_CONTRACT,
-    cluster: "bench",
-    nodeId: "bench-node",
-    generation: 1,
-    fencingToken: 1,
-    issuedAt: new Date().toISOString(),
-    scrape: { intervalMs: 15_000, timeoutMs: 10_000, maxBodyBytes: 1_000_000, targets: [] },
+  return benchSyncJob({
     stats: {
       enabled: true,
       namespace: "Bench/Stats",
@@ -165,8 +154,7 @@ function job(): NodeSyncJob {
       containers: [],
       assignments,
     },
-    capacity: { enabled: false, periodMs: 60_000, trunking: false, awsvpcTasks: 0 },
-  };
+  });
 }
 
 /** ecsmon: one agent, all containers, folded into about one call per second. */

@@ -13,3 +13,14 @@ export interface BenchResult {
 
 /** Each bench/<area>.ts module exports this. */
 export type BenchArea = () => Promise<BenchResult[]>;
+
+/** A figure builder bound to one area: `row(name, value, unit, { goal, note })`. */
+export function figureBuilder(area: string) {
+  return (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
+    area,
+    name,
+    value,
+    unit,
+    ...extra,
+  });
+}

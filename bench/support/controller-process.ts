@@ -78,15 +78,10 @@ export interface ControllerProcessRun {
 
 export async function runControllerProcess(options: ControllerProcessOptions): Promise<ControllerProcessRun> {
   const dir = mkdtempSync(join(tmpdir(), "ecsmon-bench-controller-"));
-  let redis: BenchChild | undefined;
-  let sim: BenchChild | undefined;
+  const backends: Partial<Backends> = {};
   let controller: BenchChild | undefined;
   try {
-    const redisServer = await startRedisChild(await freePort(), dir);
-    redis = redisServer.child;
-    const endpoint = `http://127.0.0.1:${await freePort()}`;
-    sim = await startSimChild(options, endpoint);
-    await applySpec(options, endpoint, join(dir, "spec.yaml"));
+    const { redisServer, endpoint } = await startBackends(options, dir, backends);
 
     const callsBefore = await simCalls(endpoint);
     const api = `http://127.0.0.1:${await freePort()}`;
@@ -111,9 +106,36 @@ export async function runControllerProcess(options: ControllerProcessOptions): P
     }
   } finally {
     // Controller first: its SIGTERM handler waits on Redis, and would hang if Redis were already gone.
-    await stopAll([controller, sim, redis]);
+    await stopAll([controller, backends.sim, backends.redis]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The children a controller bench runs against: a redis-server and the simulator, with the spec applied. */
+export interface Backends {
+  redis: BenchChild;
+  redisServer: { url: string };
+  sim: BenchChild;
+  endpoint: string;
+}
+
+/**
+ * Starts redis-server and the simulator on free loopback ports and applies the bench spec. Each child is put in
+ * `started` as soon as it runs, so the caller's `finally` stops what started even when a later step fails.
+ */
+export async function startBackends(
+  options: ControllerProcessOptions,
+  dir: string,
+  started: Partial<Backends>,
+): Promise<Backends> {
+  const redisServer = await startRedisChild(await freePort(), dir);
+  started.redis = redisServer.child;
+  started.redisServer = redisServer;
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  started.endpoint = endpoint;
+  started.sim = await startSimChild(options, endpoint);
+  await applySpec(options, endpoint, join(dir, "spec.yaml"));
+  return started as Backends;
 }
 
 /** The environment of a child: this process's, minus settings of ours (and malloc tuning) a shell may carry. */

@@ -1,6 +1,6 @@
 import { mergeSnapshotsToChunks } from "../../agents/exposition/merge.js";
 import type { Snapshot } from "../../agents/exposition/snapshot.js";
-import type { BenchResult } from "../types.js";
+import { type BenchResult, figureBuilder } from "../types.js";
 
 /**
  * The merge against its baseline, "plain concatenation per input byte" (issue 19 part 7), measured in one run:
@@ -89,13 +89,7 @@ export function mergeFigures(m: MergeMeasurement, renderMs: number): BenchResult
   const { wall, cpu } = m;
   const mbps = (ms: number) => m.inputBytes / MB / (ms / 1000);
   const sizes = `${(m.inputBytes / MB).toFixed(1)} MB of bodies in, ${(m.outputBytes / MB).toFixed(1)} MB out (${(m.outputBytes / m.inputBytes).toFixed(2)}× with the injected labels) in ${m.chunks} chunks`;
-  const row = (name: string, value: number, unit: string, extra: Partial<BenchResult>): BenchResult => ({
-    area: "scrape",
-    name,
-    value,
-    unit,
-    ...extra,
-  });
+  const row = figureBuilder("scrape");
   return [
     row("merge throughput (as /metrics serves it)", mbps(wall.merge), "MB/s", {
       note: `mergeSnapshotsToChunks in ${wall.merge.toFixed(2)} ms (CPU ${cpu.merge.toFixed(2)} ms); ${sizes}`,
