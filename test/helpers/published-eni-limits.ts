@@ -1,6 +1,6 @@
 /**
  * The test reference for ENI limits: rows copied by hand from AWS's published tables, independent of the data
- * modules the code reads (controller/observe/*.data.ts) and of the simulator's catalogue.
+ * modules the code reads (lib/aws/data/*.txt) and of the simulator's catalogue.
  *
  * - `maxEnis`: EC2 user guide, "IP addresses per network interface per instance type", column "Maximum network
  *   interfaces" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html#AvailableIpPerENI).
